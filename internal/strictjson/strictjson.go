@@ -1,0 +1,622 @@
+// Package strictjson checks and indexes JSON documents that come from
+// untrusted tokens, more strictly than encoding/json does.
+//
+// A document is accepted only if it is exactly one JSON value (RFC 8259) with
+// valid UTF-8, no lone surrogate escapes, nesting no deeper than a bound, and no
+// object holding two member names that are equal, or equal under the
+// case-folding encoding/json uses to match struct fields. That last rule is
+// what makes it safe to hand an accepted document to encoding/json afterwards:
+// "ISS" can never shadow "iss", and a later duplicate can never win.
+//
+// The scanner does not build a tree. ParseObject returns the top-level members
+// as slices of the input, so typed fields are read with a handful of
+// allocations and everything else stays raw until someone asks for it.
+package strictjson
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// DefaultMaxDepth bounds nesting when the caller passes zero. Real tokens nest
+// three or four levels (an address, a provider's namespaced claims).
+const DefaultMaxDepth = 32
+
+// Member is one member of a JSON object: its name, unescaped, and its value as
+// the raw bytes of the input.
+type Member struct {
+	Name  []byte
+	Value []byte
+}
+
+// SyntaxError says where and why a document was refused.
+type SyntaxError struct {
+	Offset int
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
+}
+
+// ErrNotObject is returned by ParseObject when the document is valid JSON but
+// not an object.
+var ErrNotObject = errors.New("JSON value is not an object")
+
+type scanner struct {
+	data     []byte
+	pos      int
+	depth    int
+	maxDepth int
+}
+
+func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.pos, Msg: msg} }
+
+// ParseObject checks that data is one strict JSON object and appends its
+// top-level members to dst, which it returns. maxDepth zero means
+// DefaultMaxDepth.
+func ParseObject(data []byte, maxDepth int, dst []Member) ([]Member, error) {
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	s := scanner{data: data, maxDepth: maxDepth}
+	s.skipSpace()
+	if s.pos >= len(data) {
+		return dst, s.fail("empty document")
+	}
+	if data[s.pos] != '{' {
+		if err := s.value(); err != nil {
+			return dst, err
+		}
+		return dst, ErrNotObject
+	}
+	dst, err := s.object(dst, true)
+	if err != nil {
+		return dst, err
+	}
+	s.skipSpace()
+	if s.pos != len(data) {
+		return dst, s.fail("data after the top-level value")
+	}
+	return dst, nil
+}
+
+// Valid reports whether data is one strict JSON value (of any kind).
+func Valid(data []byte, maxDepth int) error {
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	s := scanner{data: data, maxDepth: maxDepth}
+	s.skipSpace()
+	if err := s.value(); err != nil {
+		return err
+	}
+	s.skipSpace()
+	if s.pos != len(data) {
+		return s.fail("data after the top-level value")
+	}
+	return nil
+}
+
+func (s *scanner) skipSpace() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) value() error {
+	if s.pos >= len(s.data) {
+		return s.fail("unexpected end of data")
+	}
+	switch c := s.data[s.pos]; {
+	case c == '{':
+		_, err := s.object(nil, false)
+		return err
+	case c == '[':
+		return s.array()
+	case c == '"':
+		_, _, err := s.str()
+		return err
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number()
+	default:
+		return s.fail(fmt.Sprintf("unexpected character %q", c))
+	}
+}
+
+func (s *scanner) literal(lit string) error {
+	if len(s.data)-s.pos < len(lit) || string(s.data[s.pos:s.pos+len(lit)]) != lit {
+		return s.fail("invalid literal")
+	}
+	s.pos += len(lit)
+	return nil
+}
+
+func (s *scanner) number() error {
+	d := s.data
+	p := s.pos
+	if p < len(d) && d[p] == '-' {
+		p++
+	}
+	switch {
+	case p < len(d) && d[p] == '0':
+		p++
+	case p < len(d) && d[p] >= '1' && d[p] <= '9':
+		for p < len(d) && d[p] >= '0' && d[p] <= '9' {
+			p++
+		}
+	default:
+		s.pos = p
+		return s.fail("invalid number")
+	}
+	if p < len(d) && d[p] == '.' {
+		p++
+		start := p
+		for p < len(d) && d[p] >= '0' && d[p] <= '9' {
+			p++
+		}
+		if p == start {
+			s.pos = p
+			return s.fail("invalid number: no digits after the decimal point")
+		}
+	}
+	if p < len(d) && (d[p] == 'e' || d[p] == 'E') {
+		p++
+		if p < len(d) && (d[p] == '+' || d[p] == '-') {
+			p++
+		}
+		start := p
+		for p < len(d) && d[p] >= '0' && d[p] <= '9' {
+			p++
+		}
+		if p == start {
+			s.pos = p
+			return s.fail("invalid number: no digits in the exponent")
+		}
+	}
+	s.pos = p
+	return nil
+}
+
+// str scans a string starting at the opening quote. It returns the raw bytes
+// between the quotes and whether they hold escapes.
+func (s *scanner) str() (raw []byte, escaped bool, err error) {
+	d := s.data
+	p := s.pos + 1
+	start := p
+	for {
+		if p >= len(d) {
+			s.pos = p
+			return nil, false, s.fail("unterminated string")
+		}
+		c := d[p]
+		switch {
+		case c == '"':
+			s.pos = p + 1
+			return d[start:p], escaped, nil
+		case c == '\\':
+			escaped = true
+			if p+1 >= len(d) {
+				s.pos = p
+				return nil, false, s.fail("unterminated escape")
+			}
+			switch d[p+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p += 2
+			case 'u':
+				r, ok := hex4(d, p+2)
+				if !ok {
+					s.pos = p
+					return nil, false, s.fail("invalid \\u escape")
+				}
+				p += 6
+				if utf16.IsSurrogate(r) {
+					if r >= 0xDC00 || p+1 >= len(d) || d[p] != '\\' || d[p+1] != 'u' {
+						s.pos = p
+						return nil, false, s.fail("lone surrogate in \\u escape")
+					}
+					r2, ok := hex4(d, p+2)
+					if !ok || r2 < 0xDC00 || r2 > 0xDFFF {
+						s.pos = p
+						return nil, false, s.fail("lone surrogate in \\u escape")
+					}
+					p += 6
+				}
+			default:
+				s.pos = p
+				return nil, false, s.fail("invalid escape")
+			}
+		case c < 0x20:
+			s.pos = p
+			return nil, false, s.fail("control character in string")
+		case c < utf8.RuneSelf:
+			p++
+		default:
+			r, n := utf8.DecodeRune(d[p:])
+			if r == utf8.RuneError && n <= 1 {
+				s.pos = p
+				return nil, false, s.fail("invalid UTF-8 in string")
+			}
+			p += n
+		}
+	}
+}
+
+func hex4(d []byte, p int) (rune, bool) {
+	if p+4 > len(d) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d[p : p+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func (s *scanner) array() error {
+	s.depth++
+	if s.depth > s.maxDepth {
+		return s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
+	}
+	s.pos++ // [
+	s.skipSpace()
+	if s.pos < len(s.data) && s.data[s.pos] == ']' {
+		s.pos++
+		s.depth--
+		return nil
+	}
+	for {
+		s.skipSpace()
+		if err := s.value(); err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.pos >= len(s.data) {
+			return s.fail("unterminated array")
+		}
+		switch s.data[s.pos] {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			s.depth--
+			return nil
+		default:
+			return s.fail("expected ',' or ']' in array")
+		}
+	}
+}
+
+// pairwiseLimit is the member count up to which duplicate names are found by
+// comparing each pair, which costs no allocation; past it a map is used so a
+// hostile object with thousands of members stays linear.
+const pairwiseLimit = 32
+
+func (s *scanner) object(dst []Member, collect bool) ([]Member, error) {
+	s.depth++
+	if s.depth > s.maxDepth {
+		return dst, s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
+	}
+	s.pos++ // {
+	var (
+		names  [pairwiseLimit][]byte
+		count  int
+		folded map[string]struct{}
+	)
+	s.skipSpace()
+	if s.pos < len(s.data) && s.data[s.pos] == '}' {
+		s.pos++
+		s.depth--
+		return dst, nil
+	}
+	for {
+		s.skipSpace()
+		if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+			return dst, s.fail("expected a member name")
+		}
+		nameAt := s.pos
+		raw, esc, err := s.str()
+		if err != nil {
+			return dst, err
+		}
+		name := raw
+		if esc {
+			name = unescape(raw)
+		}
+		// Duplicate and case-fold duplicate detection.
+		switch {
+		case count < pairwiseLimit && folded == nil:
+			for i := 0; i < count; i++ {
+				if foldEqual(names[i], name) {
+					s.pos = nameAt
+					return dst, s.fail(fmt.Sprintf("duplicate member name %q", truncate(name)))
+				}
+			}
+			names[count] = name
+			count++
+		default:
+			if folded == nil {
+				folded = make(map[string]struct{}, 2*pairwiseLimit)
+				for i := 0; i < count; i++ {
+					folded[foldKey(names[i])] = struct{}{}
+				}
+			}
+			k := foldKey(name)
+			if _, dup := folded[k]; dup {
+				s.pos = nameAt
+				return dst, s.fail(fmt.Sprintf("duplicate member name %q", truncate(name)))
+			}
+			folded[k] = struct{}{}
+		}
+		s.skipSpace()
+		if s.pos >= len(s.data) || s.data[s.pos] != ':' {
+			return dst, s.fail("expected ':' after a member name")
+		}
+		s.pos++
+		s.skipSpace()
+		valStart := s.pos
+		if err := s.value(); err != nil {
+			return dst, err
+		}
+		if collect {
+			dst = append(dst, Member{Name: name, Value: s.data[valStart:s.pos]})
+		}
+		s.skipSpace()
+		if s.pos >= len(s.data) {
+			return dst, s.fail("unterminated object")
+		}
+		switch s.data[s.pos] {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			s.depth--
+			return dst, nil
+		default:
+			return dst, s.fail("expected ',' or '}' in object")
+		}
+	}
+}
+
+func truncate(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
+
+// foldRune is the folding encoding/json applies when it matches object names
+// to struct fields: ASCII letters by case, other runes through lower then upper.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}
+	return unicode.ToUpper(unicode.ToLower(r))
+}
+
+func foldEqual(a, b []byte) bool {
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] < utf8.RuneSelf && b[0] < utf8.RuneSelf {
+			if foldRune(rune(a[0])) != foldRune(rune(b[0])) {
+				return false
+			}
+			a, b = a[1:], b[1:]
+			continue
+		}
+		ra, na := utf8.DecodeRune(a)
+		rb, nb := utf8.DecodeRune(b)
+		if foldRune(ra) != foldRune(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) == 0 && len(b) == 0
+}
+
+func foldKey(b []byte) string {
+	out := make([]rune, 0, len(b))
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		out = append(out, foldRune(r))
+		b = b[n:]
+	}
+	return string(out)
+}
+
+// unescape decodes the body of a string the scanner has already checked.
+func unescape(raw []byte) []byte {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch raw[i+1] {
+		case '"':
+			out = append(out, '"')
+		case '\\':
+			out = append(out, '\\')
+		case '/':
+			out = append(out, '/')
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, _ := hex4(raw, i+2)
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2, _ := hex4(raw, i+2)
+				r = utf16.DecodeRune(r, r2)
+				i += 6
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		}
+		i += 2
+	}
+	return out
+}
+
+// String decodes a raw JSON value that must be a string. ok is false when the
+// value is of another JSON type. The value must come from ParseObject or have
+// passed Valid.
+func String(value []byte) (s string, ok bool) {
+	if len(value) < 2 || value[0] != '"' {
+		return "", false
+	}
+	body := value[1 : len(value)-1]
+	for _, c := range body {
+		if c == '\\' {
+			return string(unescape(body)), true
+		}
+	}
+	return string(body), true
+}
+
+// StringEqual reports whether a raw JSON string value decodes to want, without
+// allocating when it holds no escapes.
+func StringEqual(value []byte, want string) bool {
+	if len(value) < 2 || value[0] != '"' {
+		return false
+	}
+	body := value[1 : len(value)-1]
+	for _, c := range body {
+		if c == '\\' {
+			return string(unescape(body)) == want
+		}
+	}
+	return string(body) == want
+}
+
+// Number parses a raw JSON value that must be a number. ok is false when the
+// value is of another JSON type.
+func Number(value []byte) (f float64, ok bool) {
+	if len(value) == 0 || !(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')) {
+		return 0, false
+	}
+	// Fast path: a plain non-negative integer of up to 15 digits is exact in a float64.
+	if len(value) <= 15 {
+		var n int64
+		plain := true
+		for _, c := range value {
+			if c < '0' || c > '9' {
+				plain = false
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if plain {
+			return float64(n), true
+		}
+	}
+	f, err := strconv.ParseFloat(string(value), 64)
+	if err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+// Bool parses a raw JSON value that must be true or false.
+func Bool(value []byte) (b bool, ok bool) {
+	switch string(value) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+// IsNull reports whether a raw JSON value is null.
+func IsNull(value []byte) bool { return string(value) == "null" }
+
+// Kind names the JSON type of a raw value, for error messages.
+func Kind(value []byte) string {
+	if len(value) == 0 {
+		return "nothing"
+	}
+	switch c := value[0]; {
+	case c == '"':
+		return "a string"
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// Elements appends the raw elements of a raw JSON array value to dst. ok is
+// false when the value is not an array.
+func Elements(value []byte, dst [][]byte) (elems [][]byte, ok bool) {
+	if len(value) < 2 || value[0] != '[' {
+		return dst, false
+	}
+	s := scanner{data: value, pos: 1, maxDepth: 1 << 30}
+	s.skipSpace()
+	if s.pos < len(value) && value[s.pos] == ']' {
+		return dst, true
+	}
+	for {
+		s.skipSpace()
+		start := s.pos
+		if err := s.value(); err != nil {
+			return dst, false
+		}
+		dst = append(dst, value[start:s.pos])
+		s.skipSpace()
+		if s.pos >= len(value) {
+			return dst, false
+		}
+		switch value[s.pos] {
+		case ',':
+			s.pos++
+		case ']':
+			return dst, true
+		default:
+			return dst, false
+		}
+	}
+}
