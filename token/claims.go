@@ -1,0 +1,221 @@
+package token
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+
+	"github.com/tokenguard/tokenguard/internal/strictjson"
+)
+
+// MaxClaimsDepth bounds how deeply claims may nest. Real tokens nest three or
+// four levels; a hostile one gains nothing from more.
+const MaxClaimsDepth = 16
+
+// Claims are the registered claims of RFC 7519 §4.1, typed, with every other
+// claim of the token reachable by name or by decoding into a struct.
+//
+// A zero time means the claim was absent. A claim of the wrong JSON type is
+// an error when the claims are parsed, never a silent zero value.
+type Claims struct {
+	Issuer    string    // iss
+	Subject   string    // sub
+	Audience  []string  // aud, a single string or an array of strings
+	ExpiresAt time.Time // exp
+	NotBefore time.Time // nbf
+	IssuedAt  time.Time // iat
+	ID        string    // jti
+
+	raw     []byte
+	members []strictjson.Member
+}
+
+// ParseClaims reads a JSON claims set strictly: one object, member names
+// compared exactly, duplicates (and names equal but for case) refused, invalid
+// UTF-8 refused, nesting bounded by MaxClaimsDepth, and the registered claims
+// of the right JSON types. Errors match ErrMalformed or ErrInvalidClaim.
+// Introspection responses (RFC 7662) share these members and this parser.
+func ParseClaims(data []byte) (*Claims, error) {
+	c := &Claims{raw: data}
+	if err := c.parse(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Claims) parse() error {
+	var err error
+	c.members, err = strictjson.ParseObject(c.raw, MaxClaimsDepth, make([]strictjson.Member, 0, 16))
+	if err != nil {
+		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
+	}
+	for _, m := range c.members {
+		switch string(m.Name) {
+		case "iss":
+			c.Issuer, err = stringMember(m)
+		case "sub":
+			c.Subject, err = stringMember(m)
+		case "jti":
+			c.ID, err = stringMember(m)
+		case "aud":
+			c.Audience, err = stringsMember(m)
+		case "exp":
+			c.ExpiresAt, err = timeMember(m)
+		case "nbf":
+			c.NotBefore, err = timeMember(m)
+		case "iat":
+			c.IssuedAt, err = timeMember(m)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stringMember(m strictjson.Member) (string, error) {
+	s, ok := strictjson.String(m.Value)
+	if !ok {
+		return "", Errorf(ErrInvalidClaim, string(m.Name), "must be a string; found %s", strictjson.Kind(m.Value))
+	}
+	return s, nil
+}
+
+func stringsMember(m strictjson.Member) ([]string, error) {
+	if s, ok := strictjson.String(m.Value); ok {
+		return []string{s}, nil
+	}
+	var buf [8][]byte
+	elems, ok := strictjson.Elements(m.Value, buf[:0])
+	if !ok {
+		return nil, Errorf(ErrInvalidClaim, string(m.Name), "must be a string or an array of strings; found %s", strictjson.Kind(m.Value))
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		s, ok := strictjson.String(e)
+		if !ok {
+			return nil, Errorf(ErrInvalidClaim, string(m.Name), "must be a string or an array of strings; element %d is %s", i, strictjson.Kind(e))
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// maxNumericDate is the year 9999; later values are refused rather than
+// overflowing time.Time arithmetic.
+const maxNumericDate = 253402300799
+
+func timeMember(m strictjson.Member) (time.Time, error) {
+	f, ok := strictjson.Number(m.Value)
+	if !ok {
+		return time.Time{}, Errorf(ErrInvalidClaim, string(m.Name), "must be a number of seconds since the epoch; found %s", strictjson.Kind(m.Value))
+	}
+	if f < 0 || f > maxNumericDate || math.IsNaN(f) {
+		return time.Time{}, Errorf(ErrInvalidClaim, string(m.Name), "must be a time between 1970 and 9999; found %s", truncateRaw(m.Value))
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+func truncateRaw(b []byte) string {
+	if len(b) > 32 {
+		return string(b[:32]) + "…"
+	}
+	return string(b)
+}
+
+func (c *Claims) member(name string) ([]byte, bool) {
+	for i := range c.members {
+		if string(c.members[i].Name) == name {
+			return c.members[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// Has reports whether the token carries the named claim (even as null).
+func (c *Claims) Has(name string) bool {
+	_, ok := c.member(name)
+	return ok
+}
+
+// Get returns the raw JSON of the named claim, and whether it is present.
+func (c *Claims) Get(name string) (json.RawMessage, bool) {
+	v, ok := c.member(name)
+	return json.RawMessage(v), ok
+}
+
+// GetString returns a string claim. ok is false when the claim is absent; an
+// error matching ErrInvalidClaim says it is not a string.
+func (c *Claims) GetString(name string) (s string, ok bool, err error) {
+	v, present := c.member(name)
+	if !present {
+		return "", false, nil
+	}
+	s, err = stringMember(strictjson.Member{Name: []byte(name), Value: v})
+	return s, err == nil, err
+}
+
+// GetStrings returns a claim that is a string or an array of strings (as aud
+// and several provider claims are). ok is false when the claim is absent.
+func (c *Claims) GetStrings(name string) (list []string, ok bool, err error) {
+	v, present := c.member(name)
+	if !present {
+		return nil, false, nil
+	}
+	list, err = stringsMember(strictjson.Member{Name: []byte(name), Value: v})
+	return list, err == nil, err
+}
+
+// GetTime returns a NumericDate claim (seconds since the epoch) such as
+// auth_time. ok is false when the claim is absent.
+func (c *Claims) GetTime(name string) (t time.Time, ok bool, err error) {
+	v, present := c.member(name)
+	if !present {
+		return time.Time{}, false, nil
+	}
+	t, err = timeMember(strictjson.Member{Name: []byte(name), Value: v})
+	return t, err == nil, err
+}
+
+// GetBool returns a boolean claim such as email_verified. ok is false when
+// the claim is absent.
+func (c *Claims) GetBool(name string) (b bool, ok bool, err error) {
+	v, present := c.member(name)
+	if !present {
+		return false, false, nil
+	}
+	b, isBool := strictjson.Bool(v)
+	if !isBool {
+		return false, false, Errorf(ErrInvalidClaim, name, "must be true or false; found %s", strictjson.Kind(v))
+	}
+	return b, true, nil
+}
+
+// Names returns the names of every claim, in token order.
+func (c *Claims) Names() []string {
+	out := make([]string, len(c.members))
+	for i, m := range c.members {
+		out[i] = string(m.Name)
+	}
+	return out
+}
+
+// Decode unmarshals the whole claims set into v (a pointer to a struct or a
+// map) with encoding/json. The claims were already checked strictly, so no
+// member can shadow another by case and no duplicate can win. A JSON type
+// that does not fit a field of v is an error matching ErrInvalidClaim.
+func (c *Claims) Decode(v any) error {
+	if err := json.Unmarshal(c.raw, v); err != nil {
+		claim := ""
+		if te, ok := err.(*json.UnmarshalTypeError); ok {
+			claim = te.Field
+		}
+		return &ValidationError{Kind: ErrInvalidClaim, Claim: claim, Reason: "the claims do not fit the destination", Err: err}
+	}
+	return nil
+}
+
+// JSON returns the claims set as the token carried it. The caller must not
+// modify it.
+func (c *Claims) JSON() []byte { return c.raw }

@@ -1,0 +1,126 @@
+package token
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The sentinel errors. Every failure returned by tokenguard's validators
+// matches exactly one of them with errors.Is, and is a *ValidationError that
+// says which claim was at fault and why.
+var (
+	// ErrMalformed: the token is not a well-formed compact JWS with strict
+	// JSON header and claims (wrong number of segments, bad base64url,
+	// duplicate claim names, JWE or JSON serialization, ...).
+	ErrMalformed = errors.New("malformed token")
+	// ErrTooLarge: the token, or a document describing it, exceeds a size bound.
+	ErrTooLarge = errors.New("token too large")
+	// ErrUnsupportedAlgorithm: the header's alg is not on the allow-list
+	// ("none" never is).
+	ErrUnsupportedAlgorithm = errors.New("unsupported algorithm")
+	// ErrKeyMismatch: the key named by the token does not fit its algorithm
+	// (wrong key type, curve or size, or the key's own alg, use or key_ops
+	// forbid it).
+	ErrKeyMismatch = errors.New("key does not fit the algorithm")
+	// ErrCritical: the header lists a "crit" parameter this library does not
+	// understand, or is otherwise unacceptable.
+	ErrCritical = errors.New("unsupported critical header")
+	// ErrKeyNotFound: no key in the issuer's key set matches the token.
+	ErrKeyNotFound = errors.New("signing key not found")
+	// ErrSignature: the signature does not verify.
+	ErrSignature = errors.New("invalid signature")
+	// ErrExpired: the token's exp has passed (beyond the leeway), or it is
+	// older than a configured maximum age.
+	ErrExpired = errors.New("token expired")
+	// ErrNotYetValid: the token's nbf is in the future (beyond the leeway).
+	ErrNotYetValid = errors.New("token not yet valid")
+	// ErrIssuedInFuture: the token's iat is in the future (beyond the leeway).
+	ErrIssuedInFuture = errors.New("token issued in the future")
+	// ErrIssuer: iss is not exactly the configured issuer.
+	ErrIssuer = errors.New("wrong issuer")
+	// ErrAudience: aud does not name this client or API, or names others that
+	// are not trusted.
+	ErrAudience = errors.New("wrong audience")
+	// ErrAuthorizedParty: azp is missing where required or names another client.
+	ErrAuthorizedParty = errors.New("wrong authorized party")
+	// ErrTokenType: the token is of the wrong kind, such as an access token
+	// given to the ID token validator or the other way round.
+	ErrTokenType = errors.New("wrong token type")
+	// ErrMissingClaim: a required claim is absent.
+	ErrMissingClaim = errors.New("missing claim")
+	// ErrInvalidClaim: a claim has the wrong JSON type or an impossible value.
+	ErrInvalidClaim = errors.New("invalid claim")
+	// ErrNonce: the ID token's nonce is missing or differs from the one sent.
+	ErrNonce = errors.New("nonce mismatch")
+	// ErrTokenHash: at_hash or c_hash does not match the access token or code.
+	ErrTokenHash = errors.New("token hash mismatch")
+	// ErrAuthTime: the user authenticated longer ago than max_age allows.
+	ErrAuthTime = errors.New("authentication too old")
+	// ErrACR: the authentication context class (acr) is not one requested.
+	ErrACR = errors.New("authentication context not acceptable")
+	// ErrInsufficientScope: the token is valid but lacks a required scope or
+	// permission.
+	ErrInsufficientScope = errors.New("insufficient scope")
+	// ErrInactive: introspection says the token is not active (revoked,
+	// expired or unknown to the issuer).
+	ErrInactive = errors.New("token inactive")
+	// ErrUnavailable: the key set or introspection endpoint could not be
+	// reached or gave an unusable answer. It is not the token's fault; a
+	// resource server should answer 503, not 401.
+	ErrUnavailable = errors.New("validation unavailable")
+)
+
+// ValidationError describes why a token was refused. Kind is one of the
+// sentinels above, so errors.Is(err, token.ErrExpired) works; errors.As gives
+// access to the claim and the sentence.
+type ValidationError struct {
+	// Kind is the sentinel this failure matches.
+	Kind error
+	// Claim names the claim or header parameter at fault ("exp", "aud",
+	// "header.alg"), or is empty when none applies.
+	Claim string
+	// Reason is a sentence that says what was found and what was expected.
+	// It never contains the token itself or a secret.
+	Reason string
+	// Err is the underlying cause, such as a network error, or nil.
+	Err error
+}
+
+// Errorf builds a *ValidationError of the given kind. Validators and users'
+// own checks use it so their failures read like the built-in ones.
+func Errorf(kind error, claim, format string, args ...any) *ValidationError {
+	return &ValidationError{Kind: kind, Claim: claim, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Error returns "kind (claim): reason: cause".
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	if e.Kind != nil {
+		b.WriteString(e.Kind.Error())
+	} else {
+		b.WriteString("invalid token")
+	}
+	if e.Claim != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Claim)
+		b.WriteString(")")
+	}
+	if e.Reason != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Reason)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel and the cause, for errors.Is and errors.As.
+func (e *ValidationError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}

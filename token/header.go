@@ -1,0 +1,145 @@
+package token
+
+import (
+	"encoding/json"
+
+	"github.com/tokenguard/tokenguard/internal/strictjson"
+)
+
+// MaxKeyIDLength bounds the kid a token may name. Real kids are thumbprints or
+// short identifiers; a longer one is refused before any key lookup.
+const MaxKeyIDLength = 256
+
+// Header is a token's JOSE header. Only the members below are interpreted;
+// keys carried in the header (jwk, jku, x5u, x5c) are never used.
+type Header struct {
+	Algorithm   string   // alg
+	KeyID       string   // kid
+	Type        string   // typ
+	ContentType string   // cty
+	Critical    []string // crit
+
+	raw     []byte
+	members []strictjson.Member
+}
+
+// Get returns the raw JSON of a header member, and whether it is present.
+func (h *Header) Get(name string) (json.RawMessage, bool) {
+	for _, m := range h.members {
+		if string(m.Name) == name {
+			return json.RawMessage(m.Value), true
+		}
+	}
+	return nil, false
+}
+
+// JSON returns the header as the token carried it. The caller must not modify it.
+func (h *Header) JSON() []byte { return h.raw }
+
+// registeredHeader lists the header parameters of RFC 7515 and RFC 7516,
+// which crit must never name (RFC 7515 §4.1.11).
+func registeredHeader(name string) bool {
+	switch name {
+	case "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
+		"enc", "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c":
+		return true
+	}
+	return false
+}
+
+// parseHeader reads the header strictly and applies the rules that need no
+// key: member types, kid bounds, JWE and unencoded-payload markers, and crit.
+func parseHeader(h *Header, data []byte, understood []string) *ValidationError {
+	h.raw = data
+	var err error
+	h.members, err = strictjson.ParseObject(data, 4, make([]strictjson.Member, 0, 8))
+	if err != nil {
+		return &ValidationError{Kind: ErrMalformed, Claim: "header", Reason: "the header is not a strict JSON object", Err: err}
+	}
+	var critRaw []byte
+	for _, m := range h.members {
+		var ok = true
+		switch string(m.Name) {
+		case "alg":
+			h.Algorithm, ok = strictjson.String(m.Value)
+		case "kid":
+			h.KeyID, ok = strictjson.String(m.Value)
+			if ok && h.KeyID == "" {
+				return Errorf(ErrMalformed, "header.kid", "kid is empty; it must name a key or be left out")
+			}
+			if ok && len(h.KeyID) > MaxKeyIDLength {
+				return Errorf(ErrMalformed, "header.kid", "kid is %d bytes long; at most %d are accepted", len(h.KeyID), MaxKeyIDLength)
+			}
+		case "typ":
+			h.Type, ok = strictjson.String(m.Value)
+		case "cty":
+			h.ContentType, ok = strictjson.String(m.Value)
+		case "crit":
+			critRaw = m.Value
+		case "enc":
+			return Errorf(ErrMalformed, "header.enc", "the header names a content encryption (enc): the token is a JWE; only signed tokens are accepted")
+		case "zip":
+			return Errorf(ErrMalformed, "header.zip", "compressed payloads (zip) are not accepted")
+		case "b64":
+			return Errorf(ErrCritical, "header.b64", "unencoded payloads (RFC 7797 b64) are not accepted")
+		}
+		if !ok {
+			return Errorf(ErrMalformed, "header."+string(m.Name), "must be a string; found %s", strictjson.Kind(m.Value))
+		}
+	}
+	if h.Algorithm == "" {
+		return Errorf(ErrMalformed, "header.alg", "the header has no alg")
+	}
+	if h.ContentType != "" && (h.ContentType == "JWT" || h.ContentType == "jwt") {
+		return Errorf(ErrMalformed, "header.cty", "nested tokens (cty JWT) are not accepted")
+	}
+	if critRaw != nil {
+		return parseCrit(h, critRaw, understood)
+	}
+	return nil
+}
+
+// parseCrit applies RFC 7515 §4.1.11: crit is a non-empty array of distinct
+// names, none of them registered, each present in the header, and each one
+// this verifier understands.
+func parseCrit(h *Header, raw []byte, understood []string) *ValidationError {
+	elems, ok := strictjson.Elements(raw, nil)
+	if !ok || len(elems) == 0 {
+		return Errorf(ErrCritical, "header.crit", "crit must be a non-empty array of names; found %s", strictjson.Kind(raw))
+	}
+	for _, e := range elems {
+		name, ok := strictjson.String(e)
+		if !ok || name == "" {
+			return Errorf(ErrCritical, "header.crit", "crit must hold only non-empty names")
+		}
+		for _, prev := range h.Critical {
+			if prev == name {
+				return Errorf(ErrCritical, "header.crit", "crit names %q twice", truncateString(name))
+			}
+		}
+		if registeredHeader(name) {
+			return Errorf(ErrCritical, "header.crit", "crit names the registered parameter %q, which it must not", name)
+		}
+		if _, present := h.Get(name); !present {
+			return Errorf(ErrCritical, "header.crit", "crit names %q, which the header does not carry", truncateString(name))
+		}
+		known := false
+		for _, u := range understood {
+			if u == name {
+				known = true
+			}
+		}
+		if !known {
+			return Errorf(ErrCritical, "header.crit", "the header requires the extension %q, which this validator does not understand", truncateString(name))
+		}
+		h.Critical = append(h.Critical, name)
+	}
+	return nil
+}
+
+func truncateString(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

@@ -1,0 +1,293 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// DefaultLeeway is the clock skew allowed on exp, nbf and iat when a
+// configuration leaves Leeway at zero.
+const DefaultLeeway = time.Minute
+
+// VerifierConfig configures the verification pipeline shared by the ID token
+// and access token validators. Its zero values are the safe defaults; Issuer
+// and Keys are required.
+type VerifierConfig struct {
+	// Issuer is compared exactly (no trailing-slash or case folding) with the
+	// token's iss.
+	Issuer string
+	// Keys supplies the issuer's verification keys.
+	Keys KeySource
+	// Algorithms is the allow-list of JWS algorithms. Nil means
+	// DefaultAlgorithms (every supported asymmetric algorithm). HS256, HS384
+	// and HS512 may be listed only to verify with symmetric keys the caller
+	// configured; "none" is refused.
+	Algorithms []string
+	// Critical lists the header extensions named in "crit" that the caller
+	// handles itself. Any other crit value is refused with ErrCritical.
+	Critical []string
+	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
+	// DefaultLeeway; a negative value means no leeway at all.
+	Leeway time.Duration
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+	// MaxTokenSize bounds the raw token's length in bytes, checked before any
+	// decoding. Zero means DefaultMaxTokenSize.
+	MaxTokenSize int
+	// RequireIssuedAt makes iat a required claim.
+	RequireIssuedAt bool
+	// CheckHeader, when set, runs on the parsed header before any key is
+	// looked up, so a token of the wrong type costs no key fetch. A validator
+	// uses it to check typ.
+	CheckHeader func(*Header) error
+}
+
+// Verifier runs the JWS pipeline: size, form, header, algorithm, issuer, key
+// selection, signature and times. It is safe for concurrent use.
+type Verifier struct {
+	issuer      string
+	keys        KeySource
+	allowed     []algorithm
+	critical    []string
+	leeway      time.Duration
+	now         func() time.Time
+	maxSize     int
+	requireIAT  bool
+	checkHeader func(*Header) error
+}
+
+// Verified is a token that passed the pipeline: its signature is good, the
+// issuer is the configured one and its times are valid now.
+type Verified struct {
+	Raw    string
+	Header Header
+	Claims Claims
+	// Key is the key that verified the signature.
+	Key *Key
+}
+
+// NewVerifier checks cfg and returns a Verifier.
+func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
+	if cfg.Issuer == "" {
+		return nil, errors.New("token: VerifierConfig.Issuer is required")
+	}
+	if cfg.Keys == nil {
+		return nil, errors.New("token: VerifierConfig.Keys is required")
+	}
+	v := &Verifier{
+		issuer:      cfg.Issuer,
+		keys:        cfg.Keys,
+		critical:    slices.Clone(cfg.Critical),
+		leeway:      cfg.Leeway,
+		now:         cfg.Now,
+		maxSize:     cfg.MaxTokenSize,
+		requireIAT:  cfg.RequireIssuedAt,
+		checkHeader: cfg.CheckHeader,
+	}
+	algs := cfg.Algorithms
+	if algs == nil {
+		algs = DefaultAlgorithms()
+	}
+	if len(algs) == 0 {
+		return nil, errors.New("token: VerifierConfig.Algorithms is empty; leave it nil for the default")
+	}
+	for _, name := range algs {
+		a, ok := lookupAlgorithm(name)
+		if !ok {
+			return nil, fmt.Errorf("token: algorithm %q is not supported", name)
+		}
+		v.allowed = append(v.allowed, a)
+	}
+	if v.leeway == 0 {
+		v.leeway = DefaultLeeway
+	} else if v.leeway < 0 {
+		v.leeway = 0
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if v.maxSize <= 0 {
+		v.maxSize = DefaultMaxTokenSize
+	}
+	return v, nil
+}
+
+// Now returns the verifier's current time, from the configured clock.
+func (v *Verifier) Now() time.Time { return v.now() }
+
+// Leeway returns the clock skew the verifier allows.
+func (v *Verifier) Leeway() time.Duration { return v.leeway }
+
+// Issuer returns the configured issuer.
+func (v *Verifier) Issuer() string { return v.issuer }
+
+// LooksLikeJWS reports whether raw has the form of a compact JWS (three
+// base64url segments) without decoding it. The access token validator uses it
+// to route opaque tokens to introspection.
+func LooksLikeJWS(raw string) bool {
+	_, err := splitCompact(raw)
+	return err == nil
+}
+
+// Verify runs the pipeline on raw. Every error is a *ValidationError.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
+	if len(raw) > v.maxSize {
+		return nil, Errorf(ErrTooLarge, "", "the token is %d bytes; at most %d are accepted", len(raw), v.maxSize)
+	}
+	seg, verr := splitCompact(raw)
+	if verr != nil {
+		return nil, verr
+	}
+	out := &Verified{Raw: raw}
+	hdr, verr := decodeSegment(seg.header, "header")
+	if verr != nil {
+		return nil, verr
+	}
+	if verr := parseHeader(&out.Header, hdr, v.critical); verr != nil {
+		return nil, verr
+	}
+	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
+	if !ok {
+		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "alg %q is not allowed; allowed: %s",
+			truncateString(out.Header.Algorithm), v.allowedNames())
+	}
+	if seg.signature == "" {
+		return nil, Errorf(ErrSignature, "", "the token has an empty signature")
+	}
+	if v.checkHeader != nil {
+		if err := v.checkHeader(&out.Header); err != nil {
+			return nil, err
+		}
+	}
+	payload, verr := decodeSegment(seg.payload, "payload")
+	if verr != nil {
+		return nil, verr
+	}
+	out.Claims.raw = payload
+	if err := out.Claims.parse(); err != nil {
+		return nil, err
+	}
+	if out.Claims.Issuer != v.issuer {
+		if !out.Claims.Has("iss") {
+			return nil, Errorf(ErrMissingClaim, "iss", "the token has no issuer; expected %q", v.issuer)
+		}
+		return nil, Errorf(ErrIssuer, "iss", "issuer is %q; expected %q", truncateString(out.Claims.Issuer), v.issuer)
+	}
+	key, err := v.selectKey(ctx, &out.Header, alg)
+	if err != nil {
+		return nil, err
+	}
+	sig, verr := decodeSegment(seg.signature, "signature")
+	if verr != nil {
+		return nil, verr
+	}
+	if !verifySignature(alg, key, []byte(seg.signingInput), sig) {
+		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, key.id)
+	}
+	out.Key = key
+	if err := v.checkTimes(&out.Claims); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (v *Verifier) allowedAlgorithm(name string) (algorithm, bool) {
+	for _, a := range v.allowed {
+		if a.name == name {
+			return a, true
+		}
+	}
+	return algorithm{}, false
+}
+
+func (v *Verifier) allowedNames() string {
+	s := ""
+	for i, a := range v.allowed {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.name
+	}
+	return s
+}
+
+// selectKey picks the key by kid, or the only key that fits alg when the
+// token names none, and checks it fits alg.
+func (v *Verifier) selectKey(ctx context.Context, h *Header, alg algorithm) (*Key, error) {
+	set, err := v.keys.Keys(ctx, h.KeyID)
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return nil, err
+		}
+		return nil, &ValidationError{Kind: ErrUnavailable, Reason: "the key source failed", Err: err}
+	}
+	if h.KeyID == "" {
+		var found *Key
+		n := 0
+		for _, k := range set.keys {
+			if k.fits(alg) == "" {
+				found = k
+				n++
+			}
+		}
+		switch n {
+		case 0:
+			return nil, Errorf(ErrKeyNotFound, "header.kid", "the token names no kid and no key in the set fits %s", alg.name)
+		case 1:
+			return found, nil
+		default:
+			return nil, Errorf(ErrKeyNotFound, "header.kid", "the token names no kid and %d keys fit %s; a kid is needed to choose", n, alg.name)
+		}
+	}
+	candidates := set.Lookup(h.KeyID)
+	if len(candidates) == 0 {
+		return nil, Errorf(ErrKeyNotFound, "header.kid", "no key with kid %q in the issuer's key set", truncateString(h.KeyID))
+	}
+	var why string
+	for _, k := range candidates {
+		reason := k.fits(alg)
+		if reason == "" {
+			return k, nil
+		}
+		if why == "" {
+			why = reason
+		}
+	}
+	return nil, Errorf(ErrKeyMismatch, "header.alg", "%s", why)
+}
+
+// checkTimes applies exp (required), nbf and iat with the leeway.
+func (v *Verifier) checkTimes(c *Claims) error {
+	return CheckTimes(c, v.now(), v.leeway, v.requireIAT)
+}
+
+// CheckTimes applies the time rules of the pipeline to claims at now: exp is
+// required and must not have passed, nbf and iat must not be in the future,
+// each within leeway; iat is required when requireIAT is set. The
+// verified-token caches and the introspection path reuse it.
+func CheckTimes(c *Claims, now time.Time, leeway time.Duration, requireIAT bool) error {
+	if c.ExpiresAt.IsZero() {
+		return Errorf(ErrMissingClaim, "exp", "the token has no expiry; exp is required")
+	}
+	if !now.Before(c.ExpiresAt.Add(leeway)) {
+		return Errorf(ErrExpired, "exp", "the token expired at %s, %s ago (leeway %s)",
+			c.ExpiresAt.Format(time.RFC3339), now.Sub(c.ExpiresAt).Round(time.Second), leeway)
+	}
+	if !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore) {
+		return Errorf(ErrNotYetValid, "nbf", "the token is valid only from %s, %s from now (leeway %s)",
+			c.NotBefore.Format(time.RFC3339), c.NotBefore.Sub(now).Round(time.Second), leeway)
+	}
+	if c.IssuedAt.IsZero() {
+		if requireIAT {
+			return Errorf(ErrMissingClaim, "iat", "the token has no issue time; iat is required")
+		}
+	} else if now.Add(leeway).Before(c.IssuedAt) {
+		return Errorf(ErrIssuedInFuture, "iat", "the token says it was issued at %s, %s from now (leeway %s)",
+			c.IssuedAt.Format(time.RFC3339), c.IssuedAt.Sub(now).Round(time.Second), leeway)
+	}
+	return nil
+}
