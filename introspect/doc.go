@@ -1,0 +1,58 @@
+// Package introspect asks an authorization server whether an opaque access
+// token is active, per RFC 7662 (OAuth 2.0 Token Introspection), and caches
+// the answers safely.
+//
+// An opaque access token is a random string only its issuer can resolve, so a
+// resource server that accepts one must ask the issuer on the request path.
+// This package gives that call three parts:
+//
+//   - Introspector, the one-method interface the access token validator
+//     (package accesstoken) calls. Implement it, or wrap a function with
+//     IntrospectorFunc, to fake introspection in tests.
+//   - Client, an RFC 7662 client: a form-encoded POST of the token with
+//     token_type_hint=access_token, authenticated as this resource server by
+//     client_secret_basic (the default), client_secret_post or a bearer token,
+//     with a request timeout, a response size cap, https required and
+//     redirects never followed. The answer is parsed strictly (ParseResponse).
+//   - Cache, an Introspector that remembers another one's answers, keyed by
+//     the SHA-256 of the token so no raw token is ever kept: an active answer
+//     until the token's exp or a maximum TTL, whichever comes first, an
+//     inactive one for a short negative TTL, errors never. Memory is bounded by
+//     an entry limit with least-recently-used eviction, and concurrent
+//     requests for the same token share one upstream call.
+//
+// # Errors
+//
+// A token that is revoked, expired or unknown is not an error: the answer is
+// a Response with Active false, and the validator turns it into
+// token.ErrInactive. Every failure to get a usable answer matches
+// token.ErrUnavailable: the endpoint could not be reached or did not answer in
+// time, answered a status other than 200 (including 401 and 403, which mean
+// the authorization server rejected this resource server's own credentials,
+// not the token), answered something other than application/json, too much,
+// JSON that is malformed or has duplicate member names, or a registered
+// member of the wrong JSON type. None of these is the token's fault, so a
+// resource server should answer 503, not 401. Each message says what to fix
+// and never contains the token or a secret.
+//
+// # Wiring
+//
+//	client, err := introspect.NewClient(introspect.Config{
+//		Endpoint:     "https://tenant.example.com/oauth/introspect",
+//		ClientID:     "my-api",
+//		ClientSecret: secret,
+//	})
+//	if err != nil { ... }
+//	cached := introspect.NewCache(client, introspect.CacheOptions{})
+//	ats, err := accesstoken.NewValidator(accesstoken.Config{..., Introspector: cached})
+//
+// When the issuer publishes discovery metadata (OpenID Connect Discovery or
+// RFC 8414), take the endpoint from there rather than configuring it twice:
+// package jwks fetches the document for its keys, and its
+// introspection_endpoint is
+//
+//	keys, err := jwks.FromIssuer(ctx, issuer, jwks.Options{})
+//	endpoint := keys.Discovery().IntrospectionEndpoint
+//
+// This package does not import jwks; pass the string to Config.Endpoint.
+package introspect
