@@ -1,0 +1,35 @@
+// Package tokentest is a fake OpenID Connect / OAuth 2.0 issuer for unit
+// tests: an in-process authorization server on net/http/httptest with a
+// discovery document, a JWKS endpoint and an RFC 7662 introspection endpoint,
+// that mints ID tokens, JWT access tokens, opaque access tokens and refresh
+// tokens with realistic (Auth0-style) defaults which a test overrides claim by
+// claim.
+//
+// A typical test:
+//
+//	func TestAppointments(t *testing.T) {
+//		iss := tokentest.NewIssuer(t) // closed by t.Cleanup
+//		v, err := accesstoken.NewValidator(accesstoken.Config{
+//			Issuer: iss.URL(), Audience: iss.Audience(), Keys: iss.KeySource(),
+//		})
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		raw := iss.AccessToken(tokentest.Claims{"scope": "read:appointments"})
+//		expired := iss.AccessToken(tokentest.Claims{"exp": time.Now().Add(-time.Hour).Unix()})
+//		noSub := iss.IDToken(tokentest.Claims{"sub": tokentest.Omit})
+//		// ...
+//	}
+//
+// Beside well-formed tokens the issuer makes bad ones on request: any claim
+// or header parameter can be overridden with any value (including values of
+// the wrong JSON type) or removed with Omit; Sign and SignRaw sign exactly
+// what they are given; WithSigningKey forges a signature with another key.
+// RotateKey and DropOldKeys exercise key rotation; FailJWKS, SlowJWKS,
+// FailIntrospection and SlowIntrospection make the endpoints misbehave until
+// Heal, so code under test can show how it copes.
+//
+// Everything here is for tests only. The server speaks plain HTTP on
+// 127.0.0.1, the private keys live in memory, and nothing about the issuer
+// is meant to be secure.
+package tokentest

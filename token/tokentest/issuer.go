@@ -1,0 +1,190 @@
+package tokentest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// Issuer is a fake authorization server for tests. Make one with NewIssuer;
+// all its methods are safe for concurrent use.
+type Issuer struct {
+	t       testing.TB
+	cfg     config
+	srv     *httptest.Server
+	url     string
+	subject string
+	closed  chan struct{} // closed at cleanup, releases slow handlers
+
+	mu         sync.Mutex
+	keys       []*signingKey // published keys; the last one signs
+	keySet     *token.KeySet // public view of keys
+	jwksDoc    []byte        // JWKS document of keys
+	tokens     map[string][]byte
+	jwksFail   int
+	jwksDelay  time.Duration
+	introFail  int
+	introDelay time.Duration
+
+	jwksRequests      atomic.Int64
+	discoveryRequests atomic.Int64
+	introRequests     atomic.Int64
+}
+
+// NewIssuer starts a fake issuer on an httptest server (plain HTTP on
+// 127.0.0.1) with one signing key, and registers a t.Cleanup that stops it.
+// It fails the test (t.Fatal) when an option is invalid.
+func NewIssuer(t testing.TB, opts ...Option) *Issuer {
+	t.Helper()
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if _, ok := lookupAlg(cfg.alg); !ok {
+		t.Fatalf("tokentest: WithAlgorithm(%q): not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA", cfg.alg)
+	}
+	var sub [12]byte
+	_, _ = rand.Read(sub[:])
+	i := &Issuer{
+		t:       t,
+		cfg:     cfg,
+		subject: "auth0|" + hex.EncodeToString(sub[:]),
+		closed:  make(chan struct{}),
+		tokens:  make(map[string][]byte),
+	}
+	k, err := newSigningKey(cfg.alg)
+	if err != nil {
+		t.Fatalf("tokentest: %v", err)
+	}
+	if err := i.publish(append(i.keys, k)); err != nil {
+		t.Fatalf("tokentest: %v", err)
+	}
+	i.srv = httptest.NewServer(i.routes())
+	i.url = i.srv.URL
+	t.Cleanup(func() {
+		close(i.closed)
+		i.srv.Close()
+	})
+	return i
+}
+
+// URL returns the issuer identifier, the server's base URL without a
+// trailing slash, such as "http://127.0.0.1:41234". It is the iss of every
+// token the issuer mints.
+func (i *Issuer) URL() string { return i.url }
+
+// DiscoveryURL returns the OpenID Connect discovery document's URL,
+// URL()+"/.well-known/openid-configuration". The same document is also
+// served at URL()+"/.well-known/oauth-authorization-server" (RFC 8414).
+func (i *Issuer) DiscoveryURL() string { return i.url + discoveryPath }
+
+// JWKSURL returns the URL of the issuer's JWKS document, URL()+"/jwks.json".
+func (i *Issuer) JWKSURL() string { return i.url + jwksPath }
+
+// IntrospectionURL returns the RFC 7662 introspection endpoint,
+// URL()+"/introspect".
+func (i *Issuer) IntrospectionURL() string { return i.url + introspectPath }
+
+// ClientID returns the client the tokens are issued to (see WithClientID).
+func (i *Issuer) ClientID() string { return i.cfg.clientID }
+
+// Audience returns the API identifier of access tokens (see WithAudience).
+func (i *Issuer) Audience() string { return i.cfg.audience }
+
+// Algorithm returns the JWS algorithm the issuer signs with.
+func (i *Issuer) Algorithm() string { return i.cfg.alg }
+
+// Subject returns the default sub of the tokens this issuer mints, an
+// Auth0-style "auth0|" followed by 24 hex digits, fixed per issuer.
+func (i *Issuer) Subject() string { return i.subject }
+
+// IntrospectionClientID returns the client identifier the introspection
+// endpoint accepts.
+func (i *Issuer) IntrospectionClientID() string { return i.cfg.introID }
+
+// IntrospectionClientSecret returns the secret the introspection endpoint
+// accepts with IntrospectionClientID.
+func (i *Issuer) IntrospectionClientSecret() string { return i.cfg.introSecret }
+
+// HTTPClient returns an HTTP client configured for the server.
+func (i *Issuer) HTTPClient() *http.Client { return i.srv.Client() }
+
+// now is the issuer's clock.
+func (i *Issuer) now() time.Time { return i.cfg.now() }
+
+// FailJWKS makes the JWKS endpoint and the discovery document answer status
+// (200 to 599) with a short error body until Heal. With 200 they answer a
+// body that is not the expected document. Any other status fails the test.
+func (i *Issuer) FailJWKS(status int) {
+	if !i.validStatus("FailJWKS", status) {
+		return
+	}
+	i.mu.Lock()
+	i.jwksFail = status
+	i.mu.Unlock()
+}
+
+// SlowJWKS makes the JWKS endpoint wait d before answering, or until the
+// request's context is done or the issuer is cleaned up, whichever comes
+// first, until Heal.
+func (i *Issuer) SlowJWKS(d time.Duration) {
+	i.mu.Lock()
+	i.jwksDelay = d
+	i.mu.Unlock()
+}
+
+// FailIntrospection makes the introspection endpoint answer status (200 to
+// 599) with a short error body until Heal. Any other status fails the test.
+func (i *Issuer) FailIntrospection(status int) {
+	if !i.validStatus("FailIntrospection", status) {
+		return
+	}
+	i.mu.Lock()
+	i.introFail = status
+	i.mu.Unlock()
+}
+
+// SlowIntrospection makes the introspection endpoint wait d before
+// answering, or until the request's context is done or the issuer is cleaned
+// up, until Heal.
+func (i *Issuer) SlowIntrospection(d time.Duration) {
+	i.mu.Lock()
+	i.introDelay = d
+	i.mu.Unlock()
+}
+
+// Heal undoes FailJWKS, SlowJWKS, FailIntrospection and SlowIntrospection.
+func (i *Issuer) Heal() {
+	i.mu.Lock()
+	i.jwksFail, i.jwksDelay, i.introFail, i.introDelay = 0, 0, 0, 0
+	i.mu.Unlock()
+}
+
+// JWKSRequests returns how many requests the JWKS endpoint has received,
+// failed and slow ones included.
+func (i *Issuer) JWKSRequests() int { return int(i.jwksRequests.Load()) }
+
+// DiscoveryRequests returns how many requests the two discovery document
+// paths have received together.
+func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryRequests.Load()) }
+
+// IntrospectionRequests returns how many requests the introspection endpoint
+// has received, refused and failed ones included.
+func (i *Issuer) IntrospectionRequests() int { return int(i.introRequests.Load()) }
+
+func (i *Issuer) validStatus(method string, status int) bool {
+	if status < 200 || status > 599 {
+		i.t.Errorf("tokentest: %s(%d): status must be between 200 and 599", method, status)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,164 @@
+package tokentest
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	_ "crypto/sha256" // registers SHA-256 for crypto.Hash.New
+	_ "crypto/sha512" // registers SHA-384 and SHA-512
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/big"
+
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// signBytes signs input with signer the way alg does (RFC 7518 §3, RFC
+// 8037): PKCS #1 v1.5, PSS with a salt as long as the hash, ECDSA as the
+// fixed-size big-endian R||S, or Ed25519 over the input itself.
+func signBytes(alg string, signer crypto.Signer, input []byte) ([]byte, error) {
+	a, ok := lookupAlg(alg)
+	if !ok {
+		return nil, fmt.Errorf("algorithm %q is not supported", alg)
+	}
+	var digest []byte
+	if a.hash != 0 {
+		h := a.hash.New()
+		h.Write(input)
+		digest = h.Sum(nil)
+	}
+	pub := signer.Public()
+	switch a.family {
+	case famRSA:
+		if _, ok := pub.(*rsa.PublicKey); !ok {
+			return nil, fmt.Errorf("%s needs an RSA key, not %T", alg, pub)
+		}
+		return signer.Sign(rand.Reader, digest, a.hash)
+	case famPSS:
+		if _, ok := pub.(*rsa.PublicKey); !ok {
+			return nil, fmt.Errorf("%s needs an RSA key, not %T", alg, pub)
+		}
+		return signer.Sign(rand.Reader, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: a.hash})
+	case famEC:
+		ec, ok := pub.(*ecdsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("%s needs an ECDSA key, not %T", alg, pub)
+		}
+		der, err := signer.Sign(rand.Reader, digest, a.hash)
+		if err != nil {
+			return nil, err
+		}
+		var rs struct{ R, S *big.Int }
+		if rest, err := asn1.Unmarshal(der, &rs); err != nil || len(rest) > 0 {
+			return nil, fmt.Errorf("the ECDSA signer returned a signature that is not ASN.1 DER")
+		}
+		n := (ec.Curve.Params().BitSize + 7) / 8
+		if rs.R.Sign() < 0 || rs.S.Sign() < 0 || rs.R.BitLen() > 8*n || rs.S.BitLen() > 8*n {
+			return nil, fmt.Errorf("the ECDSA signer returned R or S out of range")
+		}
+		sig := make([]byte, 2*n)
+		rs.R.FillBytes(sig[:n])
+		rs.S.FillBytes(sig[n:])
+		return sig, nil
+	case famEd25519:
+		if _, ok := pub.(ed25519.PublicKey); !ok {
+			return nil, fmt.Errorf("%s needs an Ed25519 key, not %T", alg, pub)
+		}
+		return signer.Sign(rand.Reader, input, crypto.Hash(0))
+	}
+	return nil, fmt.Errorf("algorithm %q is not supported", alg)
+}
+
+// marshal encodes v as compact JSON without HTML escaping.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// compact signs the two encoded segments with signer and returns the compact
+// JWS.
+func compact(alg string, signer crypto.Signer, header, payload []byte) (string, error) {
+	input := b64(header) + "." + b64(payload)
+	sig, err := signBytes(alg, signer, []byte(input))
+	if err != nil {
+		return "", err
+	}
+	return input + "." + b64(sig), nil
+}
+
+// signMaps encodes header and claims and signs them with signer (nil: the
+// current key) using the issuer's algorithm.
+func (i *Issuer) signMaps(header, claims map[string]any, signer crypto.Signer) (string, error) {
+	h, err := marshal(header)
+	if err != nil {
+		return "", fmt.Errorf("encoding the header: %w", err)
+	}
+	p, err := marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("encoding the claims: %w", err)
+	}
+	if signer == nil {
+		signer = i.current().signer
+	}
+	return compact(i.cfg.alg, signer, h, p)
+}
+
+// Sign signs exactly the given header parameters and claims with the current
+// key. Only alg (the issuer's algorithm) and kid (the current key) are added
+// when header lacks them; a value of Omit removes them or any other member.
+// Nothing else is defaulted: no typ, no iss, no exp. It reports an
+// unencodable value with t.Errorf and returns "".
+func (i *Issuer) Sign(header, claims Claims) string {
+	i.t.Helper()
+	h := map[string]any{"alg": i.cfg.alg, "kid": i.KeyID()}
+	merge(h, header)
+	c := map[string]any{}
+	merge(c, claims)
+	raw, err := i.signMaps(h, c, nil)
+	if err != nil {
+		i.t.Errorf("tokentest: Sign: %v", err)
+		return ""
+	}
+	return raw
+}
+
+// SignRaw base64url-encodes header and payload as they are, whatever they
+// hold (invalid JSON, duplicate names, a "none" alg), and signs them with
+// the current key and the issuer's algorithm. It is meant for tests of a
+// parser's defences.
+func (i *Issuer) SignRaw(header, payload []byte) string {
+	i.t.Helper()
+	raw, err := compact(i.cfg.alg, i.current().signer, header, payload)
+	if err != nil {
+		i.t.Errorf("tokentest: SignRaw: %v", err)
+		return ""
+	}
+	return raw
+}
+
+// HashClaim returns the OpenID Connect at_hash or c_hash of value for a
+// token signed with alg (OIDC Core §3.1.3.6, §3.3.2.11): the base64url
+// encoding of the left half of the hash of value, using the hash of alg, and
+// SHA-512 for EdDSA. It returns an error for an unknown algorithm.
+func HashClaim(alg, value string) (string, error) {
+	h, ok := token.HashFor(alg)
+	if !ok {
+		return "", fmt.Errorf("tokentest: HashClaim: algorithm %q is not supported", alg)
+	}
+	hh := h.New()
+	hh.Write([]byte(value))
+	sum := hh.Sum(nil)
+	return b64(sum[:len(sum)/2]), nil
+}
