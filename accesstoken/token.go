@@ -1,9 +1,11 @@
 package accesstoken
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
+	"github.com/tokenguard/tokenguard/introspect"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -34,7 +36,68 @@ type Token struct {
 	// Raw is the token as presented.
 	Raw string
 
-	claims *token.Claims
+	claims *token.Claims         // a JWT's claims; shared, never modified
+	answer *introspect.Response // an opaque token's introspection answer; shared, never modified
+}
+
+// Claims decodes the token's claims into v, a pointer to a struct or a map,
+// with encoding/json: for a JWT its whole claims set, for an opaque token the
+// introspection answer's members (active, scope, client_id, exp, ... and
+// whatever else the server sent). Use it for claims the Token does not type,
+// such as a provider's namespaced ones. The claims were read strictly first,
+// so no member can shadow another by case and no duplicate can win. A JSON
+// type that does not fit a field of v is an error matching
+// token.ErrInvalidClaim. On a Token not made by a Validator it decodes
+// nothing and returns nil.
+func (t *Token) Claims(v any) error {
+	switch {
+	case t == nil:
+		return nil
+	case t.claims != nil:
+		return t.claims.Decode(v)
+	case t.answer != nil:
+		doc, err := t.answer.MarshalJSON()
+		if err != nil {
+			return &token.ValidationError{Kind: token.ErrInvalidClaim, Reason: "the introspection answer cannot be written as claims", Err: err}
+		}
+		if err := json.Unmarshal(doc, v); err != nil {
+			claim := ""
+			if te, ok := err.(*json.UnmarshalTypeError); ok {
+				claim = te.Field
+			}
+			return &token.ValidationError{Kind: token.ErrInvalidClaim, Claim: claim, Reason: "the introspection answer does not fit the destination", Err: err}
+		}
+	}
+	return nil
+}
+
+// clone returns a copy of t that shares nothing a caller could change: the
+// three slices are copied (into one allocation), and the claims behind
+// Claims are read-only. The verified-token cache hands out clones so no
+// caller can change what the next one sees.
+func (t *Token) clone() *Token {
+	c := new(Token)
+	*c = *t
+	n := len(t.Audience) + len(t.Scopes) + len(t.Permissions)
+	if n == 0 {
+		return c
+	}
+	buf := make([]string, n)
+	buf, c.Audience = cloneInto(buf, t.Audience)
+	buf, c.Scopes = cloneInto(buf, t.Scopes)
+	_, c.Permissions = cloneInto(buf, t.Permissions)
+	return c
+}
+
+// cloneInto copies src to the front of buf and returns the rest of buf and
+// the copy, whose capacity ends at its length so appending to it cannot
+// overwrite the next slice. A nil src stays nil.
+func cloneInto(buf, src []string) (rest, dst []string) {
+	if src == nil {
+		return buf, nil
+	}
+	n := copy(buf, src)
+	return buf[n:], buf[:n:n]
 }
 
 // HasScope reports whether the token grants scope.

@@ -1,0 +1,74 @@
+package accesstoken
+
+import (
+	"time"
+
+	"github.com/tokenguard/tokenguard/internal/tokencache"
+	"github.com/tokenguard/tokenguard/introspect"
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// DefaultCacheSize is how many verified JWTs a Validator remembers when
+// Config.CacheSize is zero. An entry costs well under a kilobyte beside the
+// token itself.
+const DefaultCacheSize = tokencache.DefaultMaxEntries
+
+// Config configures a Validator. Issuer, an API identifier (Audience or
+// Audiences) and at least one of Keys and Introspector are required; every
+// other zero value is the safe default.
+type Config struct {
+	// Issuer is the authorization server's issuer identifier, compared
+	// exactly (no trailing-slash or case folding) with a JWT's iss and with
+	// an introspection answer's iss when it has one. Required.
+	Issuer string
+	// Audience is this API's identifier (Auth0 calls it the API audience;
+	// RFC 9068 the resource indicator). A token is accepted only when its aud
+	// names it or one of Audiences. Required unless Audiences is set.
+	Audience string
+	// Audiences lists further accepted API identifiers, for an API known by
+	// several names. Empty strings are an error.
+	Audiences []string
+	// Keys supplies the issuer's keys for JWT access tokens (jwks.FromIssuer,
+	// jwks.New or jwks.Static). Nil means JWTs are refused with
+	// token.ErrTokenType, and the validator accepts only opaque tokens.
+	Keys token.KeySource
+	// Introspector resolves opaque tokens, usually an introspect.Client
+	// wrapped in an introspect.Cache. Nil means opaque tokens are refused
+	// with token.ErrMalformed. Keys or Introspector is required.
+	Introspector introspect.Introspector
+	// Algorithms is the allow-list of JWS algorithms for JWTs. Nil means
+	// token.DefaultAlgorithms (every supported asymmetric algorithm); "none"
+	// is never accepted, HMAC only when listed here and configured as a
+	// symmetric key in Keys.
+	Algorithms []string
+	// StrictRFC9068 accepts only JWTs typed "at+jwt" (or
+	// "application/at+jwt") that carry every claim RFC 9068 §2.2 requires:
+	// iss, exp, aud, sub, client_id, iat and jti. Off, "JWT" and an absent
+	// typ are accepted too, and only iss, aud and exp are required, which is
+	// what providers such as Auth0 issue.
+	StrictRFC9068 bool
+	// AllowIntrospectionWithoutAudience accepts an introspection answer that
+	// names no aud. Off (the default), such an answer is refused with
+	// token.ErrAudience, because some servers introspect refresh tokens that
+	// way. Set it only for a server that never sends aud and never answers
+	// active for anything but access tokens.
+	AllowIntrospectionWithoutAudience bool
+	// IntrospectJWTs makes every JWT that passed local validation also go to
+	// the Introspector, for APIs that must see a revocation at once rather
+	// than when the token expires. An inactive answer is token.ErrInactive.
+	// It needs both Keys and Introspector, and costs a network call per
+	// request unless the Introspector caches.
+	IntrospectJWTs bool
+	// Leeway is the clock skew allowed on exp, nbf and iat, for JWTs and
+	// introspection answers alike. Zero means token.DefaultLeeway (one
+	// minute); a negative value means none.
+	Leeway time.Duration
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+	// MaxTokenSize bounds a token's length in bytes, JWT or opaque, checked
+	// before anything else. Zero means token.DefaultMaxTokenSize (16 KiB).
+	MaxTokenSize int
+	// CacheSize bounds the verified-token cache for JWTs, in tokens. Zero
+	// means DefaultCacheSize; a negative value disables the cache.
+	CacheSize int
+}

@@ -1,0 +1,120 @@
+// Package accesstoken validates OAuth 2.0 access tokens for an API (a
+// resource server): JWT access tokens, checked locally against the issuer's
+// keys, and opaque tokens, resolved by token introspection (RFC 7662).
+//
+//	ats, err := accesstoken.NewValidator(accesstoken.Config{
+//		Issuer:   "https://tenant.example.com/",
+//		Audience: "https://api.example.com",
+//		Keys:     keys, // jwks.FromIssuer, jwks.New or jwks.Static
+//	})
+//	at, err := ats.Validate(ctx, raw)
+//	if at.HasScope("read:appointments") { ... }
+//
+// The validator accepts access tokens minted for this API and nothing else.
+// In particular an OpenID Connect ID token never passes, not even where a
+// client ID happens to equal an API identifier: a token that carries claims
+// only ID tokens have (nonce, at_hash, c_hash) is refused with
+// token.ErrTokenType.
+//
+// # Which path a token takes
+//
+// A token that is a JOSE object is a JWT and is validated locally: a string
+// that begins with "{" (the JWS JSON serialization, refused), or whose first
+// dot-separated segment is the base64url encoding of a JSON object (a compact
+// JWS, or a JWE, refused). Every other string is opaque and goes to the
+// configured introspect.Introspector. A JWT that fails validation is never
+// retried through introspection: the refusal stands.
+//
+// A validator configured with Keys but no Introspector reads JWTs only, and
+// refuses an opaque token with token.ErrMalformed (as the ID token validator
+// would), with a message saying no Introspector is configured. One with an
+// Introspector but no Keys resolves opaque tokens only, and refuses a JWT
+// with token.ErrTokenType. To check JWTs through introspection too, configure
+// both and set Config.IntrospectJWTs.
+//
+// # JWT access tokens
+//
+// The signature, algorithm, header and time checks are package token's
+// pipeline (token.Verifier): see its documentation. On top of it:
+//
+//   - iss must equal Config.Issuer exactly (token.ErrIssuer; absent:
+//     token.ErrMissingClaim).
+//   - aud, a string or an array, must include Config.Audience or one of
+//     Config.Audiences (token.ErrAudience; absent: token.ErrMissingClaim).
+//   - exp is required (token.ErrMissingClaim); exp, nbf and iat are checked
+//     with Config.Leeway.
+//   - The header's typ may be "at+jwt" or "application/at+jwt" (RFC 9068,
+//     compared case-insensitively), or "JWT" or absent as many providers
+//     (Auth0 among them) send; Config.StrictRFC9068 accepts only the first
+//     two. Any other typ, such as an ID token's "id_token+jwt" or a DPoP
+//     proof's "dpop+jwt", is refused with token.ErrTokenType before any key
+//     is fetched.
+//   - With Config.StrictRFC9068 the claims RFC 9068 §2.2 requires (iss, exp,
+//     aud, sub, client_id, iat, jti) must all be present
+//     (token.ErrMissingClaim).
+//   - scope must be a string; scp a string or an array of strings;
+//     permissions an array of strings; client_id and azp strings, naming the
+//     same client when both are present. Anything else is
+//     token.ErrInvalidClaim.
+//
+// # Opaque tokens
+//
+// An opaque token must be an RFC 6750 b64token (letters, digits and
+// "-._~+/", then optional "="), no longer than Config.MaxTokenSize; anything
+// else is token.ErrMalformed and is never sent anywhere. The Introspector's
+// answer is then checked:
+//
+//   - active false: token.ErrInactive.
+//   - token_type, when present, must name a bearer access token: "Bearer"
+//     (any case), "access_token" or "urn:ietf:params:oauth:token-type:access_token".
+//     Anything else, such as "refresh_token", is token.ErrTokenType. So is
+//     "DPoP": a DPoP-bound token is only good together with a proof of
+//     possession, which this validator does not check, so accepting it as a
+//     bearer token would void the binding.
+//   - iss, when present, must equal Config.Issuer (token.ErrIssuer).
+//   - aud must include an accepted API identifier (token.ErrAudience). An
+//     answer without aud is refused too, because some servers introspect a
+//     refresh token as active with no aud, and a refresh token must never
+//     pass as an access token; Config.AllowIntrospectionWithoutAudience
+//     relaxes this for servers that never send aud.
+//   - exp, nbf and iat, when present, are checked with the leeway
+//     (token.ErrExpired, token.ErrNotYetValid, token.ErrIssuedInFuture).
+//   - Scopes come from scope (or a scp member the server adds), permissions
+//     from a permissions array. A member of the wrong type there makes the
+//     answer unusable: token.ErrUnavailable, as package introspect treats
+//     every malformed answer, because the fault is the server's.
+//
+// An error from the Introspector (the endpoint is down, slow or answered
+// nonsense) matches token.ErrUnavailable: nothing was decided about the
+// token, and a resource server should answer 503 rather than 401.
+//
+// # Caching
+//
+// JWTs that pass are remembered in a verified-token cache (on by default,
+// Config.CacheSize entries; see package internal/tokencache's design): a
+// token seen again skips the signature check, which makes a hit some
+// hundreds of times cheaper than a full RS256 validation. An entry never
+// outlives the token's exp, dies as soon as the key that verified it leaves
+// the issuer's key set, and the time checks run again on every hit. Each
+// call returns its own *Token (the slices are copied), so a caller that
+// modifies its Token changes nothing for later callers. With
+// Config.IntrospectJWTs the introspection call still happens on every hit,
+// since its purpose is to see revocation at once.
+//
+// Opaque tokens are not cached here: every opaque token costs one call to the
+// Introspector. Wrap an introspect.Client in an introspect.Cache to remember
+// answers (keyed by the token's SHA-256, bounded, with a short negative TTL):
+//
+//	client, err := introspect.NewClient(introspect.Config{Endpoint: u, ClientID: id, ClientSecret: s})
+//	ats, err := accesstoken.NewValidator(accesstoken.Config{
+//		Issuer: iss, Audience: "https://api.example.com", Keys: keys,
+//		Introspector: introspect.NewCache(client, introspect.CacheOptions{}),
+//	})
+//
+// # Errors
+//
+// Every error Validate returns matches exactly one sentinel of package token
+// with errors.Is, and is a *token.ValidationError naming the claim at fault
+// and saying what was found and what was expected. Messages never contain
+// the token itself.
+package accesstoken

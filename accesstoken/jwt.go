@@ -1,0 +1,192 @@
+package accesstoken
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// idTokenOnly lists claims that only OpenID Connect ID tokens carry. An
+// access token with one of them is an ID token sent to the wrong place.
+var idTokenOnly = [...]string{"nonce", "at_hash", "c_hash"}
+
+// rfc9068Required lists the claims RFC 9068 §2.2 requires, beyond those the
+// pipeline already requires (iss, exp) and iat (required through
+// token.VerifierConfig.RequireIssuedAt), in the order they are checked.
+var rfc9068Required = [...]string{"aud", "sub", "client_id", "jti"}
+
+// checkHeader is the pipeline's CheckHeader hook: it runs before any key is
+// fetched, so a token of the wrong type costs nothing.
+func (v *Validator) checkHeader(h *token.Header) error {
+	typ := h.Type
+	if typ == "" {
+		if _, present := h.Get("typ"); present {
+			return token.Errorf(token.ErrTokenType, "header.typ", "typ is empty; an access token is typed \"at+jwt\"")
+		}
+		if v.strict {
+			return token.Errorf(token.ErrTokenType, "header.typ", "the header has no typ; RFC 9068 requires \"at+jwt\"")
+		}
+		return nil
+	}
+	// RFC 7515 §4.1.9: the "application/" prefix may be left out, and media
+	// types compare case-insensitively.
+	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
+		typ = typ[len("application/"):]
+	}
+	switch {
+	case strings.EqualFold(typ, "at+jwt"):
+		return nil
+	case strings.EqualFold(typ, "JWT"):
+		if v.strict {
+			return token.Errorf(token.ErrTokenType, "header.typ", "typ is %q; RFC 9068 requires \"at+jwt\"", h.Type)
+		}
+		return nil
+	}
+	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %q; an access token is typed \"at+jwt\" (or \"JWT\")", truncate(h.Type))
+}
+
+// validateJWT validates a JWT access token: from the cache when it was
+// verified before, otherwise through the pipeline and this package's rules.
+func (v *Validator) validateJWT(ctx context.Context, raw string) (*Token, error) {
+	if v.verifier == nil {
+		return nil, token.Errorf(token.ErrTokenType, "", "the token is a JWT, but this validator has no Keys to verify JWTs; it accepts only opaque tokens, resolved by introspection")
+	}
+	now := v.now()
+	if cached, ok := v.cache.Lookup(ctx, raw, now, v.leeway, v.keys); ok {
+		// The cache checked exp and that the signing key is still published;
+		// nbf and iat are checked again too, for a clock that went back.
+		if err := v.checkCachedTimes(cached, now); err != nil {
+			return nil, err
+		}
+		if v.introJWTs {
+			if _, err := v.introspect(ctx, raw); err != nil {
+				return nil, err
+			}
+		}
+		return cached.clone(), nil
+	}
+	ver, err := v.verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	t, err := v.fromJWT(ver)
+	if err != nil {
+		return nil, err
+	}
+	if v.introJWTs {
+		if _, err := v.introspect(ctx, raw); err != nil {
+			return nil, err
+		}
+	}
+	if v.cache != nil {
+		// The cache keeps t; the caller gets a copy it may change freely.
+		v.cache.Add(raw, t, ver.Key, ver.Header.KeyID, t.ExpiresAt, now)
+		return t.clone(), nil
+	}
+	return t, nil
+}
+
+// fromJWT applies the access token rules to a token that passed the pipeline
+// (signature, algorithm, typ, iss and times) and builds the Token.
+func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
+	c := &ver.Claims
+	for _, name := range idTokenOnly {
+		if c.Has(name) {
+			return nil, token.Errorf(token.ErrTokenType, name,
+				"the token carries %s, a claim of OpenID Connect ID tokens; an ID token is for the client application and is never accepted as an access token", name)
+		}
+	}
+	if v.strict {
+		for _, name := range rfc9068Required {
+			if !c.Has(name) {
+				return nil, token.Errorf(token.ErrMissingClaim, name, "the token has no %s; RFC 9068 §2.2 requires it", name)
+			}
+		}
+	}
+	if err := v.checkAudience(c.Audience, c.Has("aud")); err != nil {
+		return nil, err
+	}
+	t := &Token{
+		Subject:   c.Subject,
+		Issuer:    c.Issuer,
+		Audience:  c.Audience,
+		ExpiresAt: c.ExpiresAt,
+		IssuedAt:  c.IssuedAt,
+		NotBefore: c.NotBefore,
+		ID:        c.ID,
+		Raw:       ver.Raw,
+		claims:    c,
+	}
+	var err error
+	if t.Scopes, err = scopesOf(c); err != nil {
+		return nil, err
+	}
+	if t.Permissions, err = permissionsOf(c); err != nil {
+		return nil, err
+	}
+	if t.ClientID, err = clientIDOf(c); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkAudience requires aud to name one of the accepted API identifiers.
+func (v *Validator) checkAudience(aud []string, present bool) error {
+	for _, a := range aud {
+		for _, want := range v.audiences {
+			if a == want {
+				return nil
+			}
+		}
+	}
+	if !present {
+		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; expected %s", v.audienceList())
+	}
+	return token.Errorf(token.ErrAudience, "aud", "the token is for %s; expected %s", quoteList(aud), v.audienceList())
+}
+
+// checkCachedTimes runs the pipeline's time rules on a cached token.
+func (v *Validator) checkCachedTimes(t *Token, now time.Time) error {
+	c := token.Claims{ExpiresAt: t.ExpiresAt, NotBefore: t.NotBefore, IssuedAt: t.IssuedAt}
+	return token.CheckTimes(&c, now, v.leeway, v.strict)
+}
+
+func (v *Validator) audienceList() string {
+	if len(v.audiences) == 1 {
+		return quote(v.audiences[0])
+	}
+	return "one of " + quoteList(v.audiences)
+}
+
+// quoteList writes at most a few values, each truncated, so an error message
+// stays short whatever the token holds.
+func quoteList(list []string) string {
+	if len(list) == 0 {
+		return "no audience"
+	}
+	var b strings.Builder
+	for i, s := range list {
+		if i == 4 {
+			b.WriteString(", …")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quote(s))
+	}
+	return b.String()
+}
+
+func quote(s string) string { return strconv.Quote(truncate(s)) }
+
+// truncate bounds a value taken from a token for an error message.
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

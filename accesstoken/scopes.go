@@ -1,0 +1,134 @@
+package accesstoken
+
+import (
+	"strings"
+
+	"github.com/tokenguard/tokenguard/internal/strictjson"
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// Scopes and permissions come in three shapes, all read straight from the
+// claim's raw JSON (no encoding/json on the hot path):
+//
+//   - "scope": a space-separated string (RFC 8693 §4.2, RFC 9068 §2.2.3,
+//     Auth0, Keycloak, Okta's introspection).
+//   - "scp": an array of strings (Okta) or a space-separated string
+//     (Microsoft Entra ID). Used only when "scope" is absent, but its type is
+//     checked either way.
+//   - "permissions": an array of strings (Auth0 RBAC).
+//
+// A value of any other JSON type is refused, never read as "no scopes".
+
+// scopesOf returns the scopes of a JWT's claims.
+func scopesOf(c *token.Claims) ([]string, error) {
+	var scopes []string
+	raw, hasScope := c.Get("scope")
+	if hasScope {
+		s, ok := strictjson.String(raw)
+		if !ok {
+			return nil, token.Errorf(token.ErrInvalidClaim, "scope", "must be a space-separated string; found %s", strictjson.Kind(raw))
+		}
+		scopes = splitScope(s)
+	}
+	if raw, ok := c.Get("scp"); ok {
+		list, err := stringOrStrings("scp", raw)
+		if err != nil {
+			return nil, err
+		}
+		if !hasScope {
+			scopes = list
+		}
+	}
+	return scopes, nil
+}
+
+// permissionsOf returns a JWT's permissions array.
+func permissionsOf(c *token.Claims) ([]string, error) {
+	raw, ok := c.Get("permissions")
+	if !ok {
+		return nil, nil
+	}
+	return stringArray("permissions", raw)
+}
+
+// clientIDOf returns the client the token was issued to: client_id (RFC
+// 9068), or azp (OpenID Connect, and Auth0's access tokens). When both are
+// present they must agree, since a token cannot have been issued to two
+// clients.
+func clientIDOf(c *token.Claims) (string, error) {
+	id, hasID, err := c.GetString("client_id")
+	if err != nil {
+		return "", err
+	}
+	azp, hasAZP, err := c.GetString("azp")
+	if err != nil {
+		return "", err
+	}
+	if hasID && hasAZP && id != azp {
+		return "", token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", quote(id), quote(azp))
+	}
+	if hasID {
+		return id, nil
+	}
+	return azp, nil
+}
+
+// splitScope splits a scope string at spaces (RFC 6749 §3.3). It returns nil
+// for a string with no scopes.
+func splitScope(s string) []string {
+	if s == "" {
+		return nil
+	}
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
+// stringOrStrings reads a space-separated string or an array of strings.
+func stringOrStrings(name string, raw []byte) ([]string, error) {
+	if s, ok := strictjson.String(raw); ok {
+		return splitScope(s), nil
+	}
+	list, err := stringArray(name, raw)
+	if err != nil {
+		return nil, token.Errorf(token.ErrInvalidClaim, name, "must be a space-separated string or an array of strings; found %s", describe(raw))
+	}
+	return list, nil
+}
+
+// stringArray reads an array of strings; an empty array gives nil.
+func stringArray(name string, raw []byte) ([]string, error) {
+	var buf [16][]byte
+	elems, ok := strictjson.Elements(raw, buf[:0])
+	if !ok {
+		return nil, token.Errorf(token.ErrInvalidClaim, name, "must be an array of strings; found %s", strictjson.Kind(raw))
+	}
+	if len(elems) == 0 {
+		return nil, nil
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		s, ok := strictjson.String(e)
+		if !ok {
+			return nil, token.Errorf(token.ErrInvalidClaim, name, "must be an array of strings; element %d is %s", i, strictjson.Kind(e))
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// describe names a raw value's JSON type, and for an array that holds
+// something else than strings says so.
+func describe(raw []byte) string {
+	var buf [16][]byte
+	if elems, ok := strictjson.Elements(raw, buf[:0]); ok {
+		for _, e := range elems {
+			if _, isString := strictjson.String(e); !isString {
+				return "an array holding " + strictjson.Kind(e)
+			}
+		}
+	}
+	return strictjson.Kind(raw)
+}
