@@ -36,7 +36,7 @@ type Token struct {
 	// Raw is the token as presented.
 	Raw string
 
-	claims *token.Claims         // a JWT's claims; shared, never modified
+	claims *token.Claims        // a JWT's claims; shared, never modified
 	answer *introspect.Response // an opaque token's introspection answer; shared, never modified
 }
 
