@@ -1,0 +1,176 @@
+package idtoken
+
+import (
+	"bytes"
+	"strings"
+	"time"
+
+	"github.com/tokenguard/tokenguard/internal/strictjson"
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// stringClaim is one string-valued claim of Token. profile marks the §5.1
+// profile claims, which read as absent when the issuer sends null; the
+// others feed decisions and must be strings.
+type stringClaim struct {
+	name    string
+	profile bool
+}
+
+// stringClaims lists Token's string claims in the order of
+// (*Token).stringFields.
+var stringClaims = [...]stringClaim{
+	{"nonce", false}, {"acr", false}, {"azp", false}, {"sid", false},
+	{"name", true}, {"given_name", true}, {"family_name", true}, {"middle_name", true},
+	{"nickname", true}, {"preferred_username", true}, {"profile", true}, {"picture", true},
+	{"website", true}, {"email", true}, {"gender", true}, {"birthdate", true},
+	{"zoneinfo", true}, {"locale", true}, {"phone_number", true},
+}
+
+const nStringClaims = len(stringClaims)
+
+func (t *Token) stringFields() [nStringClaims]*string {
+	return [nStringClaims]*string{
+		&t.Nonce, &t.ACR, &t.AuthorizedParty, &t.SessionID,
+		&t.Name, &t.GivenName, &t.FamilyName, &t.MiddleName,
+		&t.Nickname, &t.PreferredUsername, &t.Profile, &t.Picture,
+		&t.Website, &t.Email, &t.Gender, &t.Birthdate,
+		&t.Zoneinfo, &t.Locale, &t.PhoneNumber,
+	}
+}
+
+// readClaims fills t's typed claims from c, once per verified token.
+//
+// This runs on every validation, so it avoids reflection and encoding/json:
+// each claim is found among the members token.Claims indexed when it parsed
+// the payload, and all string claims are copied into one allocation (a
+// strings.Builder grown to their total length, sliced per field) instead of
+// one allocation each. A claim of the wrong JSON type is refused with
+// token.ErrInvalidClaim rather than read as a zero value.
+func (t *Token) readClaims(c *token.Claims) error {
+	var (
+		bodies [nStringClaims][]byte
+		total  int
+	)
+	for i, sc := range stringClaims {
+		raw, ok := c.Get(sc.name)
+		if !ok || (sc.profile && strictjson.IsNull(raw)) {
+			continue
+		}
+		if len(raw) < 2 || raw[0] != '"' {
+			return token.Errorf(token.ErrInvalidClaim, sc.name, "must be a string; found %s", strictjson.Kind(raw))
+		}
+		body := raw[1 : len(raw)-1]
+		if bytes.IndexByte(body, '\\') >= 0 {
+			s, _ := strictjson.String(raw)
+			body = []byte(s)
+		}
+		bodies[i] = body
+		total += len(body)
+	}
+	if total > 0 {
+		var b strings.Builder
+		b.Grow(total)
+		var ends [nStringClaims]int
+		for i := range bodies {
+			b.Write(bodies[i])
+			ends[i] = b.Len()
+		}
+		all, start := b.String(), 0
+		for i, dst := range t.stringFields() {
+			*dst = all[start:ends[i]]
+			start = ends[i]
+		}
+	}
+
+	var err error
+	if t.AuthTime, _, err = c.GetTime("auth_time"); err != nil {
+		return err
+	}
+	if t.AMR, _, err = c.GetStrings("amr"); err != nil {
+		return err
+	}
+	if t.EmailVerified, err = profileBool(c, "email_verified"); err != nil {
+		return err
+	}
+	if t.PhoneNumberVerified, err = profileBool(c, "phone_number_verified"); err != nil {
+		return err
+	}
+	if t.UpdatedAt, err = updatedAt(c); err != nil {
+		return err
+	}
+	t.Address, err = address(c)
+	return err
+}
+
+// profileBool reads a boolean profile claim. A string such as "true" is
+// refused: a verified flag the issuer did not send as a boolean is not
+// trusted to mean what it seems.
+func profileBool(c *token.Claims, name string) (bool, error) {
+	raw, ok := c.Get(name)
+	if !ok || strictjson.IsNull(raw) {
+		return false, nil
+	}
+	b, _, err := c.GetBool(name)
+	return b, err
+}
+
+// updatedAt reads updated_at as seconds since the epoch (OIDC Core §5.1) or,
+// since some issuers send it so, as an RFC 3339 string.
+func updatedAt(c *token.Claims) (time.Time, error) {
+	raw, ok := c.Get("updated_at")
+	if !ok || strictjson.IsNull(raw) {
+		return time.Time{}, nil
+	}
+	if s, isString := strictjson.String(raw); isString {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, token.Errorf(token.ErrInvalidClaim, "updated_at", "must be seconds since the epoch or an RFC 3339 time; found a string that is neither")
+		}
+		return t.UTC(), nil
+	}
+	t, _, err := c.GetTime("updated_at")
+	return t, err
+}
+
+// address reads the address claim, an object of strings (OIDC Core §5.1.1).
+// Members other than the six defined ones are ignored.
+func address(c *token.Claims) (*Address, error) {
+	raw, ok := c.Get("address")
+	if !ok || strictjson.IsNull(raw) {
+		return nil, nil
+	}
+	members, err := strictjson.ParseObject(raw, token.MaxClaimsDepth, nil)
+	if err != nil {
+		return nil, token.Errorf(token.ErrInvalidClaim, "address", "must be an object; found %s", strictjson.Kind(raw))
+	}
+	a := &Address{}
+	for _, m := range members {
+		var dst *string
+		switch string(m.Name) {
+		case "formatted":
+			dst = &a.Formatted
+		case "street_address":
+			dst = &a.StreetAddress
+		case "locality":
+			dst = &a.Locality
+		case "region":
+			dst = &a.Region
+		case "postal_code":
+			dst = &a.PostalCode
+		case "country":
+			dst = &a.Country
+		default:
+			continue
+		}
+		if strictjson.IsNull(m.Value) {
+			continue
+		}
+		s, isString := strictjson.String(m.Value)
+		if !isString {
+			return nil, token.Errorf(token.ErrInvalidClaim, "address."+string(m.Name), "must be a string; found %s", strictjson.Kind(m.Value))
+		}
+		*dst = s
+	}
+	return a, nil
+}

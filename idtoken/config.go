@@ -1,0 +1,76 @@
+package idtoken
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// Config configures a Validator. Issuer, ClientID and Keys are required;
+// every other field's zero value is the safe default.
+type Config struct {
+	// Issuer is the OpenID Provider's issuer identifier, compared exactly
+	// (no case folding, no trailing-slash tolerance) with the token's iss.
+	Issuer string
+	// ClientID is this application's client ID. The token's aud must
+	// contain it, and an azp, when present, must equal it.
+	ClientID string
+	// Keys supplies the provider's verification keys, typically a
+	// *jwks.Remote from jwks.FromIssuer, or jwks.Static for pinned keys.
+	Keys token.KeySource
+
+	// Algorithms is the allow-list of JWS algorithms. Nil means ["RS256"],
+	// the algorithm every OpenID Provider must support (OIDC Core §15.1).
+	// List others, such as "ES256" or "EdDSA", when the provider signs with
+	// them. HS256/HS384/HS512 work only when listed here and Keys holds a
+	// symmetric key made with token.NewSymmetricKey (the client secret); an
+	// HMAC token is never verified with a public key. "none" is refused.
+	Algorithms []string
+	// TrustedAudiences are audiences allowed in aud beside ClientID. By
+	// default a token whose aud names anyone else is refused with
+	// token.ErrAudience (OIDC Core §3.1.3.7 rule 3). A token with more than
+	// one audience must also carry azp equal to ClientID.
+	TrustedAudiences []string
+	// MaxAge, when positive, refuses tokens issued (iat) longer than MaxAge
+	// plus Leeway ago with token.ErrExpired, whatever their exp says. Zero
+	// means no limit beyond exp.
+	MaxAge time.Duration
+	// Leeway is the clock skew allowed on exp, nbf, iat and auth_time. Zero
+	// means token.DefaultLeeway (one minute); a negative value means none.
+	Leeway time.Duration
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+	// MaxTokenSize bounds the raw token's length in bytes, checked before
+	// any decoding. Zero means token.DefaultMaxTokenSize (16 KiB).
+	MaxTokenSize int
+	// CacheSize bounds the verified-token cache, which lets a token seen
+	// again skip the signature check (see Validator). Zero means
+	// tokencache.DefaultMaxEntries (4096); a negative value disables the
+	// cache.
+	CacheSize int
+}
+
+// defaultAlgorithms is OIDC Core §15.1's mandatory-to-implement algorithm.
+var defaultAlgorithms = []string{token.RS256}
+
+// check reports the first configuration mistake.
+func (c *Config) check() error {
+	switch {
+	case c.Issuer == "":
+		return errors.New("idtoken: Config.Issuer is required")
+	case c.ClientID == "":
+		return errors.New("idtoken: Config.ClientID is required")
+	case c.Keys == nil:
+		return errors.New("idtoken: Config.Keys is required")
+	case c.MaxAge < 0:
+		return fmt.Errorf("idtoken: Config.MaxAge is negative (%s); use zero for no limit", c.MaxAge)
+	}
+	for i, a := range c.TrustedAudiences {
+		if a == "" {
+			return fmt.Errorf("idtoken: Config.TrustedAudiences[%d] is empty", i)
+		}
+	}
+	return nil
+}

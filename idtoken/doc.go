@@ -1,0 +1,78 @@
+// Package idtoken validates OpenID Connect ID tokens: the JWT an OpenID
+// Provider gives an application (the client) to say who logged in.
+//
+// An ID token is meant for the application and nobody else. Validate accepts
+// a token only when it was signed by the configured provider with an allowed
+// algorithm, names this client as its audience, is within its lifetime and,
+// per call, matches what the application sent in its authentication request
+// (OpenID Connect Core 1.0 §3.1.3.7):
+//
+//	ids, err := idtoken.NewValidator(idtoken.Config{
+//		Issuer:   "https://tenant.example.com/",
+//		ClientID: "my-client-id",
+//		Keys:     keys, // jwks.FromIssuer(ctx, issuer, jwks.Options{})
+//	})
+//	...
+//	id, err := ids.Validate(ctx, raw, idtoken.WithNonce(nonceFromSession))
+//	if errors.Is(err, token.ErrNonce) { ... }
+//	id.Subject; id.Email; id.Claims(&mine)
+//
+// Every refusal matches one sentinel of package token with errors.Is and
+// carries, through errors.As and *token.ValidationError, the claim at fault
+// and a sentence saying what was found and what was expected.
+//
+// # Choices beyond the letter of OIDC Core
+//
+//   - The default algorithm allow-list is RS256 alone; list others in
+//     Config.Algorithms. HMAC algorithms verify only with symmetric keys the
+//     caller configured; "none" never.
+//   - aud must contain the client ID and, unless Config.TrustedAudiences says
+//     otherwise, nothing else; several audiences require azp, and any azp must
+//     be the client ID.
+//   - iat is required, like exp. Config.MaxAge limits the age since iat and
+//     reports a token that is too old with token.ErrExpired, the same error as
+//     a passed exp, because to the caller both mean "this token is too old to
+//     accept, get a new one". WithMaxAge, the max_age of the authentication
+//     request, is a different rule about auth_time and reports
+//     token.ErrAuthTime.
+//   - A per-call check whose expected value is empty (WithNonce(""),
+//     WithAccessToken(""), WithCode(""), WithACR()) refuses every token, so a
+//     lost session value cannot match a token that lacks the claim.
+//   - An access token, a logout token or another JWT the provider signs is
+//     refused with token.ErrTokenType even when it passes the rules above.
+//     The markers: a header typ of at+jwt, logout+jwt, secevent+jwt,
+//     token-introspection+jwt, dpop+jwt or oauth-authz-req+jwt (case
+//     insensitive, "application/" optional); a client_id or scp claim; a
+//     token_use claim other than "id"; an events claim; a typ claim of
+//     "Bearer". A scope claim alone is not a marker, because some providers
+//     copy scope into ID tokens; nor is a missing nonce, which the code flow
+//     allows.
+//   - The typed claims must have their JSON types, or the token is refused
+//     with token.ErrInvalidClaim: "email_verified": "true" (a string) is not
+//     read as true, and an auth_time that is not a number is not ignored.
+//     Profile claims sent as null read as absent; auth_time, nonce, acr, amr,
+//     azp and sid sent as null are refused. updated_at is accepted as
+//     seconds or as an RFC 3339 string, which some providers send.
+//   - at_hash and c_hash use the hash of the token's algorithm; for EdDSA
+//     (Ed25519) that is SHA-512, as the OpenID Foundation resolved.
+//     Comparisons of nonce and hashes take constant time.
+//
+// # The verified-token cache
+//
+// A Validator remembers the tokens it accepted (Config.CacheSize entries,
+// 4096 by default; negative disables it), keyed by a seeded hash of the raw
+// token and confirmed by comparing the whole token. A token seen again skips
+// the signature check and the rules that depend only on the token and the
+// configuration. exp (with the leeway), Config.MaxAge and every Option are
+// checked again on each call, so a cached token with the wrong nonce is still
+// refused. An entry never outlives the token's exp, and dies as soon as the
+// key that verified it leaves the provider's key set. The Token returned is a
+// copy: changing it cannot change what the cache holds.
+//
+// # Out of scope
+//
+// UserInfo responses are not validated here (the OpenID Foundation's
+// rp-userinfo-bad-sub-claim test concerns the UserInfo endpoint): compare
+// the UserInfo sub with Token.Subject yourself. Encrypted ID tokens (JWE) are
+// refused with token.ErrMalformed.
+package idtoken

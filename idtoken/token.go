@@ -1,0 +1,113 @@
+package idtoken
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// Token is a validated ID token: the claims of OpenID Connect Core §2 and
+// §5.1 as typed fields, any other claim through Claims, and the raw string.
+//
+// A string field is empty, a time zero and a pointer nil when the token did
+// not carry the claim. Standard profile claims (name through updated_at) that
+// the issuer sent as JSON null read as absent. The Token is the caller's own:
+// Validate never hands out a value it keeps (a cached token is copied on
+// every hit), so modifying it affects nothing else.
+type Token struct {
+	// Issuer is iss: the configured issuer, compared exactly.
+	Issuer string
+	// Subject is sub: the user's identifier at the issuer, never empty.
+	Subject string
+	// Audience is aud: the client ID, and trusted audiences if any.
+	Audience []string
+	// ExpiresAt is exp; IssuedAt is iat. Both are always present.
+	ExpiresAt, IssuedAt time.Time
+	// AuthTime is auth_time: when the user last authenticated actively.
+	AuthTime time.Time
+	// Nonce is the nonce the application sent in its authentication request.
+	Nonce string
+	// ACR is acr, the authentication context class reference satisfied.
+	ACR string
+	// AMR is amr, the authentication methods used ("pwd", "mfa", "otp", ...).
+	AMR []string
+	// AuthorizedParty is azp: when present, always the configured client ID.
+	AuthorizedParty string
+	// SessionID is sid, the session at the issuer (OIDC Front- and
+	// Back-Channel Logout).
+	SessionID string
+
+	// The standard profile claims of OIDC Core §5.1.
+	Name, GivenName, FamilyName, MiddleName, Nickname, PreferredUsername string
+	Profile, Picture, Website                                            string
+	// Email is email; EmailVerified is email_verified.
+	Email         string
+	EmailVerified bool
+	// Gender, Birthdate (YYYY-MM-DD or YYYY), Zoneinfo (an IANA time zone)
+	// and Locale (a BCP47 tag) are kept as the issuer sent them.
+	Gender, Birthdate, Zoneinfo, Locale string
+	// PhoneNumber is phone_number; PhoneNumberVerified is
+	// phone_number_verified.
+	PhoneNumber         string
+	PhoneNumberVerified bool
+	// Address is the address claim (OIDC Core §5.1.1), nil when absent.
+	Address *Address
+	// UpdatedAt is updated_at: when the profile was last changed. Issuers
+	// that send an RFC 3339 string instead of seconds since the epoch (as
+	// Auth0 does) are read too.
+	UpdatedAt time.Time
+
+	// Raw is the token as presented to Validate.
+	Raw string
+
+	claims *token.Claims // immutable, shared by every copy
+	alg    string        // the header's alg, for at_hash and c_hash
+}
+
+// Address is the address claim of OIDC Core §5.1.1.
+type Address struct {
+	// Formatted is the full address for display, possibly on several lines.
+	Formatted string `json:"formatted,omitempty"`
+	// StreetAddress is the street, house number, and so on.
+	StreetAddress string `json:"street_address,omitempty"`
+	// Locality is the city or locality.
+	Locality string `json:"locality,omitempty"`
+	// Region is the state, province, prefecture or region.
+	Region string `json:"region,omitempty"`
+	// PostalCode is the zip or postal code.
+	PostalCode string `json:"postal_code,omitempty"`
+	// Country is the country name.
+	Country string `json:"country,omitempty"`
+}
+
+// Claims decodes the token's whole claims set into v, a pointer to a struct
+// or a map, with encoding/json, for claims beyond the standard ones (a
+// provider's namespaced claims, roles, groups). The claims were checked
+// strictly when the token was validated, so no duplicate name and no name
+// differing only in case can reach v. A JSON type that does not fit a field
+// of v is an error matching token.ErrInvalidClaim.
+func (t *Token) Claims(v any) error {
+	if t == nil || t.claims == nil {
+		return errors.New("idtoken: Claims called on a Token that Validate did not return")
+	}
+	return t.claims.Decode(v)
+}
+
+// Algorithm returns the JWS algorithm the token was signed with ("RS256",
+// "ES256", ...), or "" for a Token that Validate did not return.
+func (t *Token) Algorithm() string { return t.alg }
+
+// clone returns a copy that shares nothing mutable with t, so a cached Token
+// cannot be changed through a value handed to a caller.
+func (t *Token) clone() *Token {
+	c := *t
+	c.Audience = slices.Clone(t.Audience)
+	c.AMR = slices.Clone(t.AMR)
+	if t.Address != nil {
+		a := *t.Address
+		c.Address = &a
+	}
+	return &c
+}

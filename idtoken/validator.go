@@ -1,0 +1,279 @@
+package idtoken
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tokenguard/tokenguard/internal/tokencache"
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// Validator validates ID tokens for one client of one OpenID Provider. It is
+// safe for concurrent use; create one and share it.
+type Validator struct {
+	verifier *token.Verifier
+	keys     token.KeySource
+	clientID string
+	trusted  []string
+	maxAge   time.Duration
+	cache    *tokencache.Cache[*Token]
+}
+
+// NewValidator checks cfg and returns a Validator. It returns an error when
+// Issuer, ClientID or Keys is missing, or when Algorithms names an algorithm
+// that is not supported (such as "none") or is empty but not nil.
+func NewValidator(cfg Config) (*Validator, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	algs := cfg.Algorithms
+	if algs == nil {
+		algs = defaultAlgorithms
+	}
+	ver, err := token.NewVerifier(token.VerifierConfig{
+		Issuer:          cfg.Issuer,
+		Keys:            cfg.Keys,
+		Algorithms:      algs,
+		Leeway:          cfg.Leeway,
+		Now:             cfg.Now,
+		MaxTokenSize:    cfg.MaxTokenSize,
+		RequireIssuedAt: true, // OIDC Core §2: iat is REQUIRED
+		CheckHeader:     checkHeaderType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idtoken: %w", err)
+	}
+	return &Validator{
+		verifier: ver,
+		keys:     cfg.Keys,
+		clientID: cfg.ClientID,
+		trusted:  slices.Clone(cfg.TrustedAudiences),
+		maxAge:   cfg.MaxAge,
+		cache:    tokencache.New[*Token](cfg.CacheSize),
+	}, nil
+}
+
+// Validate checks raw as an ID token for this client, following OpenID
+// Connect Core §3.1.3.7, and returns its claims. Every error matches one of
+// the sentinels of package token with errors.Is:
+//
+//   - the shared pipeline (token.Verifier): size (ErrTooLarge); compact JWS
+//     form, strict base64url and JSON (ErrMalformed); alg on the allow-list
+//     (ErrUnsupportedAlgorithm); unknown crit (ErrCritical); iss exactly the
+//     issuer (ErrIssuer, ErrMissingClaim when absent); the key by kid
+//     (ErrKeyNotFound, ErrKeyMismatch, ErrUnavailable when the key source
+//     cannot answer); the signature (ErrSignature); exp required and not
+//     passed, nbf and iat not in the future, within the leeway (ErrExpired,
+//     ErrNotYetValid, ErrIssuedInFuture, ErrMissingClaim);
+//   - iat required (ErrMissingClaim) and, with Config.MaxAge, not older than
+//     MaxAge plus the leeway (ErrExpired);
+//   - not another kind of token: a header typ such as at+jwt, or access token
+//     claims such as client_id or scp (ErrTokenType; see the package
+//     documentation for the exact list);
+//   - sub present and not empty (ErrMissingClaim, ErrInvalidClaim);
+//   - aud contains ClientID and nothing but ClientID and TrustedAudiences
+//     (ErrAudience; ErrMissingClaim when absent);
+//   - with several audiences, azp present; any azp equal to ClientID
+//     (ErrAuthorizedParty);
+//   - the typed claims of Token of their JSON types (ErrInvalidClaim);
+//   - the checks opts add: WithNonce (ErrNonce), WithAccessToken and
+//     WithCode (ErrTokenHash), WithMaxAge (ErrAuthTime), WithACR (ErrACR).
+//
+// A token this validator verified before, and which is still in its cache,
+// skips the signature and the rules that cannot change; exp, Config.MaxAge
+// and every option are checked again on each call.
+func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*Token, error) {
+	if v == nil || v.verifier == nil {
+		return nil, errors.New("idtoken: Validate called on a Validator not made by NewValidator")
+	}
+	var c checks
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	now, leeway := v.verifier.Now(), v.verifier.Leeway()
+	if cached, ok := v.cache.Lookup(ctx, raw, now, leeway, v.keys); ok {
+		if err := v.checkMaxAge(cached, now, leeway); err != nil {
+			return nil, err
+		}
+		if err := c.run(cached, now, leeway); err != nil {
+			return nil, err
+		}
+		return cached.clone(), nil
+	}
+
+	verified, err := v.verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	t, err := v.accept(verified)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkMaxAge(t, now, leeway); err != nil {
+		return nil, err
+	}
+	if err := c.run(t, now, leeway); err != nil {
+		return nil, err
+	}
+	if v.cache == nil {
+		return t, nil
+	}
+	// The cache keeps t; the caller gets a copy. The entry dies at exp, or
+	// when MaxAge makes the token too old, whichever comes first.
+	expires := t.ExpiresAt
+	if v.maxAge > 0 {
+		if limit := t.IssuedAt.Add(v.maxAge); limit.Before(expires) {
+			expires = limit
+		}
+	}
+	v.cache.Add(raw, t, verified.Key, verified.Header.KeyID, expires, now)
+	return t.clone(), nil
+}
+
+// accept applies the rules that depend only on the token and the
+// configuration, so that their result may be cached.
+func (v *Validator) accept(verified *token.Verified) (*Token, error) {
+	c := &verified.Claims
+	if err := checkNotOtherToken(c); err != nil {
+		return nil, err
+	}
+	if c.Subject == "" {
+		if !c.Has("sub") {
+			return nil, token.Errorf(token.ErrMissingClaim, "sub", "the token has no subject; sub is required")
+		}
+		return nil, token.Errorf(token.ErrInvalidClaim, "sub", "sub is empty; it must identify the user")
+	}
+	multiple, err := v.checkAudience(c)
+	if err != nil {
+		return nil, err
+	}
+	t := &Token{
+		Issuer:    c.Issuer,
+		Subject:   c.Subject,
+		Audience:  c.Audience,
+		ExpiresAt: c.ExpiresAt,
+		IssuedAt:  c.IssuedAt,
+		Raw:       verified.Raw,
+		claims:    c,
+		alg:       verified.Header.Algorithm,
+	}
+	if err := t.readClaims(c); err != nil {
+		return nil, err
+	}
+	if t.AuthorizedParty != v.clientID {
+		if c.Has("azp") {
+			return nil, token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q; expected the client ID %q", truncateString(t.AuthorizedParty), v.clientID)
+		}
+		if multiple {
+			return nil, token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name the client ID %q", len(c.Audience), v.clientID)
+		}
+	}
+	return t, nil
+}
+
+// checkAudience applies OIDC Core §3.1.3.7 rule 3: aud contains the client
+// ID, and any other audience is one the configuration trusts. multiple
+// reports whether aud names anyone besides the client, which makes azp
+// required (rule 4).
+func (v *Validator) checkAudience(c *token.Claims) (multiple bool, err error) {
+	if len(c.Audience) == 0 {
+		if !c.Has("aud") {
+			return false, token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain the client ID %q", v.clientID)
+		}
+		return false, token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain the client ID %q", v.clientID)
+	}
+	found := false
+	for _, a := range c.Audience {
+		if a == v.clientID {
+			found = true
+			continue
+		}
+		if !slices.Contains(v.trusted, a) {
+			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither the client ID %q nor a trusted audience", truncateString(a), v.clientID)
+		}
+		multiple = true
+	}
+	if !found {
+		return false, token.Errorf(token.ErrAudience, "aud", "aud does not contain the client ID %q", v.clientID)
+	}
+	return multiple, nil
+}
+
+// checkMaxAge applies Config.MaxAge to the token's iat.
+func (v *Validator) checkMaxAge(t *Token, now time.Time, leeway time.Duration) error {
+	if v.maxAge <= 0 {
+		return nil
+	}
+	if age := now.Sub(t.IssuedAt); age > v.maxAge+leeway {
+		return token.Errorf(token.ErrExpired, "iat", "the token was issued %s ago; at most %s (plus %s leeway) is accepted",
+			age.Round(time.Second), v.maxAge, leeway)
+	}
+	return nil
+}
+
+// run applies the per-call checks to t.
+func (c *checks) run(t *Token, now time.Time, leeway time.Duration) error {
+	if c.hasNonce {
+		switch {
+		case c.nonce == "":
+			return token.Errorf(token.ErrNonce, "nonce", "the expected nonce is empty; pass the nonce sent in the authentication request")
+		case t.Nonce == "":
+			return token.Errorf(token.ErrNonce, "nonce", "the token has no nonce; the authentication request sent one")
+		case subtle.ConstantTimeCompare([]byte(t.Nonce), []byte(c.nonce)) != 1:
+			return token.Errorf(token.ErrNonce, "nonce", "the token's nonce differs from the one sent in the authentication request")
+		}
+	}
+	if c.hasAccessToken {
+		if err := checkHash(t, "at_hash", "access token", c.accessToken); err != nil {
+			return err
+		}
+	}
+	if c.hasCode {
+		if err := checkHash(t, "c_hash", "authorization code", c.code); err != nil {
+			return err
+		}
+	}
+	if c.hasMaxAge {
+		switch {
+		case t.AuthTime.IsZero():
+			return token.Errorf(token.ErrAuthTime, "auth_time", "the token has no auth_time; it is required when the request sent max_age")
+		case now.Add(leeway).Before(t.AuthTime):
+			return token.Errorf(token.ErrAuthTime, "auth_time", "auth_time is %s from now (leeway %s)", t.AuthTime.Sub(now).Round(time.Second), leeway)
+		case now.Sub(t.AuthTime) > c.maxAge+leeway:
+			return token.Errorf(token.ErrAuthTime, "auth_time", "the user authenticated %s ago; max_age is %s (plus %s leeway)",
+				now.Sub(t.AuthTime).Round(time.Second), c.maxAge, leeway)
+		}
+	}
+	if c.hasACR {
+		if t.ACR == "" {
+			return token.Errorf(token.ErrACR, "acr", "the token has no acr; one of %q is required", c.acr)
+		}
+		if !slices.Contains(c.acr, t.ACR) {
+			return token.Errorf(token.ErrACR, "acr", "acr is %q; one of %q is required", truncateString(t.ACR), c.acr)
+		}
+	}
+	return nil
+}
+
+// checkHash applies at_hash or c_hash (claim) to value.
+func checkHash(t *Token, claim, what, value string) error {
+	claimed, present, err := t.claims.GetString(claim)
+	if err != nil {
+		return err
+	}
+	return checkTokenHash(claim, what, t.alg, value, claimed, present)
+}
+
+// truncateString shortens a claim value for an error message.
+func truncateString(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
