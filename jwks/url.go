@@ -1,0 +1,126 @@
+package jwks
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ErrURL is matched (with errors.Is) by the error New and FromIssuer return
+// for a URL they refuse to fetch: not absolute, carrying user credentials or
+// a fragment, or plain http to a host that is not a loopback address without
+// Options.AllowHTTP. An issuer's discovery document naming such a jwks_uri
+// fails the same way.
+var ErrURL = errors.New("jwks: URL not acceptable")
+
+// ErrRedirect is matched by the cause of a fetch failure when the server
+// redirected to another host or port, or from https to http. Such redirects
+// are never followed: keys must come from the URL that was configured.
+var ErrRedirect = errors.New("jwks: redirect refused")
+
+// maxRedirects bounds how many same-host redirects one fetch follows.
+const maxRedirects = 5
+
+// checkURL parses raw and refuses what must not be fetched. what names the
+// URL in messages ("JWKS URL", "issuer").
+func checkURL(raw, what string, allowHTTP bool) (*url.URL, error) {
+	if raw == "" {
+		return nil, fmt.Errorf("%w: the %s is empty", ErrURL, what)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the %s is not a URL: %v", ErrURL, what, err)
+	}
+	if !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("%w: the %s %q must be an absolute URL such as https://issuer.example.com/.well-known/jwks.json", ErrURL, what, raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w: the %s must not carry user credentials", ErrURL, what)
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return nil, fmt.Errorf("%w: the %s %q must not have a fragment", ErrURL, what, raw)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !allowHTTP && !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%w: the %s %q uses http, so anyone on the path could substitute keys; use https, or set Options.AllowHTTP if the network is trusted", ErrURL, what, raw)
+		}
+	default:
+		return nil, fmt.Errorf("%w: the %s %q must use https", ErrURL, what, raw)
+	}
+	return u, nil
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP address
+// (127.0.0.0/8, ::1). Names other than localhost are not resolved: what a
+// name resolves to can change after the check.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkRedirect is the http.Client.CheckRedirect of every client this
+// package uses: it follows a few redirects within the same host and port and
+// refuses any other, and any downgrade from https to http.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) == 0 {
+		return nil
+	}
+	from := via[0].URL
+	to := req.URL
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: more than %d redirects from %s", ErrRedirect, maxRedirects, redact(from))
+	}
+	if !strings.EqualFold(from.Hostname(), to.Hostname()) || effectivePort(from) != effectivePort(to) {
+		return fmt.Errorf("%w: %s redirected to another host (%s); keys are only taken from the configured host", ErrRedirect, redact(from), redactHost(to))
+	}
+	if strings.EqualFold(from.Scheme, "https") && !strings.EqualFold(to.Scheme, "https") {
+		return fmt.Errorf("%w: %s redirected from https to %s", ErrRedirect, redact(from), to.Scheme)
+	}
+	return nil
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+// redact renders u for messages and logs without its query, which may
+// carry an API key some providers put in JWKS URLs.
+func redact(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		c.RawQuery = "..."
+	}
+	c.Fragment = ""
+	c.RawFragment = ""
+	return c.String()
+}
+
+// redactHost renders only the scheme and host of u, bounded in length.
+func redactHost(u *url.URL) string {
+	s := u.Scheme + "://" + u.Host
+	if len(s) > 100 {
+		s = s[:100] + "..."
+	}
+	return s
+}
