@@ -14,7 +14,7 @@ import (
 
 // Well-known paths of the two discovery documents.
 const (
-	oidcWellKnown  = "/.well-known/openid-configuration"     // OpenID Connect Discovery 1.0 §4
+	oidcWellKnown  = "/.well-known/openid-configuration"       // OpenID Connect Discovery 1.0 §4
 	oauthWellKnown = "/.well-known/oauth-authorization-server" // RFC 8414 §3
 )
 
