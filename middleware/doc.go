@@ -1,0 +1,76 @@
+// Package middleware protects net/http handlers of a resource server (an
+// API) with OAuth 2.0 bearer access tokens, following RFC 6750 to the
+// letter, and lets handlers read the validated token.
+//
+//	ats, err := accesstoken.NewValidator(accesstoken.Config{Issuer: iss, Audience: "https://my-api", Keys: keys})
+//	mw := middleware.New(ats, middleware.Options{Realm: "appointments"})
+//	mux.Handle("GET /appointments", mw.Require("read:appointments")(list))
+//
+//	func list(w http.ResponseWriter, r *http.Request) {
+//		at, _ := middleware.TokenFrom(r.Context())
+//		... at.Subject ...
+//	}
+//
+// Any router built on net/http works: the wrappers are plain
+// func(http.Handler) http.Handler. The Validator is a one-method interface
+// that *accesstoken.Validator satisfies; ValidatorFunc adapts a function.
+//
+// # Finding the token (RFC 6750 §2)
+//
+// The token is read from the Authorization header: the scheme "Bearer"
+// (matched case-insensitively), exactly one space, and a b64token
+// (letters, digits, "-._~+/", then optional "=" padding). A header of
+// another scheme, such as Basic, is not a bearer token and is treated as
+// no token. Two further ways are off by default and enabled by options:
+// the access_token parameter of an application/x-www-form-urlencoded
+// POST, PUT or PATCH body (Options.AllowForm), and the access_token query
+// parameter (Options.AllowQuery; the response then carries
+// Cache-Control: private). A request that sends several Authorization
+// headers, Bearer credentials of the wrong syntax, the parameter twice, or
+// a token in more than one way is malformed.
+//
+// With AllowForm, the body of every eligible request is read (bounded by
+// Options.MaxFormSize through http.MaxBytesReader) and parsed before the
+// handler runs; it is not restored, and the handler reads the parsed
+// r.PostForm instead of r.Body.
+//
+// # Answers (RFC 6750 §3, RFC 9470)
+//
+//	no token                         401  WWW-Authenticate: Bearer realm="..."
+//	malformed request                400  Bearer realm="...", error="invalid_request", error_description="..."
+//	token refused by the Validator   401  Bearer realm="...", error="invalid_token", error_description="..."
+//	scope or permission missing      403  Bearer realm="...", error="insufficient_scope", error_description="...", scope="..."
+//	token.ErrUnavailable             503  Retry-After: 5
+//	Middleware.StepUp                401  Bearer realm="...", error="insufficient_user_authentication", ..., acr_values="...", max_age="..."
+//
+// A request without any token gets no error code, as RFC 6750 §3.1 asks, so
+// a client knows to authenticate rather than to report an error. The
+// error_description of a refused token comes from the validation error's
+// claim and reason ("token expired (exp): ..."); it never contains the
+// token. When the Validator cannot decide because the issuer's keys or
+// introspection endpoint cannot be reached (an error matching
+// token.ErrUnavailable), the answer is 503 with Retry-After, never 401: the
+// client's token may well be good, and it should retry rather than discard
+// it.
+//
+// Parameter values are sent as quoted-strings: '"' and '\' are escaped,
+// control characters and bytes outside US-ASCII are dropped, and since RFC
+// 6750 forbids '"' and '\' inside error_description even when escaped, they
+// become "'" and "/" there.
+//
+// The body is JSON by default (DefaultErrorResponder):
+//
+//	{"error":"insufficient_scope","error_description":"the access token lacks the scope write:appointments","scope":"write:appointments"}
+//
+// Options.ErrorResponder replaces it, for example with
+// application/problem+json; the headers above are already set when it is
+// called, and it receives an *Error with the status, code, description,
+// scope and the cause.
+//
+// # Other options
+//
+// Options.CredentialsOptional lets requests without a token through
+// Handler (a token that is present must still be valid);
+// Options.PassPreflight lets CORS preflight requests through untouched;
+// Options.Logger logs each refusal without the token.
+package middleware
