@@ -11,10 +11,11 @@
 //	if at.HasScope("read:appointments") { ... }
 //
 // The validator accepts access tokens minted for this API and nothing else.
-// In particular an OpenID Connect ID token never passes, not even where a
-// client ID happens to equal an API identifier: a token that carries claims
-// only ID tokens have (nonce, at_hash, c_hash) is refused with
-// token.ErrTokenType.
+// In particular an OpenID Connect ID token is refused with
+// token.ErrTokenType, even where a client ID happens to equal an API
+// identifier: a JWT that carries claims only ID tokens have (nonce, at_hash,
+// c_hash), or that names no client the way every access token does
+// (client_id, azp, Okta's cid, Entra ID v1's appid), is not an access token.
 //
 // # Which path a token takes
 //
@@ -52,10 +53,13 @@
 //   - With Config.StrictRFC9068 the claims RFC 9068 §2.2 requires (iss, exp,
 //     aud, sub, client_id, iat, jti) must all be present
 //     (token.ErrMissingClaim).
+//   - The token must carry none of nonce, at_hash and c_hash, and must name
+//     the client it was issued to in client_id, azp, cid or appid
+//     (token.ErrTokenType): see above.
 //   - scope must be a string; scp a string or an array of strings;
-//     permissions an array of strings; client_id and azp strings, naming the
-//     same client when both are present. Anything else is
-//     token.ErrInvalidClaim.
+//     permissions an array of strings; client_id, azp, cid and appid
+//     strings, client_id and azp naming the same client when both are
+//     present. Anything else is token.ErrInvalidClaim.
 //
 // # Opaque tokens
 //

@@ -106,6 +106,18 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 			}
 		}
 	}
+	clientID, named, err := clientIDOf(c)
+	if err != nil {
+		return nil, err
+	}
+	if !named {
+		// An access token is issued to a client and says which; an ID token
+		// names its client in aud instead. This refuses ID tokens that carry
+		// none of the claims above (a code-flow login without nonce) even
+		// when their aud is this API's identifier.
+		return nil, token.Errorf(token.ErrTokenType, "client_id",
+			"the token names no client (client_id, azp, cid or appid), as every access token does; an ID token names its client in aud instead and is never accepted as an access token")
+	}
 	if err := v.checkAudience(c.Audience, c.Has("aud")); err != nil {
 		return nil, err
 	}
@@ -117,17 +129,14 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 		IssuedAt:  c.IssuedAt,
 		NotBefore: c.NotBefore,
 		ID:        c.ID,
+		ClientID:  clientID,
 		Raw:       ver.Raw,
 		claims:    c,
 	}
-	var err error
 	if t.Scopes, err = scopesOf(c); err != nil {
 		return nil, err
 	}
 	if t.Permissions, err = permissionsOf(c); err != nil {
-		return nil, err
-	}
-	if t.ClientID, err = clientIDOf(c); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -51,26 +51,33 @@ func permissionsOf(c *token.Claims) ([]string, error) {
 	return stringArray("permissions", raw)
 }
 
-// clientIDOf returns the client the token was issued to: client_id (RFC
-// 9068), or azp (OpenID Connect, and Auth0's access tokens). When both are
-// present they must agree, since a token cannot have been issued to two
-// clients.
-func clientIDOf(c *token.Claims) (string, error) {
-	id, hasID, err := c.GetString("client_id")
-	if err != nil {
-		return "", err
+// clientClaims are the claims that name the client a JWT access token was
+// issued to, in order of preference: client_id (RFC 9068, Cognito, Ory,
+// Keycloak service accounts), azp (OpenID Connect's authorized party, as
+// Auth0, Keycloak and Entra ID v2 write it), cid (Okta) and appid (Entra ID
+// v1).
+var clientClaims = [...]string{"client_id", "azp", "cid", "appid"}
+
+// clientIDOf returns the client the token was issued to, and whether the
+// token names one. Each of clientClaims must be a string when present, and
+// client_id and azp must agree when both are present, since a token cannot
+// have been issued to two clients.
+func clientIDOf(c *token.Claims) (id string, named bool, err error) {
+	for _, name := range clientClaims {
+		s, ok, err := c.GetString(name)
+		if err != nil {
+			return "", false, err
+		}
+		if !ok {
+			continue
+		}
+		if !named {
+			id, named = s, true
+		} else if name == "azp" && s != id {
+			return "", false, token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", quote(id), quote(s))
+		}
 	}
-	azp, hasAZP, err := c.GetString("azp")
-	if err != nil {
-		return "", err
-	}
-	if hasID && hasAZP && id != azp {
-		return "", token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", quote(id), quote(azp))
-	}
-	if hasID {
-		return id, nil
-	}
-	return azp, nil
+	return id, named, nil
 }
 
 // splitScope splits a scope string at spaces (RFC 6749 §3.3). It returns nil

@@ -2,6 +2,7 @@ package accesstoken
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -23,7 +24,9 @@ type Token struct {
 	Scopes []string
 	// Permissions are RBAC permissions, from a "permissions" array (Auth0).
 	Permissions []string
-	// ClientID is the client the token was issued to (client_id, or azp).
+	// ClientID is the client the token was issued to: for a JWT its
+	// client_id, else azp, cid (Okta) or appid (Entra ID v1); for an opaque
+	// token the answer's client_id, else azp.
 	ClientID string
 	// ExpiresAt, IssuedAt and NotBefore are the token's times; zero when absent.
 	ExpiresAt time.Time
@@ -50,23 +53,27 @@ type Token struct {
 // token.ErrInvalidClaim. On a Token not made by a Validator it decodes
 // nothing and returns nil.
 func (t *Token) Claims(v any) error {
+	var doc []byte
 	switch {
 	case t == nil:
 		return nil
 	case t.claims != nil:
-		return t.claims.Decode(v)
+		doc = t.claims.JSON()
 	case t.answer != nil:
-		doc, err := t.answer.MarshalJSON()
-		if err != nil {
+		var err error
+		if doc, err = t.answer.MarshalJSON(); err != nil {
 			return &token.ValidationError{Kind: token.ErrInvalidClaim, Reason: "the introspection answer cannot be written as claims", Err: err}
 		}
-		if err := json.Unmarshal(doc, v); err != nil {
-			claim := ""
-			if te, ok := err.(*json.UnmarshalTypeError); ok {
-				claim = te.Field
-			}
-			return &token.ValidationError{Kind: token.ErrInvalidClaim, Claim: claim, Reason: "the introspection answer does not fit the destination", Err: err}
+	default:
+		return nil
+	}
+	if err := json.Unmarshal(doc, v); err != nil {
+		claim := ""
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			claim = te.Field
 		}
+		return &token.ValidationError{Kind: token.ErrInvalidClaim, Claim: claim, Reason: "the claims do not fit the destination", Err: err}
 	}
 	return nil
 }
