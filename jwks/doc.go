@@ -3,9 +3,7 @@
 //
 //   - Static serves a key set the caller already holds and never touches the
 //     network.
-//
 //   - New serves the JSON Web Key Set (RFC 7517 §5) at a URL.
-//
 //   - FromIssuer reads the issuer's discovery document (OpenID Connect
 //     Discovery, falling back to RFC 8414 authorization server metadata),
 //     refuses it unless its issuer is exactly the configured one, and serves
@@ -13,10 +11,12 @@
 //     document, such as the introspection_endpoint and the ID token signing
 //     algorithms.
 //
-//     keys, err := jwks.FromIssuer(ctx, "https://tenant.example.com/", jwks.Options{})
-//     if err != nil { ... } // matches token.ErrUnavailable, or ErrURL
-//     defer keys.Close()
-//     ids, err := idtoken.NewValidator(idtoken.Config{Issuer: iss, ClientID: id, Keys: keys})
+// A typical resource server or relying party makes one Remote at start-up:
+//
+//	keys, err := jwks.FromIssuer(ctx, "https://tenant.example.com/", jwks.Options{})
+//	if err != nil { ... } // matches token.ErrUnavailable, or ErrURL
+//	defer keys.Close()
+//	ids, err := idtoken.NewValidator(idtoken.Config{Issuer: iss, ClientID: id, Keys: keys})
 //
 // # What a Remote guarantees
 //

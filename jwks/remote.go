@@ -79,6 +79,7 @@ func start(ctx context.Context, cfg *config, u *url.URL, disc *Discovery) (*Remo
 	r.keys.Store(f.set)
 	r.log.log(slog.LevelInfo, "jwks: keys fetched", "url", r.shown, "keys", f.set.Len(), "skipped", len(f.set.Skipped()), "next_refresh", f.next)
 	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.stats.scheduled(cfg.now().Add(f.next))
 	go r.loop(f.next)
 	return r, nil
 }
