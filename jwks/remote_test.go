@@ -676,5 +676,3 @@ func TestErrorsNameNoQuery(t *testing.T) {
 	assert.NotContains(t, err.Error(), "s3cret")
 	assert.Contains(t, err.Error(), "/jwks?...")
 }
-
-
