@@ -13,9 +13,15 @@
 // The validator accepts access tokens minted for this API and nothing else.
 // In particular an OpenID Connect ID token is refused with
 // token.ErrTokenType, even where a client ID happens to equal an API
-// identifier: a JWT that carries claims only ID tokens have (nonce, at_hash,
-// c_hash), or that names no client the way every access token does
-// (client_id, azp, Okta's cid, Entra ID v1's appid), is not an access token.
+// identifier. A JWT is not an access token when it carries a claim only ID
+// tokens have (nonce, at_hash, c_hash); when it names no client the way
+// every access token does (client_id, azp, Okta's cid, Entra ID v1's appid);
+// or, unless it is typed "at+jwt", when its aud includes the very client it
+// was issued to, which is what makes an ID token (OIDC Core §2) and what no
+// access token for a separate API looks like. So where an API and a client
+// share one identifier, the issuer must type its access tokens "at+jwt" (RFC
+// 9068; Auth0 calls it the RFC 9068 token profile): a token typed "JWT" or
+// untyped cannot be told from that client's ID token, and is refused.
 //
 // # Which path a token takes
 //
@@ -53,8 +59,9 @@
 //   - With Config.StrictRFC9068 the claims RFC 9068 §2.2 requires (iss, exp,
 //     aud, sub, client_id, iat, jti) must all be present
 //     (token.ErrMissingClaim).
-//   - The token must carry none of nonce, at_hash and c_hash, and must name
-//     the client it was issued to in client_id, azp, cid or appid
+//   - The token must carry none of nonce, at_hash and c_hash, must name the
+//     client it was issued to in client_id, azp, cid or appid, and unless
+//     typed "at+jwt" its aud must not include that client
 //     (token.ErrTokenType): see above.
 //   - scope must be a string; scp a string or an array of strings;
 //     permissions an array of strings; client_id, azp, cid and appid

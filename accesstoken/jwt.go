@@ -18,11 +18,40 @@ var idTokenOnly = [...]string{"nonce", "at_hash", "c_hash"}
 // token.VerifierConfig.RequireIssuedAt), in the order they are checked.
 var rfc9068Required = [...]string{"aud", "sub", "client_id", "jti"}
 
+// typ kinds, as mediaType classifies a header's typ.
+const (
+	typAbsent      = iota
+	typAccessToken // at+jwt
+	typJWT         // JWT, the generic type
+	typOther
+)
+
+// mediaType classifies a typ value. RFC 7515 §4.1.9: the "application/"
+// prefix may be left out, and media types compare case-insensitively.
+func mediaType(typ string) int {
+	const prefix = "application/"
+	if typ == "" {
+		return typAbsent
+	}
+	if len(typ) > len(prefix) && strings.EqualFold(typ[:len(prefix)], prefix) {
+		typ = typ[len(prefix):]
+	}
+	switch {
+	case strings.EqualFold(typ, "at+jwt"):
+		return typAccessToken
+	case strings.EqualFold(typ, "JWT"):
+		return typJWT
+	}
+	return typOther
+}
+
 // checkHeader is the pipeline's CheckHeader hook: it runs before any key is
 // fetched, so a token of the wrong type costs nothing.
 func (v *Validator) checkHeader(h *token.Header) error {
-	typ := h.Type
-	if typ == "" {
+	switch mediaType(h.Type) {
+	case typAccessToken:
+		return nil
+	case typAbsent:
 		if _, present := h.Get("typ"); present {
 			return token.Errorf(token.ErrTokenType, "header.typ", "typ is empty; an access token is typed \"at+jwt\"")
 		}
@@ -30,22 +59,13 @@ func (v *Validator) checkHeader(h *token.Header) error {
 			return token.Errorf(token.ErrTokenType, "header.typ", "the header has no typ; RFC 9068 requires \"at+jwt\"")
 		}
 		return nil
-	}
-	// RFC 7515 §4.1.9: the "application/" prefix may be left out, and media
-	// types compare case-insensitively.
-	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
-		typ = typ[len("application/"):]
-	}
-	switch {
-	case strings.EqualFold(typ, "at+jwt"):
-		return nil
-	case strings.EqualFold(typ, "JWT"):
+	case typJWT:
 		if v.strict {
 			return token.Errorf(token.ErrTokenType, "header.typ", "typ is %q; RFC 9068 requires \"at+jwt\"", h.Type)
 		}
 		return nil
 	}
-	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %q; an access token is typed \"at+jwt\" (or \"JWT\")", truncate(h.Type))
+	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %s; an access token is typed \"at+jwt\" (or \"JWT\")", quote(h.Type))
 }
 
 // validateJWT validates a JWT access token: from the cache when it was
@@ -117,6 +137,19 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 		// when their aud is this API's identifier.
 		return nil, token.Errorf(token.ErrTokenType, "client_id",
 			"the token names no client (client_id, azp, cid or appid), as every access token does; an ID token names its client in aud instead and is never accepted as an access token")
+	}
+	if mediaType(ver.Header.Type) != typAccessToken {
+		for _, a := range c.Audience {
+			if a == clientID {
+				// Addressed to the client it was issued to: that is an ID
+				// token (OIDC Core §2: aud contains the client's ID), whatever
+				// else it carries. Only a token typed at+jwt, which ID tokens
+				// never are, is taken at its word here.
+				return nil, token.Errorf(token.ErrTokenType, "aud",
+					"the token's audience includes %s, the client it was issued to, as an ID token's does; an access token is for an API. If this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068)",
+					quote(clientID))
+			}
+		}
 	}
 	if err := v.checkAudience(c.Audience, c.Has("aud")); err != nil {
 		return nil, err

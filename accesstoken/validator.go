@@ -91,7 +91,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 			Issuer:          cfg.Issuer,
 			Keys:            cfg.Keys,
 			Algorithms:      cfg.Algorithms,
-			Leeway:          v.leeway,
+			Leeway:          cfg.Leeway, // the same rules; 0 would mean the default again
 			Now:             v.now,
 			MaxTokenSize:    v.maxSize,
 			RequireIssuedAt: cfg.StrictRFC9068,

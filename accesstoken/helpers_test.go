@@ -1,0 +1,145 @@
+package accesstoken_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenguard/tokenguard/accesstoken"
+	"github.com/tokenguard/tokenguard/introspect"
+	"github.com/tokenguard/tokenguard/token"
+	"github.com/tokenguard/tokenguard/token/tokentest"
+)
+
+// epoch is the fixed "now" of the tests; every clock starts there.
+var epoch = time.Unix(1_800_000_000, 0).UTC()
+
+// clock is a settable clock shared by an issuer and a validator.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: epoch} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fixture is an issuer, its clock and a way to build validators for it.
+type fixture struct {
+	iss *tokentest.Issuer
+	clk *clock
+}
+
+func newFixture(t testing.TB, opts ...tokentest.Option) *fixture {
+	t.Helper()
+	clk := newClock()
+	opts = append([]tokentest.Option{tokentest.WithClock(clk.Now)}, opts...)
+	return &fixture{iss: tokentest.NewIssuer(t, opts...), clk: clk}
+}
+
+// config is the usual configuration for the fixture's issuer: JWTs through
+// its in-memory key source, the fixture's clock, no introspector.
+func (f *fixture) config() accesstoken.Config {
+	return accesstoken.Config{
+		Issuer:   f.iss.URL(),
+		Audience: f.iss.Audience(),
+		Keys:     f.iss.KeySource(),
+		Now:      f.clk.Now,
+	}
+}
+
+// client is an introspect.Client for the fixture's introspection endpoint.
+func (f *fixture) client(t testing.TB) *introspect.Client {
+	t.Helper()
+	c, err := introspect.NewClient(introspect.Config{
+		Endpoint:     f.iss.IntrospectionURL(),
+		ClientID:     f.iss.IntrospectionClientID(),
+		ClientSecret: f.iss.IntrospectionClientSecret(),
+		HTTPClient:   f.iss.HTTPClient(),
+	})
+	require.NoError(t, err)
+	return c
+}
+
+func (f *fixture) validator(t testing.TB, edit ...func(*accesstoken.Config)) *accesstoken.Validator {
+	t.Helper()
+	cfg := f.config()
+	for _, e := range edit {
+		e(&cfg)
+	}
+	v, err := accesstoken.NewValidator(cfg)
+	require.NoError(t, err)
+	return v
+}
+
+// sentinels are every error kind package token defines.
+var sentinels = []error{
+	token.ErrMalformed, token.ErrTooLarge, token.ErrUnsupportedAlgorithm, token.ErrKeyMismatch,
+	token.ErrCritical, token.ErrKeyNotFound, token.ErrSignature, token.ErrExpired,
+	token.ErrNotYetValid, token.ErrIssuedInFuture, token.ErrIssuer, token.ErrAudience,
+	token.ErrAuthorizedParty, token.ErrTokenType, token.ErrMissingClaim, token.ErrInvalidClaim,
+	token.ErrNonce, token.ErrTokenHash, token.ErrAuthTime, token.ErrACR,
+	token.ErrInsufficientScope, token.ErrInactive, token.ErrUnavailable,
+}
+
+// requireKind asserts that err matches want and no other sentinel, and is a
+// *token.ValidationError.
+func requireKind(t testing.TB, err error, want error) {
+	t.Helper()
+	require.Error(t, err)
+	require.ErrorIs(t, err, want, "error: %v", err)
+	for _, s := range sentinels {
+		if s != want && errors.Is(err, s) {
+			t.Fatalf("error %q matches %q as well as %q", err, s, want)
+		}
+	}
+	var ve *token.ValidationError
+	require.ErrorAs(t, err, &ve)
+}
+
+// validate runs v on raw with a background context.
+func validate(v *accesstoken.Validator, raw string) (*accesstoken.Token, error) {
+	return v.Validate(context.Background(), raw)
+}
+
+// fakeIntrospector answers with a fixed response (cloned per call) or error,
+// and counts calls.
+type fakeIntrospector struct {
+	resp  *introspect.Response
+	err   error
+	calls atomic.Int32
+}
+
+func (f *fakeIntrospector) Introspect(ctx context.Context, tok string) (*introspect.Response, error) {
+	f.calls.Add(1)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return f.resp.Clone(), nil
+}
+
+// countingKeys counts calls to a key source.
+type countingKeys struct {
+	inner token.KeySource
+	calls atomic.Int32
+}
+
+func (c *countingKeys) Keys(ctx context.Context, kid string) (*token.KeySet, error) {
+	c.calls.Add(1)
+	return c.inner.Keys(ctx, kid)
+}
