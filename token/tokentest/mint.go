@@ -160,7 +160,11 @@ func (i *Issuer) mintJWT(claims map[string]any, c Claims, opts []MintOption) (st
 			o(&m)
 		}
 	}
-	header := map[string]any{"alg": i.cfg.alg, "kid": i.KeyID(), "typ": "JWT"}
+	k := i.current()
+	if m.signer == nil {
+		m.signer = k.signer
+	}
+	header := map[string]any{"alg": i.cfg.alg, "kid": k.kid, "typ": "JWT"}
 	for _, f := range m.header {
 		f(header)
 	}

@@ -98,8 +98,8 @@ func compact(alg string, signer crypto.Signer, header, payload []byte) (string, 
 	return input + "." + b64(sig), nil
 }
 
-// signMaps encodes header and claims and signs them with signer (nil: the
-// current key) using the issuer's algorithm.
+// signMaps encodes header and claims and signs them with signer using the
+// issuer's algorithm.
 func (i *Issuer) signMaps(header, claims map[string]any, signer crypto.Signer) (string, error) {
 	h, err := marshal(header)
 	if err != nil {
@@ -108,9 +108,6 @@ func (i *Issuer) signMaps(header, claims map[string]any, signer crypto.Signer) (
 	p, err := marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("encoding the claims: %w", err)
-	}
-	if signer == nil {
-		signer = i.current().signer
 	}
 	return compact(i.cfg.alg, signer, h, p)
 }
@@ -122,11 +119,12 @@ func (i *Issuer) signMaps(header, claims map[string]any, signer crypto.Signer) (
 // unencodable value with t.Errorf and returns "".
 func (i *Issuer) Sign(header, claims Claims) string {
 	i.t.Helper()
-	h := map[string]any{"alg": i.cfg.alg, "kid": i.KeyID()}
+	k := i.current()
+	h := map[string]any{"alg": i.cfg.alg, "kid": k.kid}
 	merge(h, header)
 	c := map[string]any{}
 	merge(c, claims)
-	raw, err := i.signMaps(h, c, nil)
+	raw, err := i.signMaps(h, c, k.signer)
 	if err != nil {
 		i.t.Errorf("tokentest: Sign: %v", err)
 		return ""
