@@ -29,6 +29,9 @@
 // FailIntrospection and SlowIntrospection make the endpoints misbehave until
 // Heal, so code under test can show how it copes.
 //
+// In a program rather than a test (the module's examples, a demo), Start
+// returns an issuer that the caller Closes.
+//
 // Everything here is for tests only. The server speaks plain HTTP on
 // 127.0.0.1, the private keys live in memory, and nothing about the issuer
 // is meant to be secure.

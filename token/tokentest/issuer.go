@@ -3,8 +3,10 @@ package tokentest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,15 +15,17 @@ import (
 	"github.com/tokenguard/tokenguard/token"
 )
 
-// Issuer is a fake authorization server for tests. Make one with NewIssuer;
-// all its methods are safe for concurrent use.
+// Issuer is a fake authorization server for tests. Make one with NewIssuer
+// in a test, or Start in a program; the zero value is not usable. All its
+// methods are safe for concurrent use.
 type Issuer struct {
-	t       testing.TB
+	t       testing.TB // nil for an issuer from Start
 	cfg     config
 	srv     *httptest.Server
 	url     string
 	subject string
-	closed  chan struct{} // closed at cleanup, releases slow handlers
+	closed  chan struct{} // closed by Close, releases slow handlers
+	close   sync.Once
 
 	mu         sync.Mutex
 	keys       []*signingKey // published keys; the last one signs
@@ -39,10 +43,30 @@ type Issuer struct {
 }
 
 // NewIssuer starts a fake issuer on an httptest server (plain HTTP on
-// 127.0.0.1) with one signing key, and registers a t.Cleanup that stops it.
-// It fails the test (t.Fatal) when an option is invalid.
+// 127.0.0.1) with one signing key, and registers a t.Cleanup that closes it.
+// It fails the test (t.Fatal) when an option is invalid. Minting failures
+// (a claim that cannot be encoded as JSON, a WithSigningKey key that does
+// not suit the algorithm) are reported with t.Errorf.
 func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	t.Helper()
+	i, err := start(t, opts)
+	if err != nil {
+		t.Fatalf("%v", err)
+		return nil // only reached with a testing.TB whose Fatalf returns
+	}
+	t.Cleanup(i.Close)
+	return i
+}
+
+// Start starts a fake issuer outside a test, for example programs and
+// demos; the caller must Close it. It returns an error when an option is
+// invalid. Minting failures are written to standard error and the minting
+// method returns "".
+func Start(opts ...Option) (*Issuer, error) {
+	return start(nil, opts)
+}
+
+func start(t testing.TB, opts []Option) (*Issuer, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o != nil {
@@ -50,7 +74,7 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 		}
 	}
 	if _, ok := lookupAlg(cfg.alg); !ok {
-		t.Fatalf("tokentest: WithAlgorithm(%q): not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA", cfg.alg)
+		return nil, fmt.Errorf("tokentest: WithAlgorithm(%q): not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA", cfg.alg)
 	}
 	var sub [12]byte
 	_, _ = rand.Read(sub[:])
@@ -63,18 +87,35 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	}
 	k, err := newSigningKey(cfg.alg)
 	if err != nil {
-		t.Fatalf("tokentest: %v", err)
+		return nil, fmt.Errorf("tokentest: %w", err)
 	}
-	if err := i.publish(append(i.keys, k)); err != nil {
-		t.Fatalf("tokentest: %v", err)
+	if err := i.publish([]*signingKey{k}); err != nil {
+		return nil, fmt.Errorf("tokentest: %w", err)
 	}
 	i.srv = httptest.NewServer(i.routes())
 	i.url = i.srv.URL
-	t.Cleanup(func() {
+	return i, nil
+}
+
+// Close stops the server, first releasing requests that SlowJWKS or
+// SlowIntrospection hold. It is called by the t.Cleanup of NewIssuer; a
+// second call does nothing.
+func (i *Issuer) Close() {
+	i.close.Do(func() {
 		close(i.closed)
 		i.srv.Close()
 	})
-	return i
+}
+
+// errorf reports a failure of the caller's request: on the test with
+// t.Errorf, or on standard error for an issuer from Start.
+func (i *Issuer) errorf(format string, args ...any) {
+	if i.t != nil {
+		i.t.Helper()
+		i.t.Errorf(format, args...)
+		return
+	}
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
 
 // URL returns the issuer identifier, the server's base URL without a
@@ -125,6 +166,9 @@ func (i *Issuer) now() time.Time { return i.cfg.now() }
 // (200 to 599) with a short error body until Heal. With 200 they answer a
 // body that is not the expected document. Any other status fails the test.
 func (i *Issuer) FailJWKS(status int) {
+	if i.t != nil {
+		i.t.Helper()
+	}
 	if !i.validStatus("FailJWKS", status) {
 		return
 	}
@@ -145,6 +189,9 @@ func (i *Issuer) SlowJWKS(d time.Duration) {
 // FailIntrospection makes the introspection endpoint answer status (200 to
 // 599) with a short error body until Heal. Any other status fails the test.
 func (i *Issuer) FailIntrospection(status int) {
+	if i.t != nil {
+		i.t.Helper()
+	}
 	if !i.validStatus("FailIntrospection", status) {
 		return
 	}
@@ -182,8 +229,11 @@ func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryRequests.Load()
 func (i *Issuer) IntrospectionRequests() int { return int(i.introRequests.Load()) }
 
 func (i *Issuer) validStatus(method string, status int) bool {
+	if i.t != nil {
+		i.t.Helper()
+	}
 	if status < 200 || status > 599 {
-		i.t.Errorf("tokentest: %s(%d): status must be between 200 and 599", method, status)
+		i.errorf("tokentest: %s(%d): status must be between 200 and 599", method, status)
 		return false
 	}
 	return true

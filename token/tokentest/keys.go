@@ -160,17 +160,19 @@ func (s keySource) Keys(ctx context.Context, kid string) (*token.KeySet, error) 
 // it beside the old ones and returns its kid. Tokens minted from now on are
 // signed with it.
 func (i *Issuer) RotateKey() string {
-	i.t.Helper()
+	if i.t != nil {
+		i.t.Helper()
+	}
 	k, err := newSigningKey(i.cfg.alg)
 	if err != nil {
-		i.t.Errorf("tokentest: RotateKey: %v", err)
+		i.errorf("tokentest: RotateKey: %v", err)
 		return ""
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	keys := append(append([]*signingKey(nil), i.keys...), k)
 	if err := i.publish(keys); err != nil {
-		i.t.Errorf("tokentest: RotateKey: %v", err)
+		i.errorf("tokentest: RotateKey: %v", err)
 		return ""
 	}
 	return k.kid
@@ -179,10 +181,12 @@ func (i *Issuer) RotateKey() string {
 // DropOldKeys stops publishing every key but the current signing key, so
 // tokens signed before the last RotateKey no longer verify.
 func (i *Issuer) DropOldKeys() {
-	i.t.Helper()
+	if i.t != nil {
+		i.t.Helper()
+	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if err := i.publish([]*signingKey{i.keys[len(i.keys)-1]}); err != nil {
-		i.t.Errorf("tokentest: DropOldKeys: %v", err)
+		i.errorf("tokentest: DropOldKeys: %v", err)
 	}
 }

@@ -15,7 +15,9 @@ import (
 // the endpoint does not itself judge exp, so a test can check that a
 // validator does.
 func (i *Issuer) OpaqueToken(c Claims) string {
-	i.t.Helper()
+	if i.t != nil {
+		i.t.Helper()
+	}
 	now := i.now()
 	answer := map[string]any{
 		"active":     true,
@@ -30,7 +32,7 @@ func (i *Issuer) OpaqueToken(c Claims) string {
 	merge(answer, c)
 	tok := randomOpaque()
 	if err := i.register(tok, answer); err != nil {
-		i.t.Errorf("tokentest: OpaqueToken: %v", err)
+		i.errorf("tokentest: OpaqueToken: %v", err)
 		return ""
 	}
 	return tok
@@ -41,7 +43,9 @@ func (i *Issuer) OpaqueToken(c Claims) string {
 // from now and token_type "refresh_token", and no aud: a resource server
 // must not take it for an access token. c works as for OpaqueToken.
 func (i *Issuer) RefreshToken(c Claims) string {
-	i.t.Helper()
+	if i.t != nil {
+		i.t.Helper()
+	}
 	now := i.now()
 	answer := map[string]any{
 		"active":     true,
@@ -55,7 +59,7 @@ func (i *Issuer) RefreshToken(c Claims) string {
 	merge(answer, c)
 	tok := randomOpaque()
 	if err := i.register(tok, answer); err != nil {
-		i.t.Errorf("tokentest: RefreshToken: %v", err)
+		i.errorf("tokentest: RefreshToken: %v", err)
 		return ""
 	}
 	return tok
