@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -9,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"io"
 	"math/big"
 )
 
@@ -103,51 +105,157 @@ func HashFor(alg string) (crypto.Hash, bool) {
 	return a.hash, true
 }
 
-func digest(h crypto.Hash, msg []byte) []byte {
+// digest hashes msg with h into out and returns the hash. out lives in the
+// caller's frame, so no allocation is needed.
+func digest(h crypto.Hash, msg string, out *[sha512.Size]byte) []byte {
 	switch h {
 	case crypto.SHA256:
-		d := sha256.Sum256(msg)
-		return d[:]
+		d := sha256.Sum256([]byte(msg))
+		return append(out[:0], d[:]...)
 	case crypto.SHA384:
-		d := sha512.Sum384(msg)
-		return d[:]
+		d := sha512.Sum384([]byte(msg))
+		return append(out[:0], d[:]...)
 	default:
-		d := sha512.Sum512(msg)
-		return d[:]
+		*out = sha512.Sum512([]byte(msg))
+		return out[:]
 	}
 }
 
 // verifySignature checks sig over signingInput with key, which the caller has
 // already checked fits alg. It returns false for any invalid signature,
 // including malformed encodings.
-func verifySignature(alg algorithm, key *Key, signingInput, sig []byte) bool {
+//
+// It works on the standard library's key types held by the Key, converted
+// once when the key set was built. Each key type has its own function so
+// that the compiler's escape analysis treats them apart: the digest and the
+// signing input stay on the stack for RSA and Ed25519 even though ECDSA's
+// verification lets its digest escape.
+func verifySignature(alg algorithm, key *Key, signingInput string, sig []byte) bool {
 	switch alg.kind {
-	case kindRSA:
-		pub := key.public.(*rsa.PublicKey)
-		return rsa.VerifyPKCS1v15(pub, alg.hash, digest(alg.hash, signingInput), sig) == nil
-	case kindRSAPSS:
-		pub := key.public.(*rsa.PublicKey)
-		// RFC 7518 §3.5: the salt is as long as the hash.
-		return rsa.VerifyPSS(pub, alg.hash, digest(alg.hash, signingInput), sig,
-			&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+	case kindRSA, kindRSAPSS:
+		pub, ok := key.public.(*rsa.PublicKey)
+		return ok && verifyRSA(alg, pub, signingInput, sig)
 	case kindEC:
-		pub := key.public.(*ecdsa.PublicKey)
-		// RFC 7518 §3.4: R and S as fixed-length big-endian integers, not DER.
-		n := (pub.Curve.Params().BitSize + 7) / 8
-		if len(sig) != 2*n {
-			return false
-		}
-		r := new(big.Int).SetBytes(sig[:n])
-		s := new(big.Int).SetBytes(sig[n:])
-		// ecdsa.Verify refuses zero and out-of-range values of r and s.
-		return ecdsa.Verify(pub, digest(alg.hash, signingInput), r, s)
+		pub, ok := key.public.(*ecdsa.PublicKey)
+		return ok && verifyEC(alg, pub, signingInput, sig)
 	case kindEd25519:
-		pub := key.public.(ed25519.PublicKey)
-		return len(sig) == ed25519.SignatureSize && ed25519.Verify(pub, signingInput, sig)
+		pub, ok := key.public.(ed25519.PublicKey)
+		return ok && verifyEd25519(pub, signingInput, sig)
 	case kindHMAC:
-		mac := hmac.New(alg.hash.New, key.secret)
-		mac.Write(signingInput)
-		return hmac.Equal(mac.Sum(nil), sig)
+		return key.kind == kindHMAC && len(key.secret) > 0 && verifyHMAC(alg.hash, key.secret, signingInput, sig)
 	}
 	return false
+}
+
+func verifyRSA(alg algorithm, pub *rsa.PublicKey, signingInput string, sig []byte) bool {
+	if alg.kind == kindRSAPSS {
+		return verifyPSS(alg, pub, signingInput, sig)
+	}
+	var d [sha512.Size]byte
+	return rsa.VerifyPKCS1v15(pub, alg.hash, digest(alg.hash, signingInput, &d), sig) == nil
+}
+
+// verifyPSS is apart from verifyRSA because rsa.VerifyPSS lets its digest
+// escape, which would move the digest buffer to the heap for PKCS #1 v1.5 too.
+func verifyPSS(alg algorithm, pub *rsa.PublicKey, signingInput string, sig []byte) bool {
+	var d [sha512.Size]byte
+	// RFC 7518 §3.5: the salt is as long as the hash.
+	return rsa.VerifyPSS(pub, alg.hash, digest(alg.hash, signingInput, &d), sig,
+		&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+}
+
+func verifyEC(alg algorithm, pub *ecdsa.PublicKey, signingInput string, sig []byte) bool {
+	var d [sha512.Size]byte
+	return verifyECDSA(pub, digest(alg.hash, signingInput, &d), sig)
+}
+
+// verifyEd25519 copies the signing input to a []byte, as every caller of
+// ed25519.Verify holding a string must: Ed25519 hashes the message itself,
+// so there is no digest to compute on the string instead.
+func verifyEd25519(pub ed25519.PublicKey, signingInput string, sig []byte) bool {
+	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
+		ed25519.Verify(pub, []byte(signingInput), sig)
+}
+
+// verifyHMAC is apart from verifySignature because hash.Hash.Write takes
+// its argument through an interface, which would make the compiler copy the
+// signing input for every algorithm if it were inline.
+func verifyHMAC(h crypto.Hash, secret []byte, signingInput string, sig []byte) bool {
+	mac := hmac.New(h.New, secret)
+	io.WriteString(mac, signingInput)
+	return hmac.Equal(mac.Sum(nil), sig)
+}
+
+// verifyECDSA checks a JWS ECDSA signature: R and S as fixed-length
+// big-endian integers, concatenated (RFC 7518 §3.4), never DER.
+//
+// The signature must be exactly twice the curve's byte length, and R and S
+// must each lie in [1, N-1]: a signature of zeros, or with R or S equal to
+// zero or to N, is refused here before any curve arithmetic, whatever the
+// crypto library would do (CVE-2022-21449 accepted r = s = 0).
+//
+// It then re-encodes R and S as the ASN.1 DER that ecdsa.VerifyASN1 takes,
+// in one small buffer. That is cheaper than ecdsa.Verify, which takes
+// *big.Int values and encodes them to DER itself with several allocations.
+func verifyECDSA(pub *ecdsa.PublicKey, hash, sig []byte) bool {
+	params := pub.Curve.Params()
+	n := (params.BitSize + 7) / 8
+	if len(sig) != 2*n {
+		return false
+	}
+	r, s := sig[:n], sig[n:]
+	if !inScalarRange(r, params.N) || !inScalarRange(s, params.N) {
+		return false
+	}
+	// SEQUENCE { INTEGER r, INTEGER s }: at most 2 × (2 + 1 + 66) bytes of
+	// content for P-521, so the length of the sequence may need the long
+	// form (0x81 len); an integer's never does.
+	der := make([]byte, 0, 3+2*(3+n))
+	var body [2 * (3 + 66)]byte
+	content := appendDERInteger(appendDERInteger(body[:0], r), s)
+	der = append(der, 0x30)
+	if len(content) >= 0x80 {
+		der = append(der, 0x81)
+	}
+	der = append(der, byte(len(content)))
+	der = append(der, content...)
+	return ecdsa.VerifyASN1(pub, hash, der)
+}
+
+// inScalarRange reports whether the big-endian integer b is in [1, n-1].
+func inScalarRange(b []byte, n *big.Int) bool {
+	nonZero := false
+	for _, c := range b {
+		if c != 0 {
+			nonZero = true
+			break
+		}
+	}
+	if !nonZero {
+		return false
+	}
+	var nb [66]byte
+	if len(b) > len(nb) || n.BitLen() > 8*len(b) {
+		return false
+	}
+	n.FillBytes(nb[:len(b)])
+	return bytes.Compare(b, nb[:len(b)]) < 0
+}
+
+// appendDERInteger appends b, a non-negative big-endian integer, as a
+// minimal DER INTEGER.
+func appendDERInteger(dst, b []byte) []byte {
+	for len(b) > 1 && b[0] == 0 {
+		b = b[1:]
+	}
+	pad := len(b) > 0 && b[0]&0x80 != 0
+	l := len(b)
+	if pad {
+		l++
+	}
+	dst = append(dst, 0x02, byte(l))
+	if pad {
+		dst = append(dst, 0)
+	}
+	return append(dst, b...)
 }

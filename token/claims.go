@@ -27,6 +27,7 @@ type Claims struct {
 	ID        string    // jti
 
 	raw     []byte
+	text    string // string(raw), shared by the string fields; "" if not made
 	members []strictjson.Member
 }
 
@@ -35,36 +36,42 @@ type Claims struct {
 // UTF-8 refused, nesting bounded by MaxClaimsDepth, and the registered claims
 // of the right JSON types. Errors match ErrMalformed or ErrInvalidClaim.
 // Introspection responses (RFC 7662) share these members and this parser.
+// The returned Claims keep data; the caller must not modify it afterwards.
 func ParseClaims(data []byte) (*Claims, error) {
-	c := &Claims{raw: data}
-	if err := c.parse(); err != nil {
+	c := &Claims{}
+	if err := c.parse(newTextView(data), make([]strictjson.Member, 0, 16), nil); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *Claims) parse() error {
+// parse reads the claims in view.buf. Members are appended to members and
+// audiences to aud, so that the verification pipeline can supply storage it
+// has already allocated; strings are substrings of view.str.
+func (c *Claims) parse(view textView, members []strictjson.Member, aud []string) error {
+	c.raw, c.text = view.buf, view.str
 	var err error
-	c.members, err = strictjson.ParseObject(c.raw, MaxClaimsDepth, make([]strictjson.Member, 0, 16))
+	c.members, err = strictjson.ParseObject(c.raw, MaxClaimsDepth, members)
 	if err != nil {
+		c.members = nil
 		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
 	for _, m := range c.members {
 		switch string(m.Name) {
 		case "iss":
-			c.Issuer, err = stringMember(m)
+			c.Issuer, err = stringClaim(view, "iss", m.Value)
 		case "sub":
-			c.Subject, err = stringMember(m)
+			c.Subject, err = stringClaim(view, "sub", m.Value)
 		case "jti":
-			c.ID, err = stringMember(m)
+			c.ID, err = stringClaim(view, "jti", m.Value)
 		case "aud":
-			c.Audience, err = stringsMember(m)
+			c.Audience, err = stringsClaim(view, "aud", m.Value, aud)
 		case "exp":
-			c.ExpiresAt, err = timeMember(m)
+			c.ExpiresAt, err = timeClaim("exp", m.Value)
 		case "nbf":
-			c.NotBefore, err = timeMember(m)
+			c.NotBefore, err = timeClaim("nbf", m.Value)
 		case "iat":
-			c.IssuedAt, err = timeMember(m)
+			c.IssuedAt, err = timeClaim("iat", m.Value)
 		}
 		if err != nil {
 			return err
@@ -73,45 +80,55 @@ func (c *Claims) parse() error {
 	return nil
 }
 
-func stringMember(m strictjson.Member) (string, error) {
-	s, ok := strictjson.String(m.Value)
+func (c *Claims) view() textView { return textView{buf: c.raw, str: c.text} }
+
+func stringClaim(view textView, name string, value []byte) (string, error) {
+	s, ok := view.String(value)
 	if !ok {
-		return "", Errorf(ErrInvalidClaim, string(m.Name), "must be a string; found %s", strictjson.Kind(m.Value))
+		return "", Errorf(ErrInvalidClaim, name, "must be a string; found %s", strictjson.Kind(value))
 	}
 	return s, nil
 }
 
-func stringsMember(m strictjson.Member) ([]string, error) {
-	if s, ok := strictjson.String(m.Value); ok {
-		return []string{s}, nil
+// stringsClaim reads a string or an array of strings, appending to dst.
+func stringsClaim(view textView, name string, value []byte, dst []string) ([]string, error) {
+	if s, ok := view.String(value); ok {
+		dst = append(dst[:0], s)
+		return dst[:1:1], nil
 	}
 	var buf [8][]byte
-	elems, ok := strictjson.Elements(m.Value, buf[:0])
+	elems, ok := strictjson.Elements(value, buf[:0])
 	if !ok {
-		return nil, Errorf(ErrInvalidClaim, string(m.Name), "must be a string or an array of strings; found %s", strictjson.Kind(m.Value))
+		return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; found %s", strictjson.Kind(value))
 	}
-	out := make([]string, len(elems))
+	dst = dst[:0]
 	for i, e := range elems {
-		s, ok := strictjson.String(e)
+		s, ok := view.String(e)
 		if !ok {
-			return nil, Errorf(ErrInvalidClaim, string(m.Name), "must be a string or an array of strings; element %d is %s", i, strictjson.Kind(e))
+			return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; element %d is %s", i, strictjson.Kind(e))
 		}
-		out[i] = s
+		dst = append(dst, s)
 	}
-	return out, nil
+	if dst == nil {
+		dst = []string{}
+	}
+	return dst[:len(dst):len(dst)], nil
 }
 
 // maxNumericDate is the year 9999; later values are refused rather than
 // overflowing time.Time arithmetic.
 const maxNumericDate = 253402300799
 
-func timeMember(m strictjson.Member) (time.Time, error) {
-	f, ok := strictjson.Number(m.Value)
+func timeClaim(name string, value []byte) (time.Time, error) {
+	f, ok := strictjson.Number(value)
 	if !ok {
-		return time.Time{}, Errorf(ErrInvalidClaim, string(m.Name), "must be a number of seconds since the epoch; found %s", strictjson.Kind(m.Value))
+		if strictjson.Kind(value) == "a number" {
+			return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", truncateRaw(value))
+		}
+		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a number of seconds since the epoch; found %s", strictjson.Kind(value))
 	}
 	if f < 0 || f > maxNumericDate || math.IsNaN(f) {
-		return time.Time{}, Errorf(ErrInvalidClaim, string(m.Name), "must be a time between 1970 and 9999; found %s", truncateRaw(m.Value))
+		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", truncateRaw(value))
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
@@ -152,7 +169,7 @@ func (c *Claims) GetString(name string) (s string, ok bool, err error) {
 	if !present {
 		return "", false, nil
 	}
-	s, err = stringMember(strictjson.Member{Name: []byte(name), Value: v})
+	s, err = stringClaim(c.view(), name, v)
 	return s, err == nil, err
 }
 
@@ -163,7 +180,7 @@ func (c *Claims) GetStrings(name string) (list []string, ok bool, err error) {
 	if !present {
 		return nil, false, nil
 	}
-	list, err = stringsMember(strictjson.Member{Name: []byte(name), Value: v})
+	list, err = stringsClaim(c.view(), name, v, nil)
 	return list, err == nil, err
 }
 
@@ -174,7 +191,7 @@ func (c *Claims) GetTime(name string) (t time.Time, ok bool, err error) {
 	if !present {
 		return time.Time{}, false, nil
 	}
-	t, err = timeMember(strictjson.Member{Name: []byte(name), Value: v})
+	t, err = timeClaim(name, v)
 	return t, err == nil, err
 }
 
@@ -199,21 +216,6 @@ func (c *Claims) Names() []string {
 		out[i] = string(m.Name)
 	}
 	return out
-}
-
-// Decode unmarshals the whole claims set into v (a pointer to a struct or a
-// map) with encoding/json. The claims were already checked strictly, so no
-// member can shadow another by case and no duplicate can win. A JSON type
-// that does not fit a field of v is an error matching ErrInvalidClaim.
-func (c *Claims) Decode(v any) error {
-	if err := json.Unmarshal(c.raw, v); err != nil {
-		claim := ""
-		if te, ok := err.(*json.UnmarshalTypeError); ok {
-			claim = te.Field
-		}
-		return &ValidationError{Kind: ErrInvalidClaim, Claim: claim, Reason: "the claims do not fit the destination", Err: err}
-	}
-	return nil
 }
 
 // JSON returns the claims set as the token carried it. The caller must not

@@ -65,12 +65,19 @@ func isB64URL(c byte) bool {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
 }
 
-// decodeSegment decodes one segment strictly.
-func decodeSegment(seg, what string) ([]byte, *ValidationError) {
-	out := make([]byte, strictB64.DecodedLen(len(seg)))
-	n, err := strictB64.Decode(out, []byte(seg))
+// decodeParts decodes the header and the payload strictly into one buffer:
+// hdr is its start and payload follows directly, so hdr[:len(hdr)+len(payload)]
+// is the whole buffer.
+func decodeParts(s segments) (hdr, payload []byte, verr *ValidationError) {
+	hn := strictB64.DecodedLen(len(s.header))
+	buf := make([]byte, hn+strictB64.DecodedLen(len(s.payload)))
+	n, err := strictB64.Decode(buf, []byte(s.header))
 	if err != nil {
-		return nil, Errorf(ErrMalformed, "", "the %s is not canonical unpadded base64url", what)
+		return nil, nil, Errorf(ErrMalformed, "", "the header is not canonical unpadded base64url")
 	}
-	return out[:n], nil
+	m, err := strictB64.Decode(buf[n:], []byte(s.payload))
+	if err != nil {
+		return nil, nil, Errorf(ErrMalformed, "", "the payload is not canonical unpadded base64url")
+	}
+	return buf[:n], buf[n : n+m], nil
 }

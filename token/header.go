@@ -2,6 +2,7 @@ package token
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
@@ -47,12 +48,21 @@ func registeredHeader(name string) bool {
 	return false
 }
 
+// maxHeaderDepth bounds nesting in a header: an object (a jwk) inside the
+// header object, and arrays (x5c, crit) inside that, are as deep as
+// registered parameters go.
+const maxHeaderDepth = 4
+
 // parseHeader reads the header strictly and applies the rules that need no
 // key: member types, kid bounds, JWE and unencoded-payload markers, and crit.
-func parseHeader(h *Header, data []byte, understood []string) *ValidationError {
-	h.raw = data
+// The members are appended to dst (so the caller can supply the storage),
+// and string fields are taken from view, which holds data.
+func parseHeader(h *Header, data []byte, view textView, understood []string, dst []strictjson.Member) *ValidationError {
+	// JSON() hands out raw: cap it, so an append by the caller cannot write
+	// over the claims that follow it in the same buffer.
+	h.raw = data[:len(data):len(data)]
 	var err error
-	h.members, err = strictjson.ParseObject(data, 4, make([]strictjson.Member, 0, 8))
+	h.members, err = strictjson.ParseObject(data, maxHeaderDepth, dst)
 	if err != nil {
 		return &ValidationError{Kind: ErrMalformed, Claim: "header", Reason: "the header is not a strict JSON object", Err: err}
 	}
@@ -61,9 +71,9 @@ func parseHeader(h *Header, data []byte, understood []string) *ValidationError {
 		var ok = true
 		switch string(m.Name) {
 		case "alg":
-			h.Algorithm, ok = strictjson.String(m.Value)
+			h.Algorithm, ok = view.String(m.Value)
 		case "kid":
-			h.KeyID, ok = strictjson.String(m.Value)
+			h.KeyID, ok = view.String(m.Value)
 			if ok && h.KeyID == "" {
 				return Errorf(ErrMalformed, "header.kid", "kid is empty; it must name a key or be left out")
 			}
@@ -71,9 +81,9 @@ func parseHeader(h *Header, data []byte, understood []string) *ValidationError {
 				return Errorf(ErrMalformed, "header.kid", "kid is %d bytes long; at most %d are accepted", len(h.KeyID), MaxKeyIDLength)
 			}
 		case "typ":
-			h.Type, ok = strictjson.String(m.Value)
+			h.Type, ok = view.String(m.Value)
 		case "cty":
-			h.ContentType, ok = strictjson.String(m.Value)
+			h.ContentType, ok = view.String(m.Value)
 		case "crit":
 			critRaw = m.Value
 		case "enc":
@@ -90,7 +100,10 @@ func parseHeader(h *Header, data []byte, understood []string) *ValidationError {
 	if h.Algorithm == "" {
 		return Errorf(ErrMalformed, "header.alg", "the header has no alg")
 	}
-	if h.ContentType != "" && (h.ContentType == "JWT" || h.ContentType == "jwt") {
+	// Media type names are case-insensitive, and "application/" may be left
+	// out (RFC 7515 §4.1.10): "jwt", "JWT" and "application/jwt" all mean a
+	// nested token.
+	if strings.EqualFold(h.ContentType, "JWT") || strings.EqualFold(h.ContentType, "application/jwt") {
 		return Errorf(ErrMalformed, "header.cty", "nested tokens (cty JWT) are not accepted")
 	}
 	if critRaw != nil {

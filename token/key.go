@@ -146,8 +146,11 @@ func (k *Key) Public() crypto.PublicKey { return k.public }
 // Symmetric reports whether the key is an HMAC secret.
 func (k *Key) Symmetric() bool { return k.kind == kindHMAC }
 
-// fits returns nil when the key may verify a token signed with alg, and
-// otherwise a sentence saying why not.
+// fitsAlg reports whether the key may verify a token signed with alg.
+func (k *Key) fitsAlg(a algorithm) bool { return k.fits(a) == "" }
+
+// fits returns "" when the key may verify a token signed with alg, and
+// otherwise a sentence saying why not. It allocates only for that sentence.
 func (k *Key) fits(a algorithm) string {
 	if k.alg != "" && k.alg != a.name {
 		return fmt.Sprintf("key %q is for %s, the token says %s", k.id, k.alg, a.name)

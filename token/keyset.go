@@ -19,6 +19,13 @@ type KeySource interface {
 	Keys(ctx context.Context, kid string) (*KeySet, error)
 }
 
+// KeySourceFunc adapts an ordinary function to a KeySource, as
+// http.HandlerFunc does for handlers.
+type KeySourceFunc func(ctx context.Context, kid string) (*KeySet, error)
+
+// Keys calls f(ctx, kid).
+func (f KeySourceFunc) Keys(ctx context.Context, kid string) (*KeySet, error) { return f(ctx, kid) }
+
 // KeySet is an immutable set of verification keys, safe to share between
 // goroutines. Build one with NewKeySet or ParseKeySet.
 type KeySet struct {
@@ -144,6 +151,9 @@ func (s *KeySet) Lookup(kid string) []*Key {
 // Contains reports whether k itself (not merely an equal key) is in the set.
 // A verified-token cache uses it to drop tokens whose key has rotated out.
 func (s *KeySet) Contains(k *Key) bool {
+	if k == nil {
+		return false
+	}
 	for _, c := range s.Lookup(k.id) {
 		if c == k {
 			return true

@@ -441,14 +441,27 @@ func foldEqual(a, b []byte) bool {
 	return len(a) == 0 && len(b) == 0
 }
 
-func foldKey(b []byte) string {
-	out := make([]rune, 0, len(b))
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		out = append(out, foldRune(r))
-		b = b[n:]
+// AppendFold appends name folded as encoding/json folds object member names
+// to match struct fields case-insensitively (ASCII letters to upper case,
+// other runes through lower then upper case). Two names that encoding/json
+// would match to the same field fold to the same bytes.
+func AppendFold(dst, name []byte) []byte {
+	for len(name) > 0 {
+		if c := name[0]; c < utf8.RuneSelf {
+			dst = append(dst, byte(foldRune(rune(c))))
+			name = name[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(name)
+		dst = utf8.AppendRune(dst, foldRune(r))
+		name = name[n:]
 	}
-	return string(out)
+	return dst
+}
+
+func foldKey(b []byte) string {
+	var buf [64]byte
+	return string(AppendFold(buf[:0], b))
 }
 
 // unescape decodes the body of a string the scanner has already checked.
