@@ -25,18 +25,22 @@
 //
 // # Which path a token takes
 //
-// A token that is a JOSE object is a JWT and is validated locally: a string
-// that begins with "{" (the JWS JSON serialization, refused), or whose first
-// dot-separated segment is the base64url encoding of a JSON object (a compact
-// JWS, or a JWE, refused). Every other string is opaque and goes to the
-// configured introspect.Introspector. A JWT that fails validation is never
-// retried through introspection: the refusal stands.
+// A token in the form of a JOSE object is a JWT and is validated locally: a
+// compact JWS's three dot-separated segments of the base64url alphabet, a
+// string that begins with "{" (the JWS JSON serialization, refused), or one
+// whose first segment is the base64url encoding of a JSON object (a JWE,
+// refused). Every other string is opaque and goes to the configured
+// introspect.Introspector; opaque formats with a dot, such as Google's
+// "ya29.…", are fine, but an opaque token must not have a JWS's shape. A JWT
+// that fails validation is never retried through introspection: the refusal
+// stands, and nothing that looks like a JWT is ever sent to the introspector
+// unless it passed (see Config.IntrospectJWTs).
 //
 // A validator configured with Keys but no Introspector reads JWTs only, and
 // refuses an opaque token with token.ErrMalformed (as the ID token validator
 // would), with a message saying no Introspector is configured. One with an
-// Introspector but no Keys resolves opaque tokens only, and refuses a JWT
-// with token.ErrTokenType. To check JWTs through introspection too, configure
+// Introspector but no Keys resolves opaque tokens only, and refuses anything
+// in the form of a JWT with token.ErrTokenType. To check JWTs through introspection too, configure
 // both and set Config.IntrospectJWTs.
 //
 // # JWT access tokens

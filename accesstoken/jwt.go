@@ -72,7 +72,7 @@ func (v *Validator) checkHeader(h *token.Header) error {
 // verified before, otherwise through the pipeline and this package's rules.
 func (v *Validator) validateJWT(ctx context.Context, raw string) (*Token, error) {
 	if v.verifier == nil {
-		return nil, token.Errorf(token.ErrTokenType, "", "the token is a JWT, but this validator has no Keys to verify JWTs; it accepts only opaque tokens, resolved by introspection")
+		return nil, token.Errorf(token.ErrTokenType, "", "the token has the form of a JWT, but this validator has no Keys to verify JWTs; it accepts only opaque tokens, resolved by introspection")
 	}
 	now := v.now()
 	if cached, ok := v.cache.Lookup(ctx, raw, now, v.leeway, v.keys); ok {

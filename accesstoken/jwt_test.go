@@ -244,3 +244,20 @@ func TestClientIDSources(t *testing.T) {
 		assert.Equal(t, tt.want, at.ClientID)
 	}
 }
+
+// TestWrongTypeCostsNoKeyLookup: typ is checked before the key source is
+// asked, so tokens of the wrong kind cannot make a remote key source
+// refetch.
+func TestWrongTypeCostsNoKeyLookup(t *testing.T) {
+	f := newFixture(t)
+	keys := &countingKeys{inner: f.iss.KeySource()}
+	v := f.validator(t, func(c *accesstoken.Config) { c.Keys = keys; c.StrictRFC9068 = true })
+	for _, typ := range []any{"JWT", "id_token+jwt", "dpop+jwt", tokentest.Omit} {
+		_, err := validate(v, f.iss.AccessToken(nil, tokentest.WithHeader("typ", typ), tokentest.WithKeyID("unknown-kid")))
+		requireKind(t, err, token.ErrTokenType)
+	}
+	assert.Zero(t, keys.calls.Load())
+	_, err := validate(v, f.iss.AccessToken(nil, tokentest.AtJWT()))
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, keys.calls.Load())
+}

@@ -233,6 +233,9 @@ func TestIntrospectorErrorsAreUnavailable(t *testing.T) {
 	})
 }
 
+// TestOpaqueTokenSyntax checks which strings reach the introspector. The
+// validator has no Keys, so a JOSE-shaped string is refused as the wrong
+// kind of token as soon as it is recognised, and never sent.
 func TestOpaqueTokenSyntax(t *testing.T) {
 	tests := []struct {
 		name string
@@ -241,9 +244,14 @@ func TestOpaqueTokenSyntax(t *testing.T) {
 	}{
 		{name: "base64url", raw: "abc-DEF_123"},
 		{name: "b64token alphabet", raw: "a.b~c+d/e=="},
-		{name: "PASETO-like with dots", raw: "v4.local.c29tZXRoaW5n"},
-		{name: "prefixed with a dot", raw: "ory_at_abc.def"},
-		{name: "two dots but not JOSE", raw: "abc.def.ghi"},
+		{name: "one dot (Google-like)", raw: "ya29.a0AfH6SMBx"},
+		{name: "prefixed, one dot (Ory-like)", raw: "ory_at_abc.def"},
+		{name: "three dots", raw: "a.b.c.d"},
+		{name: "JWS-shaped", raw: "abc.def.ghi", want: token.ErrTokenType},
+		{name: "JWS-shaped, PASETO-like", raw: "v4.local.c29tZXRoaW5n", want: token.ErrTokenType},
+		{name: "JOSE header, two segments", raw: "eyJhbGciOiJSUzI1NiJ9.e30", want: token.ErrTokenType},
+		{name: "JOSE header, five segments", raw: "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d", want: token.ErrTokenType},
+		{name: "JSON serialization", raw: `{"payload":"e30"}`, want: token.ErrTokenType},
 		{name: "empty", raw: "", want: token.ErrMalformed},
 		{name: "space", raw: "abc def", want: token.ErrMalformed},
 		{name: "Bearer prefix left on", raw: "Bearer abc", want: token.ErrMalformed},

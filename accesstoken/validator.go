@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/tokencache"
@@ -129,33 +130,26 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
 	return v.validateOpaque(ctx, raw)
 }
 
-// isJOSE reports whether raw is meant as a JOSE object: the JWS JSON
-// serialization (it begins with "{"), or a compact serialization (JWS or JWE)
-// whose first segment is the base64url encoding of a JSON object, so begins
-// with "{" once decoded (after optional JSON whitespace). Such a token is
-// validated locally and never sent to the introspector, whatever is wrong
-// with it. Checking the decoded header, not only the dots, keeps opaque
-// formats that contain dots (PASETO's "v4.local.…", prefixed tokens such as
-// "ory_at_….…") on the introspection path.
+// isJOSE reports whether raw is meant as a JOSE object, and so is validated
+// locally and never sent to the introspector, whatever is wrong with it: a
+// string in the form of a compact JWS (three segments of the base64url
+// alphabet, token.LooksLikeJWS), one that begins with "{" (the JWS JSON
+// serialization), or one whose first dot-separated segment is the base64url
+// encoding of a JSON object (a JWE's five segments, a truncated or padded
+// JWS). Opaque formats with one dot, such as Google's "ya29.…" or prefixed
+// ones like "ory_at_….…", stay on the introspection path.
 func isJOSE(raw string) bool {
-	if raw[0] == '{' {
+	if raw[0] == '{' || token.LooksLikeJWS(raw) {
 		return true
 	}
-	dot := -1
-	for i := 0; i < len(raw); i++ {
-		if raw[i] == '.' {
-			dot = i
-			break
-		}
-	}
+	dot := strings.IndexByte(raw, '.')
 	if dot < 2 {
 		return false
 	}
 	// Four base64url characters hold three bytes: enough to see past a
 	// little whitespace to the "{" (real headers begin "eyJ", that is '{"').
-	head := raw[:min(dot, 4)]
 	var buf [3]byte
-	n, _ := base64.RawURLEncoding.Decode(buf[:], []byte(head))
+	n, _ := base64.RawURLEncoding.Decode(buf[:], []byte(raw[:min(dot, 4)]))
 	for _, c := range buf[:n] {
 		switch c {
 		case ' ', '\t', '\r', '\n':

@@ -1,0 +1,192 @@
+package accesstoken
+
+// White-box tests of the verified-token cache: a hit is recognised by the
+// cached claims being shared, which no miss can produce.
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenguard/tokenguard/introspect"
+	"github.com/tokenguard/tokenguard/token"
+	"github.com/tokenguard/tokenguard/token/tokentest"
+)
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+var cacheEpoch = time.Unix(1_800_000_000, 0).UTC()
+
+func cacheFixture(t *testing.T, edit ...func(*Config)) (*tokentest.Issuer, *testClock, *Validator) {
+	t.Helper()
+	clk := &testClock{t: cacheEpoch}
+	iss := tokentest.NewIssuer(t, tokentest.WithClock(clk.Now))
+	cfg := Config{Issuer: iss.URL(), Audience: iss.Audience(), Keys: iss.KeySource(), Now: clk.Now}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	v, err := NewValidator(cfg)
+	require.NoError(t, err)
+	return iss, clk, v
+}
+
+func TestCacheHitSharesNothingMutable(t *testing.T) {
+	iss, _, v := cacheFixture(t)
+	ctx := context.Background()
+	raw := iss.AccessToken(tokentest.Claims{"scope": "read write", "permissions": []string{"p"}})
+
+	first, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	second, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	require.Same(t, first.claims, second.claims, "the second call should be a cache hit")
+	require.NotSame(t, first, second)
+
+	// Whatever a caller does to its Token, the next caller sees the original.
+	first.Scopes[0] = "admin"
+	first.Scopes = append(first.Scopes, "delete")
+	first.Audience[0] = "https://evil"
+	first.Permissions[0] = "everything"
+	first.Subject = "someone-else"
+	second.Audience = append(second.Audience, "x") // must not reach into another slice
+	third, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	assert.Same(t, first.claims, third.claims)
+	assert.Equal(t, []string{"read", "write"}, third.Scopes)
+	assert.Equal(t, []string{iss.Audience()}, third.Audience)
+	assert.Equal(t, []string{"p"}, third.Permissions)
+	assert.Equal(t, iss.Subject(), third.Subject)
+	assert.Equal(t, []string{"read", "write"}, second.Scopes)
+	assert.Equal(t, []string{"p"}, second.Permissions)
+}
+
+func TestCacheDisabled(t *testing.T) {
+	iss, _, v := cacheFixture(t, func(c *Config) { c.CacheSize = -1 })
+	raw := iss.AccessToken(nil)
+	a, err := v.Validate(context.Background(), raw)
+	require.NoError(t, err)
+	b, err := v.Validate(context.Background(), raw)
+	require.NoError(t, err)
+	assert.NotSame(t, a.claims, b.claims)
+	assert.Nil(t, v.cache)
+}
+
+func TestCacheHitStillChecksTime(t *testing.T) {
+	iss, clk, v := cacheFixture(t)
+	ctx := context.Background()
+	raw := iss.AccessToken(tokentest.Claims{"nbf": cacheEpoch.Add(-30 * time.Second).Unix()})
+	_, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+
+	// A clock set back before nbf (beyond the leeway): the hit is refused.
+	clk.Set(cacheEpoch.Add(-5 * time.Minute))
+	_, err = v.Validate(ctx, raw)
+	require.ErrorIs(t, err, token.ErrNotYetValid)
+
+	// Past exp plus leeway: refused, and forgotten.
+	clk.Set(cacheEpoch.Add(time.Hour + 2*time.Minute))
+	_, err = v.Validate(ctx, raw)
+	require.ErrorIs(t, err, token.ErrExpired)
+	assert.Zero(t, v.cache.Len())
+}
+
+func TestCacheEntryDiesWithItsKey(t *testing.T) {
+	iss, _, v := cacheFixture(t)
+	ctx := context.Background()
+	raw := iss.AccessToken(nil)
+	_, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	assert.Equal(t, 1, v.cache.Len())
+
+	iss.RotateKey()
+	_, err = v.Validate(ctx, raw) // old key still published
+	require.NoError(t, err)
+
+	iss.DropOldKeys()
+	_, err = v.Validate(ctx, raw)
+	require.ErrorIs(t, err, token.ErrKeyNotFound)
+	assert.Zero(t, v.cache.Len())
+}
+
+func TestCacheKeepsOnlyAcceptedTokens(t *testing.T) {
+	iss, _, v := cacheFixture(t)
+	for _, raw := range []string{
+		iss.AccessToken(tokentest.Claims{"aud": "https://other"}),
+		iss.IDToken(nil),
+		iss.AccessToken(tokentest.Claims{"scope": 7}),
+	} {
+		_, err := v.Validate(context.Background(), raw)
+		require.Error(t, err)
+	}
+	assert.Zero(t, v.cache.Len())
+}
+
+func TestCacheWithIntrospectJWTs(t *testing.T) {
+	active := true
+	var mu sync.Mutex
+	calls := 0
+	fake := introspect.IntrospectorFunc(func(ctx context.Context, tok string) (*introspect.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return &introspect.Response{Active: active}, nil
+	})
+	iss, _, v := cacheFixture(t, func(c *Config) { c.Introspector = fake; c.IntrospectJWTs = true })
+	ctx := context.Background()
+	raw := iss.AccessToken(nil)
+	a, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	b, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	assert.Same(t, a.claims, b.claims)
+	assert.Equal(t, 2, calls, "a cache hit is introspected too")
+
+	mu.Lock()
+	active = false
+	mu.Unlock()
+	_, err = v.Validate(ctx, raw)
+	require.ErrorIs(t, err, token.ErrInactive)
+}
+
+func TestCacheConcurrentUse(t *testing.T) {
+	iss, _, v := cacheFixture(t, func(c *Config) { c.CacheSize = 8 })
+	toks := make([]string, 32)
+	for i := range toks {
+		toks[i] = iss.AccessToken(tokentest.Claims{"scope": "read"})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				at, err := v.Validate(context.Background(), toks[(g*7+i)%len(toks)])
+				if err != nil {
+					errs <- err
+					return
+				}
+				at.Scopes[0] = "mutated"
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	assert.LessOrEqual(t, v.cache.Len(), 16) // 16 shards of at least one entry
+	at, err := v.Validate(context.Background(), toks[0])
+	require.NoError(t, err)
+	assert.Equal(t, []string{"read"}, at.Scopes)
+}
