@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // source records where a token was found.
@@ -159,7 +160,7 @@ func extract(w http.ResponseWriter, r *http.Request, o *Options) (string, source
 		}
 	}
 
-	if o.AllowQuery && r.URL != nil && r.URL.RawQuery != "" {
+	if o.AllowQuery && r.URL != nil && mayHaveParam(r.URL.RawQuery) {
 		// Errors are ignored as in URL.Query: a malformed pair elsewhere in
 		// the query is the application's business, not this middleware's.
 		q, _ := url.ParseQuery(r.URL.RawQuery)
@@ -205,6 +206,13 @@ func parseForm(w http.ResponseWriter, r *http.Request, limit int64) (*http.Reque
 	}
 	r.PostForm = vs
 	return r, nil
+}
+
+// mayHaveParam reports whether query can hold an access_token parameter,
+// so that a query that cannot is not parsed: the name appears as it is, or
+// percent-encoded, which needs a "%".
+func mayHaveParam(query string) bool {
+	return strings.Contains(query, tokenParam) || strings.Contains(query, "%")
 }
 
 // param reads the access_token parameter from vs: it must appear at most

@@ -31,6 +31,8 @@ type Validator interface {
 	Validate(ctx context.Context, raw string) (*accesstoken.Token, error)
 }
 
+var _ Validator = (*accesstoken.Validator)(nil)
+
 // ValidatorFunc adapts a function to the Validator interface, for tests and
 // for wrapping a validator with checks of your own.
 type ValidatorFunc func(ctx context.Context, raw string) (*accesstoken.Token, error)
