@@ -133,6 +133,11 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 	}
 	c, _ := r.flight.do(r.mayRefetch, r.fetch)
 	if c == nil {
+		// A fetch may have ended between the caller's look at the set and
+		// do: its set is in place before do can return nil.
+		if set := r.keys.Load(); set != nil && len(set.Lookup(kid)) > 0 {
+			return set, nil
+		}
 		return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
 			"no key with kid %q in the issuer's key set (refetched less than %v ago)", truncate(kid), r.cfg.cooldown)
 	}

@@ -165,6 +165,15 @@ func failures(t *testing.T) []struct {
 	}
 }
 
+// timeoutFor gives the hanging server a short timeout, and every other case
+// the default, so that a slow machine cannot turn them into timeouts.
+func timeoutFor(name string) time.Duration {
+	if name == "hanging server" {
+		return 100 * time.Millisecond
+	}
+	return 0
+}
+
 func TestFirstFetchFailureIsUnavailable(t *testing.T) {
 	for _, tc := range failures(t) {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +182,7 @@ func TestFirstFetchFailureIsUnavailable(t *testing.T) {
 			srv := newJWKSServer(t, nil)
 			srv.answer(tc.respond(release))
 
-			r, err := New(context.Background(), srv.URL, Options{Timeout: 100 * time.Millisecond})
+			r, err := New(context.Background(), srv.URL, Options{Timeout: timeoutFor(tc.name)})
 			require.ErrorIs(t, err, token.ErrUnavailable)
 			assert.Nil(t, r)
 			assert.Contains(t, err.Error(), tc.reason)
@@ -192,7 +201,10 @@ func TestRefreshFailureKeepsLastGoodKeys(t *testing.T) {
 			defer close(release)
 			clk := newFakeClock()
 			srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
-			r := newRemote(t, srv.URL, clk.options(Options{Timeout: 100 * time.Millisecond}))
+			r := newRemote(t, srv.URL, clk.options(Options{}))
+			if d := timeoutFor(tc.name); d != 0 {
+				r.cfg.timeout = d // after the first fetch, which must succeed
+			}
 			srv.answer(tc.respond(release))
 
 			clk.next(t).fire <- clk.Now()
@@ -395,7 +407,8 @@ func TestRefetchWaitIsBounded(t *testing.T) {
 		release := make(chan struct{})
 		defer close(release)
 		srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
-		r := newRemote(t, srv.URL, Options{Timeout: 50 * time.Millisecond})
+		r := newRemote(t, srv.URL, Options{})
+		r.cfg.timeout = 50 * time.Millisecond // after the first fetch, which must succeed
 		srv.answer(hang(release))
 		_, err := r.Keys(context.Background(), "new")
 		require.ErrorIs(t, err, token.ErrKeyNotFound)
@@ -675,4 +688,20 @@ func TestErrorsNameNoQuery(t *testing.T) {
 	require.ErrorIs(t, err, token.ErrUnavailable)
 	assert.NotContains(t, err.Error(), "s3cret")
 	assert.Contains(t, err.Error(), "/jwks?...")
+}
+
+// TestMissAfterAFetchEnded is the race where a caller looks at the set, a
+// fetch installing its kid ends, and then the caller finds no fetch running
+// and the cooldown active: it must find the kid, not refuse it.
+func TestMissAfterAFetchEnded(t *testing.T) {
+	srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
+	r := newRemote(t, srv.URL, Options{})
+	srv.set(jwksDoc(t, ecJWK("a", 0), ecJWK("new", 1)))
+	_, err := r.Keys(context.Background(), "other") // the refetch installs "new"
+	require.ErrorIs(t, err, token.ErrKeyNotFound)
+
+	set, err := r.miss(context.Background(), "new") // as if "new" was looked up before
+	require.NoError(t, err)
+	assert.Len(t, set.Lookup("new"), 1)
+	assert.Equal(t, 2, srv.count())
 }
