@@ -58,7 +58,10 @@ func exactValue(value []byte, t reflect.Type, depth int) ([]byte, bool) {
 		if err != nil {
 			return value, false
 		}
-		return exactMembers(members, t, depth)
+		if out, changed := exactMembers(members, t, depth); changed {
+			return out, true
+		}
+		return value, false
 	case '[':
 		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
 			return value, false

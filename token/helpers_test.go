@@ -277,13 +277,3 @@ func assertRefused(tb testing.TB, err, want error, claim string) {
 		tb.Errorf("error %q has no reason", err)
 	}
 }
-
-// matchesSentinel reports whether err matches one of the sentinels.
-func matchesSentinel(err error) bool {
-	for _, s := range sentinels {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
-}

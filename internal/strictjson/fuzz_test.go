@@ -1,0 +1,189 @@
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzStrictJSON compares strictjson with encoding/json, the reference for
+// what JSON is:
+//
+//   - whatever strictjson accepts, encoding/json accepts, and reads the same
+//     member names and string values from it;
+//   - whatever encoding/json accepts, strictjson accepts too, unless it is
+//     one of the things strictjson refuses on purpose: invalid UTF-8, lone
+//     surrogate escapes, nesting past the bound, and member names that are
+//     equal or equal under encoding/json's case folding.
+func FuzzStrictJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `true`, `null`,
+		`{"iss":"https://i/","aud":["a","b"],"exp":1700000000,"x":{"y":[1,{"z":null}]}}`,
+		`{"a":1,"a":2}`, `{"a":1,"A":2}`, `{"s":1,"\u017f":2}`, `{"k":1,"\u212a":2}`,
+		`"\ud83d\ude00"`, `"\ud800"`, `"\udc00"`, `"\\ud800"`, "\"\xff\"", "\"\xed\xa0\x80\"",
+		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`,
+		`{"a":[1,2,}`, `01`, `1.`, `{"a" 1}`, " {\"a\"\t:\n1} ", `{"a\u0000b":"\u0000"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		orig := string(data)
+		err := Valid(data, 0)
+		members, objErr := ParseObject(data, 0, nil)
+		if string(data) != orig {
+			t.Fatal("the scanner modified its input")
+		}
+		var se *SyntaxError
+		if err != nil && !errors.As(err, &se) {
+			t.Fatalf("Valid error %v is %T", err, err)
+		}
+
+		// ParseObject agrees with Valid.
+		isObject := len(bytes.TrimLeft(data, " \t\r\n")) > 0 && bytes.TrimLeft(data, " \t\r\n")[0] == '{'
+		switch {
+		case err != nil && objErr == nil:
+			t.Fatalf("ParseObject accepted what Valid refuses: %v", err)
+		case err == nil && isObject && objErr != nil:
+			t.Fatalf("ParseObject refused a valid object: %v", objErr)
+		case err == nil && !isObject && !errors.Is(objErr, ErrNotObject):
+			t.Fatalf("ParseObject on a valid non-object = %v; want ErrNotObject", objErr)
+		}
+
+		ref, refOK, unsure := reference(data)
+		if err == nil {
+			if !json.Valid(data) {
+				t.Fatal("strictjson accepted what encoding/json refuses")
+			}
+			if !utf8.Valid(data) {
+				t.Fatal("strictjson accepted invalid UTF-8")
+			}
+			if !refOK && !unsure {
+				t.Fatalf("strictjson accepted a document with duplicate names, deep nesting or lone surrogates")
+			}
+		} else if refOK && !unsure && json.Valid(data) {
+			t.Fatalf("strictjson refused a document encoding/json accepts and that breaks no strict rule: %v", err)
+		}
+
+		if objErr != nil {
+			return
+		}
+		// The members are the ones encoding/json reads, in order.
+		if len(members) != len(ref.topNames) {
+			t.Fatalf("%d members; encoding/json reads %d", len(members), len(ref.topNames))
+		}
+		for i, m := range members {
+			if string(m.Name) != ref.topNames[i] {
+				t.Fatalf("member %d is %q; encoding/json reads %q", i, m.Name, ref.topNames[i])
+			}
+			if !json.Valid(m.Value) {
+				t.Fatalf("member %q has value %q that is not JSON", m.Name, m.Value)
+			}
+			var want any
+			if err := json.Unmarshal(m.Value, &want); err != nil {
+				t.Fatal(err)
+			}
+			switch w := want.(type) {
+			case string:
+				if s, ok := String(m.Value); !ok || s != w || !StringEqual(m.Value, w) {
+					t.Fatalf("String(%s) = %q; encoding/json reads %q", m.Value, s, w)
+				}
+			case float64:
+				if n, ok := Number(m.Value); !ok || n != w {
+					t.Fatalf("Number(%s) = %v; encoding/json reads %v", m.Value, n, w)
+				}
+			case bool:
+				if b, ok := Bool(m.Value); !ok || b != w {
+					t.Fatalf("Bool(%s) = %v", m.Value, b)
+				}
+			case []any:
+				elems, ok := Elements(m.Value, nil)
+				if !ok || len(elems) != len(w) {
+					t.Fatalf("Elements(%s) = %d elements; encoding/json reads %d", m.Value, len(elems), len(w))
+				}
+			case nil:
+				if !IsNull(m.Value) {
+					t.Fatalf("IsNull(%s) is false", m.Value)
+				}
+			}
+		}
+	})
+}
+
+type refResult struct {
+	topNames []string
+}
+
+// reference reads data with encoding/json's tokenizer and reports whether
+// it breaks none of the strict rules strictjson adds (duplicate or
+// case-folded duplicate names, nesting past DefaultMaxDepth, invalid UTF-8,
+// surrogate escapes). unsure is set for documents with a \u escape in the
+// surrogate range, which encoding/json decodes silently whether or not the
+// surrogates pair up, so it cannot be the reference for them.
+func reference(data []byte) (res refResult, ok, unsure bool) {
+	if !utf8.Valid(data) {
+		return res, false, false
+	}
+	unsure = bytes.Contains(bytes.ToLower(data), []byte(`\ud`))
+	var stack []*refFrame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return res, true, unsure
+		}
+		if err != nil {
+			return res, false, unsure
+		}
+		var top *refFrame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				valueDone(stack)
+				continue
+			}
+			name := tok.(string)
+			folded := string(AppendFold(nil, []byte(name)))
+			if top.names[folded] {
+				return res, false, unsure
+			}
+			top.names[folded] = true
+			if len(stack) == 1 {
+				res.topNames = append(res.topNames, name)
+			}
+			top.wantKey = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			stack = append(stack, &refFrame{object: tok == json.Delim('{'), wantKey: true, names: map[string]bool{}})
+			if len(stack) > DefaultMaxDepth {
+				return res, false, unsure
+			}
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone(stack)
+		default:
+			valueDone(stack)
+		}
+	}
+}
+
+// valueDone marks that the enclosing object, if any, expects a name next.
+func valueDone(stack []*refFrame) {
+	if len(stack) > 0 {
+		stack[len(stack)-1].wantKey = true
+	}
+}
+
+type refFrame struct {
+	object  bool
+	wantKey bool
+	names   map[string]bool
+}

@@ -1,0 +1,264 @@
+package strictjson
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestValid(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		ok        bool
+	}{
+		{"object", `{"a":1}`, true},
+		{"empty object", `{}`, true},
+		{"array", `[1,"a",true,false,null,{},[]]`, true},
+		{"string", `"x"`, true},
+		{"number forms", `[0,-0,1.5,-1e10,2E+3,3e-2,123456789012345678901234567890]`, true},
+		{"whitespace", " \t\r\n{ \"a\" : [ 1 , 2 ] }\n", true},
+		{"escapes", `"\" \\ \/ \b \f \n \r \t \u00e9 \ud83d\ude00"`, true},
+		{"multi-byte UTF-8", `"é😀"`, true},
+		{"U+FFFD written out", "\"\xef\xbf\xbd\"", true},
+		{"depth at the bound", nestArrays(DefaultMaxDepth), true},
+
+		{"empty", ``, false},
+		{"only space", `  `, false},
+		{"two values", `{} {}`, false},
+		{"trailing comma in object", `{"a":1,}`, false},
+		{"trailing comma in array", `[1,]`, false},
+		{"leading zero", `01`, false},
+		{"plus sign", `+1`, false},
+		{"bare dot", `1.`, false},
+		{"dot first", `.5`, false},
+		{"empty exponent", `1e`, false},
+		{"hex", `0x10`, false},
+		{"NaN", `NaN`, false},
+		{"Infinity", `-Infinity`, false},
+		{"single quotes", `'a'`, false},
+		{"unquoted name", `{a:1}`, false},
+		{"missing colon", `{"a" 1}`, false},
+		{"missing value", `{"a":}`, false},
+		{"unterminated string", `"abc`, false},
+		{"unterminated escape", `"abc\`, false},
+		{"unterminated object", `{"a":1`, false},
+		{"unterminated array", `[1`, false},
+		{"bad escape", `"\x41"`, false},
+		{"short \\u escape", `"\u12"`, false},
+		{"non-hex \\u escape", `"\u12g4"`, false},
+		{"control character", "\"a\x01b\"", false},
+		{"raw newline in string", "\"a\nb\"", false},
+		{"invalid UTF-8", "\"\xff\"", false},
+		{"truncated UTF-8", "\"\xc3\"", false},
+		{"overlong UTF-8", "\"\xc0\xaf\"", false},
+		{"UTF-8 encoded surrogate", "\"\xed\xa0\x80\"", false},
+		{"lone high surrogate", `"\ud800"`, false},
+		{"lone low surrogate", `"\udc00"`, false},
+		{"high surrogate then text", `"\ud800abcdef"`, false},
+		{"two high surrogates", `"\ud800\ud800"`, false},
+		{"literal typo", `tru`, false},
+		{"literal in upper case", `True`, false},
+		{"depth past the bound", nestArrays(DefaultMaxDepth + 1), false},
+		{"duplicate name", `{"a":1,"a":2}`, false},
+		{"duplicate name, nested", `[{"a":1,"b":{"c":1,"c":2}}]`, false},
+		{"case-folded duplicate", `{"alg":1,"ALG":2}`, false},
+		{"escaped duplicate", `{"a":1,"\u0061":2}`, false},
+		{"long s folds to S", `{"s":1,"\u017f":2}`, false},
+		{"Kelvin sign folds to K", `{"k":1,"\u212a":2}`, false},
+		{"same name in different objects", `[{"a":1},{"a":2}]`, true},
+		{"names differing beyond case", `{"a":1,"b":2,"ab":3,"a ":4}`, true},
+		{"BOM", "\xef\xbb\xbf{}", false},
+		{"NUL after value", "{}\x00", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Valid([]byte(tc.doc), 0)
+			if (err == nil) != tc.ok {
+				t.Fatalf("Valid(%q) = %v; want ok %v", tc.doc, err, tc.ok)
+			}
+			var se *SyntaxError
+			if err != nil && (!errors.As(err, &se) || se.Offset < 0 || se.Offset > len(tc.doc) || se.Msg == "") {
+				t.Errorf("error %v is not a SyntaxError with an offset in the input", err)
+			}
+		})
+	}
+}
+
+func nestArrays(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+
+func TestDuplicatesPastThePairwiseLimit(t *testing.T) {
+	// Past pairwiseLimit members the scanner switches to a map; duplicates
+	// must still be found, whichever side of the switch they fall on.
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 3 * pairwiseLimit {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"m` + strings.Repeat("x", i) + `":1`)
+	}
+	ok := b.String() + "}"
+	if err := Valid([]byte(ok), 0); err != nil {
+		t.Fatalf("distinct names refused: %v", err)
+	}
+	for _, dup := range []string{`"m"`, `"M"`, `"m` + strings.Repeat("X", 2*pairwiseLimit) + `"`} {
+		if err := Valid([]byte(b.String()+","+dup+":2}"), 0); err == nil {
+			t.Errorf("duplicate %s after %d members accepted", dup, 3*pairwiseLimit)
+		}
+	}
+}
+
+func TestParseObject(t *testing.T) {
+	members, err := ParseObject([]byte(` {"a" : 1, "b\u0063":"x\"y", "n":{"d":[1,2]}, "z":null} `), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range members {
+		got = append(got, string(m.Name)+"="+string(m.Value))
+	}
+	want := []string{`a=1`, `bc="x\"y"`, `n={"d":[1,2]}`, `z=null`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("members = %q; want %q", got, want)
+	}
+	// Members are appended to dst.
+	dst := make([]Member, 1, 4)
+	out, err := ParseObject([]byte(`{"x":1}`), 0, dst)
+	if err != nil || len(out) != 2 || string(out[1].Name) != "x" {
+		t.Errorf("ParseObject did not append: %v %v", out, err)
+	}
+	for _, doc := range []string{`[]`, `"s"`, `1`, `null`} {
+		if _, err := ParseObject([]byte(doc), 0, nil); !errors.Is(err, ErrNotObject) {
+			t.Errorf("ParseObject(%s) = %v; want ErrNotObject", doc, err)
+		}
+	}
+	for _, doc := range []string{``, `{`, `{"a":1}x`, `[`, `{"a":1,"a":1}`} {
+		if _, err := ParseObject([]byte(doc), 0, nil); err == nil || errors.Is(err, ErrNotObject) {
+			t.Errorf("ParseObject(%s) = %v; want a syntax error", doc, err)
+		}
+	}
+	if _, err := ParseObject([]byte(`{"a":{"b":{}}}`), 2, nil); err == nil {
+		t.Error("maxDepth 2 accepted three levels")
+	}
+	if _, err := ParseObject([]byte(`{"a":{"b":{}}}`), 3, nil); err != nil {
+		t.Errorf("maxDepth 3 refused three levels: %v", err)
+	}
+}
+
+func TestValueReaders(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		s    string
+		isS  bool
+		kind string
+	}{
+		{`"plain"`, "plain", true, "a string"},
+		{`"a\nb\u00e9\ud83d\ude00\/"`, "a\nbé😀/", true, "a string"},
+		{`""`, "", true, "a string"},
+		{`1`, "", false, "a number"},
+		{`-1`, "", false, "a number"},
+		{`true`, "", false, "a boolean"},
+		{`null`, "", false, "null"},
+		{`{}`, "", false, "an object"},
+		{`[]`, "", false, "an array"},
+		{``, "", false, "nothing"},
+	} {
+		s, ok := String([]byte(tc.in))
+		if s != tc.s || ok != tc.isS {
+			t.Errorf("String(%s) = %q %v", tc.in, s, ok)
+		}
+		if ok && !StringEqual([]byte(tc.in), tc.s) {
+			t.Errorf("StringEqual(%s, %q) is false", tc.in, tc.s)
+		}
+		if StringEqual([]byte(tc.in), tc.s+"x") {
+			t.Errorf("StringEqual(%s, %q) is true", tc.in, tc.s+"x")
+		}
+		if k := Kind([]byte(tc.in)); k != tc.kind {
+			t.Errorf("Kind(%s) = %q; want %q", tc.in, k, tc.kind)
+		}
+	}
+	for in, want := range map[string]float64{
+		"0": 0, "1700000000": 1700000000, "999999999999999": 999999999999999, "1234567890123456789": 1234567890123456789,
+		"-5": -5, "1.5": 1.5, "1e3": 1000, "2E-1": 0.2,
+	} {
+		if f, ok := Number([]byte(in)); !ok || f != want {
+			t.Errorf("Number(%s) = %v %v; want %v", in, f, ok, want)
+		}
+	}
+	for _, in := range []string{`"1"`, `true`, `null`, ``, `[1]`, `1e400`} {
+		if f, ok := Number([]byte(in)); ok {
+			t.Errorf("Number(%s) = %v, ok", in, f)
+		}
+	}
+	if b, ok := Bool([]byte("true")); !b || !ok {
+		t.Error("Bool(true)")
+	}
+	if b, ok := Bool([]byte("false")); b || !ok {
+		t.Error("Bool(false)")
+	}
+	for _, in := range []string{`"true"`, `1`, `null`, `True`} {
+		if _, ok := Bool([]byte(in)); ok {
+			t.Errorf("Bool(%s) ok", in)
+		}
+	}
+	if !IsNull([]byte("null")) || IsNull([]byte(`"null"`)) {
+		t.Error("IsNull")
+	}
+}
+
+func TestElements(t *testing.T) {
+	elems, ok := Elements([]byte(`[ 1 , "a,b" , [2,3] , {"x":[4]} ]`), nil)
+	if !ok {
+		t.Fatal("not ok")
+	}
+	var got []string
+	for _, e := range elems {
+		got = append(got, string(e))
+	}
+	if want := []string{`1`, `"a,b"`, `[2,3]`, `{"x":[4]}`}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Elements = %q; want %q", got, want)
+	}
+	if e, ok := Elements([]byte(`[]`), nil); !ok || len(e) != 0 {
+		t.Errorf("Elements([]) = %v %v", e, ok)
+	}
+	for _, in := range []string{`{}`, `"a"`, ``, `[1,]`, `[1`, `[1 2]`} {
+		if _, ok := Elements([]byte(in), nil); ok {
+			t.Errorf("Elements(%s) ok", in)
+		}
+	}
+}
+
+func TestAppendFold(t *testing.T) {
+	for _, tc := range []struct{ a, b string }{
+		{"iss", "ISS"}, {"iss", "Iss"}, {"s", "\u017f"}, {"k", "\u212a"}, {"é", "É"}, {"a-b_c", "A-B_C"},
+	} {
+		if string(AppendFold(nil, []byte(tc.a))) != string(AppendFold(nil, []byte(tc.b))) {
+			t.Errorf("%q and %q fold differently", tc.a, tc.b)
+		}
+		if !foldEqual([]byte(tc.a), []byte(tc.b)) {
+			t.Errorf("foldEqual(%q, %q) is false", tc.a, tc.b)
+		}
+	}
+	for _, tc := range []struct{ a, b string }{{"a", "b"}, {"iss", "is"}, {"ss", "ß"}, {"a", "á"}} {
+		if string(AppendFold(nil, []byte(tc.a))) == string(AppendFold(nil, []byte(tc.b))) || foldEqual([]byte(tc.a), []byte(tc.b)) {
+			t.Errorf("%q and %q fold alike", tc.a, tc.b)
+		}
+	}
+	// foldKey, used past the pairwise limit, agrees with foldEqual.
+	if foldKey([]byte("\u212aid")) != foldKey([]byte("KID")) {
+		t.Error("foldKey disagrees with foldEqual")
+	}
+}
+
+func TestParseObjectAllocations(t *testing.T) {
+	doc := []byte(`{"iss":"https://issuer.example.com/","sub":"auth0|123","aud":["a","b"],"exp":1700003600,"iat":1700000000,"scope":"a b c"}`)
+	dst := make([]Member, 0, 16)
+	n := testing.AllocsPerRun(50, func() {
+		if _, err := ParseObject(doc, 16, dst); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("ParseObject of a typical claims set allocates %v times; want 0", n)
+	}
+}

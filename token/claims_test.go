@@ -1,0 +1,262 @@
+package token
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestParseClaimsTypedFields(t *testing.T) {
+	c, err := ParseClaims([]byte(`{"iss":"https://i/","sub":"s","aud":["a","b"],"exp":1700003600,"nbf":1699999000.25,"iat":1700000000,"jti":"j","x":{"y":[1,2]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://i/" || c.Subject != "s" || c.ID != "j" || !reflect.DeepEqual(c.Audience, []string{"a", "b"}) {
+		t.Errorf("strings: %+v", c)
+	}
+	if !c.ExpiresAt.Equal(time.Unix(1700003600, 0)) || !c.IssuedAt.Equal(time.Unix(1700000000, 0)) ||
+		!c.NotBefore.Equal(time.Unix(1699999000, 250_000_000)) {
+		t.Errorf("times: exp %v iat %v nbf %v", c.ExpiresAt, c.IssuedAt, c.NotBefore)
+	}
+	if c.ExpiresAt.Location() != time.UTC {
+		t.Errorf("times are not in UTC: %v", c.ExpiresAt.Location())
+	}
+	if got := c.Names(); !reflect.DeepEqual(got, []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "x"}) {
+		t.Errorf("Names() = %v", got)
+	}
+
+	single, err := ParseClaims([]byte(`{"aud":"only"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(single.Audience, []string{"only"}) {
+		t.Errorf("aud as a string: %v", single.Audience)
+	}
+	empty, err := ParseClaims([]byte(`{"aud":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Audience == nil || len(empty.Audience) != 0 {
+		t.Errorf("aud [] gave %#v; want an empty, non-nil list", empty.Audience)
+	}
+	none, err := ParseClaims([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none.Audience != nil || !none.ExpiresAt.IsZero() || none.Has("exp") {
+		t.Errorf("absent claims are not zero: %+v", none)
+	}
+}
+
+func TestParseClaimsRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name, json string
+		want       error
+		claim      string
+	}{
+		{"empty", ``, ErrMalformed, "claims"},
+		{"not an object", `[1]`, ErrMalformed, "claims"},
+		{"null", `null`, ErrMalformed, "claims"},
+		{"duplicate", `{"a":1,"a":2}`, ErrMalformed, "claims"},
+		{"case-folded duplicate", `{"exp":1,"EXP":2}`, ErrMalformed, "claims"},
+		{"too deep", `{"a":` + nest(MaxClaimsDepth) + `}`, ErrMalformed, "claims"},
+		{"exp string", `{"exp":"1"}`, ErrInvalidClaim, "exp"},
+		{"exp bool", `{"exp":true}`, ErrInvalidClaim, "exp"},
+		{"exp out of range", `{"exp":1e20}`, ErrInvalidClaim, "exp"},
+		{"exp negative", `{"exp":-5}`, ErrInvalidClaim, "exp"},
+		{"nbf bool", `{"nbf":false}`, ErrInvalidClaim, "nbf"},
+		{"iat array", `{"iat":[1]}`, ErrInvalidClaim, "iat"},
+		{"aud number", `{"aud":5}`, ErrInvalidClaim, "aud"},
+		{"aud null", `{"aud":null}`, ErrInvalidClaim, "aud"},
+		{"aud mixed", `{"aud":["a",null]}`, ErrInvalidClaim, "aud"},
+		{"iss number", `{"iss":5}`, ErrInvalidClaim, "iss"},
+		{"sub bool", `{"sub":true}`, ErrInvalidClaim, "sub"},
+		{"jti array", `{"jti":["a"]}`, ErrInvalidClaim, "jti"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseClaims([]byte(tc.json))
+			if c != nil {
+				t.Errorf("returned claims with the error")
+			}
+			assertRefused(t, err, tc.want, tc.claim)
+		})
+	}
+}
+
+// nest returns a JSON value of n nested arrays.
+func nest(n int) string {
+	s := "1"
+	for range n {
+		s = "[" + s + "]"
+	}
+	return s
+}
+
+func TestClaimsAccessors(t *testing.T) {
+	c, err := ParseClaims([]byte(`{"scope":"a b","roles":["x","y"],"one":"z","auth_time":1700000000,"email_verified":true,` +
+		`"n":5,"Email":"shadow@example.com","esc":"a\"b\u00e9","nul":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok, err := c.GetString("scope"); s != "a b" || !ok || err != nil {
+		t.Errorf("GetString(scope) = %q %v %v", s, ok, err)
+	}
+	if s, ok, err := c.GetString("esc"); s != "a\"bé" || !ok || err != nil {
+		t.Errorf("GetString(esc) = %q %v %v", s, ok, err)
+	}
+	if l, ok, err := c.GetStrings("roles"); !reflect.DeepEqual(l, []string{"x", "y"}) || !ok || err != nil {
+		t.Errorf("GetStrings(roles) = %v %v %v", l, ok, err)
+	}
+	if l, ok, err := c.GetStrings("one"); !reflect.DeepEqual(l, []string{"z"}) || !ok || err != nil {
+		t.Errorf("GetStrings(one) = %v %v %v", l, ok, err)
+	}
+	if tm, ok, err := c.GetTime("auth_time"); !tm.Equal(time.Unix(1700000000, 0)) || !ok || err != nil {
+		t.Errorf("GetTime(auth_time) = %v %v %v", tm, ok, err)
+	}
+	if b, ok, err := c.GetBool("email_verified"); !b || !ok || err != nil {
+		t.Errorf("GetBool(email_verified) = %v %v %v", b, ok, err)
+	}
+	if raw, ok := c.Get("n"); !ok || string(raw) != "5" {
+		t.Errorf("Get(n) = %s %v", raw, ok)
+	}
+	if !c.Has("nul") || c.Has("missing") {
+		t.Error("Has: null claims are present, missing ones absent")
+	}
+
+	// Lookups are exact: "Email" is not "email", "SCOPE" is not "scope".
+	for _, name := range []string{"email", "EMAIL", "SCOPE", "Scope", "roles "} {
+		if c.Has(name) {
+			t.Errorf("Has(%q) found a claim by a case-insensitive or fuzzy match", name)
+		}
+		if s, ok, err := c.GetString(name); ok || s != "" || err != nil {
+			t.Errorf("GetString(%q) = %q %v %v; want absent", name, s, ok, err)
+		}
+	}
+
+	// Wrong types are errors naming the claim, never zero values.
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"n", func() error { _, _, err := c.GetString("n"); return err }},
+		{"n", func() error { _, _, err := c.GetStrings("n"); return err }},
+		{"scope", func() error { _, _, err := c.GetTime("scope"); return err }},
+		{"scope", func() error { _, _, err := c.GetBool("scope"); return err }},
+		{"nul", func() error { _, _, err := c.GetString("nul"); return err }},
+		{"nul", func() error { _, _, err := c.GetBool("nul"); return err }},
+	} {
+		assertRefused(t, tc.call(), ErrInvalidClaim, tc.name)
+	}
+	// Absent claims are not errors.
+	if _, ok, err := c.GetTime("absent"); ok || err != nil {
+		t.Errorf("GetTime(absent) = %v %v", ok, err)
+	}
+	if _, ok, err := c.GetBool("absent"); ok || err != nil {
+		t.Errorf("GetBool(absent) = %v %v", ok, err)
+	}
+	if _, ok, err := c.GetStrings("absent"); ok || err != nil {
+		t.Errorf("GetStrings(absent) = %v %v", ok, err)
+	}
+}
+
+func TestClaimsDecode(t *testing.T) {
+	type address struct {
+		Country string `json:"country"`
+	}
+	type embedded struct {
+		Tenant string `json:"tenant"`
+	}
+	type mine struct {
+		embedded
+		Email     string             `json:"email"`
+		Name      string             // no tag: matched by the field name, exactly
+		Roles     []string           `json:"roles"`
+		Address   *address           `json:"address"`
+		Addresses []address          `json:"addresses"`
+		ByRegion  map[string]address `json:"by_region"`
+		Skipped   string             `json:"-"`
+		Raw       json.RawMessage    `json:"raw"`
+		Extra     map[string]any     `json:"extra"`
+	}
+	for _, tc := range []struct {
+		name, json string
+		want       mine
+	}{
+		{"exact names", `{"email":"a@example.com","Name":"A","roles":["r"],"address":{"country":"NZ"},"tenant":"t"}`,
+			mine{Email: "a@example.com", Name: "A", Roles: []string{"r"}, Address: &address{Country: "NZ"}, embedded: embedded{Tenant: "t"}}},
+		{"upper-case name does not fill the field", `{"EMAIL":"attacker@example.com"}`, mine{}},
+		{"capitalised name does not fill the field", `{"Email":"attacker@example.com","name":"x","Tenant":"evil"}`, mine{}},
+		{"Unicode-folded name does not fill the field", `{"rolesſ":1,"ROLEſ":2,"addreſs":{"country":"X"}}`, mine{}},
+		{"Kelvin sign does not fill a field", `{"\u212aey":1,"extra":{"\u212a":2}}`, mine{Extra: map[string]any{"\u212a": 2.0}}},
+		{"nested struct is exact too", `{"address":{"Country":"XX"}}`, mine{Address: &address{}}},
+		{"structs in arrays are exact too", `{"addresses":[{"country":"A"},{"COUNTRY":"B"}]}`, mine{Addresses: []address{{Country: "A"}, {}}}},
+		{"structs in maps are exact too", `{"by_region":{"eu":{"Country":"B"},"us":{"country":"U"}}}`,
+			mine{ByRegion: map[string]address{"eu": {}, "us": {Country: "U"}}}},
+		{"json:\"-\" field stays empty", `{"Skipped":"x","-":"y"}`, mine{}},
+		{"raw message keeps its members", `{"raw":{"A":1}}`, mine{Raw: json.RawMessage(`{"A":1}`)}},
+		{"map keys are exact", `{"extra":{"Email":"x"}}`, mine{Extra: map[string]any{"Email": "x"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseClaims([]byte(tc.json))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got mine
+			if err := c.Decode(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Decode = %+v\nwant     %+v", got, tc.want)
+			}
+		})
+	}
+
+	c, err := ParseClaims([]byte(`{"email":5,"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m mine
+	err = c.Decode(&m)
+	assertRefused(t, err, ErrInvalidClaim, "email")
+	var any map[string]any
+	if err := c.Decode(&any); err != nil || any["email"] != 5.0 || len(any) != 2 {
+		t.Errorf("Decode into a map = %v, %v", any, err)
+	}
+	if err := c.Decode(nil); !errors.Is(err, ErrInvalidClaim) {
+		t.Errorf("Decode(nil) = %v; want ErrInvalidClaim", err)
+	}
+
+	// The zero Claims decode as an empty object.
+	var zero Claims
+	var z mine
+	if err := zero.Decode(&z); err != nil || !reflect.DeepEqual(z, mine{}) {
+		t.Errorf("zero Claims Decode = %+v, %v", z, err)
+	}
+	if zero.Has("iss") || len(zero.Names()) != 0 {
+		t.Error("zero Claims have claims")
+	}
+}
+
+// A destination that decodes itself gets the members as the token carried
+// them.
+type selfDecoding struct{ got string }
+
+func (s *selfDecoding) UnmarshalJSON(b []byte) error { s.got = string(b); return nil }
+
+func TestClaimsDecodeCustomUnmarshaler(t *testing.T) {
+	c, err := ParseClaims([]byte(`{"v":{"A":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dst struct {
+		V selfDecoding `json:"v"`
+	}
+	if err := c.Decode(&dst); err != nil {
+		t.Fatal(err)
+	}
+	if dst.V.got != `{"A":1}` {
+		t.Errorf("custom unmarshaler got %s", dst.V.got)
+	}
+}
