@@ -45,7 +45,8 @@
 // verification pipeline of package token asks for keys only after the
 // cheap checks (size, compact form, header and crit, algorithm allow-list,
 // the validator's typ check, issuer), so only a token that could have come
-// from the issuer can cause a refetch; and a token whose kid is found but
+// from the issuer can cause a refetch (times are checked after the
+// signature, so an expired one can); and a token whose kid is found but
 // whose signature fails never causes one, because its kid is found.
 //
 // After a refetch, a key equal to one already held (token.Key.Equal) keeps

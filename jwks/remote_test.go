@@ -129,6 +129,13 @@ func failures(t *testing.T) []struct {
 		{"server error", func(<-chan struct{}) http.HandlerFunc { return status(500) }, "status 500"},
 		{"not found", func(<-chan struct{}) http.HandlerFunc { return status(404) }, "status 404"},
 		{"hanging server", hang, "did not answer within"},
+		{"slow body", func(release <-chan struct{}) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(`{"keys":[`))
+				w.(http.Flusher).Flush()
+				hang(release)(w, r)
+			}
+		}, "did not answer within"},
 		{"malformed JSON", func(<-chan struct{}) http.HandlerFunc { return body([]byte(`{"keys":[`)) }, "not strict JSON"},
 		{"duplicate member", func(<-chan struct{}) http.HandlerFunc {
 			return body([]byte(`{"keys":[],"keys":[]}`))
@@ -168,7 +175,7 @@ func failures(t *testing.T) []struct {
 // timeoutFor gives the hanging server a short timeout, and every other case
 // the default, so that a slow machine cannot turn them into timeouts.
 func timeoutFor(name string) time.Duration {
-	if name == "hanging server" {
+	if name == "hanging server" || name == "slow body" {
 		return 100 * time.Millisecond
 	}
 	return 0
@@ -704,4 +711,14 @@ func TestMissAfterAFetchEnded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, set.Lookup("new"), 1)
 	assert.Equal(t, 2, srv.count())
+}
+
+func TestNewWithADoneContext(t *testing.T) {
+	srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(ctx, srv.URL, Options{})
+	require.ErrorIs(t, err, token.ErrUnavailable)
+	require.ErrorIs(t, err, context.Canceled)
+	requireNoGoroutines(t)
 }
