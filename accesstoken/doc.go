@@ -26,12 +26,12 @@
 // # Which path a token takes
 //
 // A token in the form of a JOSE object is a JWT and is validated locally: a
-// compact JWS's three dot-separated segments of the base64url alphabet, a
-// string that begins with "{" (the JWS JSON serialization, refused), or one
-// whose first segment is the base64url encoding of a JSON object (a JWE,
-// refused). Every other string is opaque and goes to the configured
-// introspect.Introspector; opaque formats with a dot, such as Google's
-// "ya29.…", are fine, but an opaque token must not have a JWS's shape. A JWT
+// string with exactly two dots (a compact JWS's three segments), one that
+// begins with "{" (the JWS JSON serialization, refused), or one whose first
+// segment is the base64url encoding of a JSON object (a JWE, refused).
+// Every other string is opaque and goes to the configured
+// introspect.Introspector; opaque formats with one dot, such as Google's
+// "ya29.…", are fine, but an opaque token must not have exactly two. A JWT
 // that fails validation is never retried through introspection: the refusal
 // stands, and nothing that looks like a JWT is ever sent to the introspector
 // unless it passed (see Config.IntrospectJWTs).

@@ -68,25 +68,26 @@ func (v *Validator) checkHeader(h *token.Header) error {
 	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %s; an access token is typed \"at+jwt\" (or \"JWT\")", quote(h.Type))
 }
 
-// validateJWT validates a JWT access token: from the cache when it was
-// verified before, otherwise through the pipeline and this package's rules.
-func (v *Validator) validateJWT(ctx context.Context, raw string) (*Token, error) {
-	if v.verifier == nil {
-		return nil, token.Errorf(token.ErrTokenType, "", "the token has the form of a JWT, but this validator has no Keys to verify JWTs; it accepts only opaque tokens, resolved by introspection")
+// cacheHit finishes a validation the verified-token cache answered. The
+// cache checked exp and that the signing key is still published; nbf and
+// iat are checked again too, for a clock that went back.
+func (v *Validator) cacheHit(ctx context.Context, cached *Token, now time.Time) (*Token, error) {
+	if err := v.checkCachedTimes(cached, now); err != nil {
+		return nil, err
 	}
-	now := v.now()
-	if cached, ok := v.cache.Lookup(ctx, raw, now, v.leeway, v.keys); ok {
-		// The cache checked exp and that the signing key is still published;
-		// nbf and iat are checked again too, for a clock that went back.
-		if err := v.checkCachedTimes(cached, now); err != nil {
+	if v.introJWTs {
+		if _, err := v.introspect(ctx, cached.Raw); err != nil {
 			return nil, err
 		}
-		if v.introJWTs {
-			if _, err := v.introspect(ctx, raw); err != nil {
-				return nil, err
-			}
-		}
-		return cached.clone(), nil
+	}
+	return cached.clone(), nil
+}
+
+// validateJWT validates a JWT access token through the pipeline and this
+// package's rules, and remembers it in the cache.
+func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) (*Token, error) {
+	if v.verifier == nil {
+		return nil, token.Errorf(token.ErrTokenType, "", "the token has the form of a JWT, but this validator has no Keys to verify JWTs; it accepts only opaque tokens, resolved by introspection")
 	}
 	ver, err := v.verifier.Verify(ctx, raw)
 	if err != nil {
