@@ -50,7 +50,7 @@ func TestTypedClaims(t *testing.T) {
 			"country":        "US",
 			"extra":          42, // not an address field: ignored
 		},
-		"updated_at": at(-24 * time.Hour),
+		"updated_at":                at(-24 * time.Hour),
 		"https://example.com/roles": []string{"admin"},
 	})
 	v := f.validator(t, trust)

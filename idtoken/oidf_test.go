@@ -2,12 +2,12 @@ package idtoken_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
 	"testing"
 	"time"
 

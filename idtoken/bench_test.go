@@ -1,0 +1,263 @@
+package idtoken_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"math/big"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenguard/tokenguard/idtoken"
+	"github.com/tokenguard/tokenguard/jwks"
+	"github.com/tokenguard/tokenguard/token"
+	"github.com/tokenguard/tokenguard/token/tokentest"
+)
+
+// The benchmarks compare Validate with the least work any validator must
+// do for the same token and key: decode the three base64url segments and
+// verify the signature with the crypto package (BenchmarkBaseline). Keys are
+// warm (a static key set), the cache is off except in BenchmarkCacheHit, and
+// each call passes WithNonce as a login would.
+//
+//	go test -run '^$' -bench . -count 6 ./idtoken > new.txt
+//	benchstat new.txt
+
+var benchAlgs = []string{"RS256", "ES256", "EdDSA"}
+
+type benchCase struct {
+	raw   string
+	nonce string
+	v     *idtoken.Validator // cache disabled
+	hit   *idtoken.Validator // cache enabled
+	// pipeline is the shared token.Verifier alone, configured as the
+	// validator configures it, to tell its cost from the validator's own.
+	pipeline *token.Verifier
+	pub      crypto.PublicKey
+}
+
+func newBenchCase(b *testing.B, alg string) *benchCase {
+	b.Helper()
+	fx := newFixture(b, tokentest.WithAlgorithm(alg))
+	c := &benchCase{nonce: "n-0S6_WzA2Mj"}
+	// A typical ID token: the Auth0-style profile defaults, a nonce and a sid.
+	c.raw = fx.iss.IDToken(tokentest.Claims{"nonce": c.nonce, "sid": "08a5019c-17e1-4977-8f42-65a12843ea02"})
+	set := fx.iss.KeySet()
+	c.pub = set.Keys()[0].Public()
+	cfg := fx.config()
+	cfg.Keys = jwks.Static(set)
+	cfg.CacheSize = -1
+	var err error
+	if c.v, err = idtoken.NewValidator(cfg); err != nil {
+		b.Fatal(err)
+	}
+	cfg.CacheSize = 0
+	if c.hit, err = idtoken.NewValidator(cfg); err != nil {
+		b.Fatal(err)
+	}
+	c.pipeline, err = token.NewVerifier(token.VerifierConfig{
+		Issuer: cfg.Issuer, Keys: cfg.Keys, Algorithms: cfg.Algorithms, Now: cfg.Now, RequireIssuedAt: true,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.v.Validate(context.Background(), c.raw, idtoken.WithNonce(c.nonce)); err != nil {
+		b.Fatal(err)
+	}
+	if !c.baseline() {
+		b.Fatal("baseline verification failed")
+	}
+	return c
+}
+
+// baseline decodes the token's segments and verifies its signature with
+// the standard library, nothing else.
+func (c *benchCase) baseline() bool {
+	dot1 := strings.IndexByte(c.raw, '.')
+	dot2 := dot1 + 1 + strings.IndexByte(c.raw[dot1+1:], '.')
+	enc := base64.RawURLEncoding
+	if _, err := enc.DecodeString(c.raw[:dot1]); err != nil {
+		return false
+	}
+	if _, err := enc.DecodeString(c.raw[dot1+1 : dot2]); err != nil {
+		return false
+	}
+	sig, err := enc.DecodeString(c.raw[dot2+1:])
+	if err != nil {
+		return false
+	}
+	input := []byte(c.raw[:dot2])
+	switch pub := c.pub.(type) {
+	case *rsa.PublicKey:
+		d := sha256.Sum256(input)
+		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig) == nil
+	case *ecdsa.PublicKey:
+		d := sha256.Sum256(input)
+		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+		return ecdsa.Verify(pub, d[:], r, s)
+	case ed25519.PublicKey:
+		return ed25519.Verify(pub, input, sig)
+	}
+	return false
+}
+
+func BenchmarkBaseline(b *testing.B) {
+	for _, alg := range benchAlgs {
+		c := newBenchCase(b, alg)
+		b.Run(alg+"/serial", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !c.baseline() {
+					b.Fatal("verification failed")
+				}
+			}
+		})
+		b.Run(alg+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if !c.baseline() {
+						b.Error("verification failed")
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	ctx := context.Background()
+	for _, alg := range benchAlgs {
+		c := newBenchCase(b, alg)
+		b.Run(alg+"/serial", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(alg+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkCacheHit validates a token the validator has seen before: the
+// signature is skipped, exp and the nonce are checked again.
+func BenchmarkCacheHit(b *testing.B) {
+	ctx := context.Background()
+	c := newBenchCase(b, "RS256")
+	if _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("RS256/serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("RS256/parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkRatio interleaves Validate and the baseline on the same token,
+// in batches of ratioBatch calls each, and reports the ratio of their total
+// times as "x-baseline". The goroutine is locked to its OS thread and the
+// time is that thread's CPU time (on Linux), so the ratio stays meaningful on
+// a machine whose load changes from second to second, where two separate
+// wall-clock benchmarks are not comparable. The parallel variant does the
+// same on GOMAXPROCS goroutines. "pipeline-x-baseline" is the same ratio for
+// the shared token.Verifier alone; the difference is this package's own work.
+func BenchmarkRatio(b *testing.B) {
+	const ratioBatch = 8
+	ctx := context.Background()
+	for _, alg := range benchAlgs {
+		c := newBenchCase(b, alg)
+		batch := func(sum *[3]time.Duration) bool {
+			ok := true
+			t0 := threadCPU()
+			for range ratioBatch {
+				ok = c.baseline() && ok
+			}
+			t1 := threadCPU()
+			for range ratioBatch {
+				_, err := c.pipeline.Verify(ctx, c.raw)
+				ok = err == nil && ok
+			}
+			t2 := threadCPU()
+			for range ratioBatch {
+				_, err := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce))
+				ok = err == nil && ok
+			}
+			t3 := threadCPU()
+			sum[0] += t1 - t0
+			sum[1] += t2 - t1
+			sum[2] += t3 - t2
+			return ok
+		}
+		report := func(b *testing.B, sum [3]time.Duration) {
+			b.ReportMetric(float64(sum[2])/float64(sum[0]), "x-baseline")
+			b.ReportMetric(float64(sum[1])/float64(sum[0]), "pipeline-x-baseline")
+		}
+		b.Run(alg+"/serial", func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			var sum [3]time.Duration
+			for b.Loop() {
+				if !batch(&sum) {
+					b.Fatal("validation failed")
+				}
+			}
+			report(b, sum)
+		})
+		b.Run(alg+"/parallel", func(b *testing.B) {
+			var mu sync.Mutex
+			var sum [3]time.Duration
+			b.RunParallel(func(pb *testing.PB) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				var local [3]time.Duration
+				for pb.Next() {
+					if !batch(&local) {
+						b.Error("validation failed")
+						break
+					}
+				}
+				mu.Lock()
+				for i := range sum {
+					sum[i] += local[i]
+				}
+				mu.Unlock()
+			})
+			report(b, sum)
+		})
+	}
+}
