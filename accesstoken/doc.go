@@ -14,14 +14,16 @@
 // In particular an OpenID Connect ID token is refused with
 // token.ErrTokenType, even where a client ID happens to equal an API
 // identifier. A JWT is not an access token when it carries a claim only ID
-// tokens have (nonce, at_hash, c_hash); when it names no client the way
-// every access token does (client_id, azp, Okta's cid, Entra ID v1's appid);
-// or, unless it is typed "at+jwt", when its aud includes the very client it
-// was issued to, which is what makes an ID token (OIDC Core §2) and what no
-// access token for a separate API looks like. So where an API and a client
-// share one identifier, the issuer must type its access tokens "at+jwt" (RFC
-// 9068; Auth0 calls it the RFC 9068 token profile): a token typed "JWT" or
-// untyped cannot be told from that client's ID token, and is refused.
+// tokens have (nonce, at_hash, c_hash) or a provider's ID token marker
+// (Keycloak's "typ": "ID", Cognito's "token_use": "id"); when it names no
+// client the way every access token does (client_id, azp, Okta's cid, Entra
+// ID v1's appid); or, unless it is typed "at+jwt", when its aud includes the
+// very client it was issued to, which is what makes an ID token (OIDC Core
+// §2) and what no access token for a separate API looks like. So where an
+// API and a client share one identifier, the issuer must type its access
+// tokens "at+jwt" (RFC 9068; Auth0 calls it the RFC 9068 token profile): a
+// token typed "JWT" or untyped cannot be told from that client's ID token,
+// and is refused.
 //
 // # Which path a token takes
 //
@@ -40,8 +42,8 @@
 // refuses an opaque token with token.ErrMalformed (as the ID token validator
 // would), with a message saying no Introspector is configured. One with an
 // Introspector but no Keys resolves opaque tokens only, and refuses anything
-// in the form of a JWT with token.ErrTokenType. To check JWTs through introspection too, configure
-// both and set Config.IntrospectJWTs.
+// in the form of a JWT with token.ErrTokenType. To check JWTs through
+// introspection too, configure both and set Config.IntrospectJWTs.
 //
 // # JWT access tokens
 //
@@ -107,8 +109,9 @@
 //
 // JWTs that pass are remembered in a verified-token cache (on by default,
 // Config.CacheSize entries; see package internal/tokencache's design): a
-// token seen again skips the signature check, which makes a hit some
-// hundreds of times cheaper than a full RS256 validation. An entry never
+// token seen again skips the signature check, which makes a hit tens of
+// times cheaper than a full RS256 validation (under a microsecond, two
+// allocations). An entry never
 // outlives the token's exp, dies as soon as the key that verified it leaves
 // the issuer's key set, and the time checks run again on every hit. Each
 // call returns its own *Token (the slices are copied), so a caller that

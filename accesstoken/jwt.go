@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -119,6 +120,15 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 			return nil, token.Errorf(token.ErrTokenType, name,
 				"the token carries %s, a claim of OpenID Connect ID tokens; an ID token is for the client application and is never accepted as an access token", name)
 		}
+	}
+	// Providers that mark their ID tokens in a claim: Keycloak ("typ": "ID";
+	// its access tokens say "Bearer") and Amazon Cognito ("token_use": "id";
+	// its access tokens say "access").
+	if raw, ok := c.Get("typ"); ok && strictjson.StringEqual(raw, "ID") {
+		return nil, token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is \"ID\": it is an ID token (Keycloak), not an access token")
+	}
+	if raw, ok := c.Get("token_use"); ok && strictjson.StringEqual(raw, "id") {
+		return nil, token.Errorf(token.ErrTokenType, "token_use", "token_use is \"id\": it is an ID token (Amazon Cognito), not an access token")
 	}
 	if v.strict {
 		for _, name := range rfc9068Required {
