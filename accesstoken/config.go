@@ -44,8 +44,9 @@ type Config struct {
 	// StrictRFC9068 accepts only JWTs typed "at+jwt" (or
 	// "application/at+jwt") that carry every claim RFC 9068 §2.2 requires:
 	// iss, exp, aud, sub, client_id, iat and jti. Off, "JWT" and an absent
-	// typ are accepted too, and only iss, aud and exp are required, which is
-	// what providers such as Auth0 issue.
+	// typ are accepted too, and only iss, aud, exp and a client (client_id,
+	// azp, cid or appid) are required, which is what providers such as Auth0
+	// issue.
 	StrictRFC9068 bool
 	// AllowIntrospectionWithoutAudience accepts an introspection answer that
 	// names no aud. Off (the default), such an answer is refused with

@@ -66,6 +66,12 @@ func TestZeroTokenClaims(t *testing.T) {
 	assert.Nil(t, m)
 	assert.False(t, at.HasScope(""))
 	assert.True(t, at.HasAllScopes())
+
+	var nilToken *accesstoken.Token
+	assert.False(t, nilToken.HasScope("read"))
+	assert.False(t, nilToken.HasAllScopes())
+	assert.False(t, nilToken.HasPermission("read"))
+	require.NoError(t, nilToken.Claims(&m))
 }
 
 func TestMaxTokenSize(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 )
 
 // Token is a validated access token, from a JWT or from introspection.
+// Every call to Validator.Validate returns a Token of its own, so a caller
+// may change it (append to Scopes, say) without affecting any other caller.
 type Token struct {
 	// Subject is the sub claim: the user, or the client for a
 	// client-credentials token.
@@ -20,9 +22,11 @@ type Token struct {
 	// Audience lists the API identifiers the token was issued for.
 	Audience []string
 	// Scopes are the granted scopes, from "scope" (a space-separated string)
-	// or "scp" (a string or an array).
+	// or, when there is no scope, "scp" (a space-separated string or an
+	// array), of the JWT or of the introspection answer. Nil when none.
 	Scopes []string
-	// Permissions are RBAC permissions, from a "permissions" array (Auth0).
+	// Permissions are RBAC permissions, from a "permissions" array (Auth0),
+	// of the JWT or of the introspection answer. Nil when none.
 	Permissions []string
 	// ClientID is the client the token was issued to: for a JWT its
 	// client_id, else azp, cid (Okta) or appid (Entra ID v1); for an opaque
@@ -108,10 +112,14 @@ func cloneInto(buf, src []string) (rest, dst []string) {
 }
 
 // HasScope reports whether the token grants scope.
-func (t *Token) HasScope(scope string) bool { return slices.Contains(t.Scopes, scope) }
+func (t *Token) HasScope(scope string) bool { return t != nil && slices.Contains(t.Scopes, scope) }
 
-// HasAllScopes reports whether the token grants every scope listed.
+// HasAllScopes reports whether the token grants every scope listed (and so,
+// for an empty list, whether there is a token at all).
 func (t *Token) HasAllScopes(scopes ...string) bool {
+	if t == nil {
+		return false
+	}
 	for _, s := range scopes {
 		if !t.HasScope(s) {
 			return false
@@ -122,5 +130,5 @@ func (t *Token) HasAllScopes(scopes ...string) bool {
 
 // HasPermission reports whether the token carries permission.
 func (t *Token) HasPermission(permission string) bool {
-	return slices.Contains(t.Permissions, permission)
+	return t != nil && slices.Contains(t.Permissions, permission)
 }
