@@ -14,7 +14,8 @@ package accesstoken_test
 // 1.10x for ES256 and EdDSA, at most 30 allocations). BenchmarkCacheHitRS256
 // is the same RS256 token with the cache on (issue 9: at least 20x faster
 // than BenchmarkValidateRS256), BenchmarkOpaque the introspection path with
-// an in-memory introspector. Compare with
+// an in-memory introspector. BenchmarkRatio measures the ratios directly, in
+// thread CPU time, which a busy machine disturbs far less. Compare with
 //
 //	go test -run '^$' -bench . -count 6 ./accesstoken/ > /tmp/bench-accesstoken.txt
 //	benchstat /tmp/bench-accesstoken.txt
@@ -29,12 +30,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/big"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenguard/tokenguard/accesstoken"
 	"github.com/tokenguard/tokenguard/introspect"
+	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
 )
 
@@ -53,9 +57,10 @@ func benchClaims(iss *tokentest.Issuer) tokentest.Claims {
 }
 
 type benchCase struct {
-	tok string
-	pub crypto.PublicKey
-	v   *accesstoken.Validator
+	tok      string
+	pub      crypto.PublicKey
+	v        *accesstoken.Validator
+	pipeline *token.Verifier // the shared pipeline alone, configured alike
 }
 
 func newBenchCase(b *testing.B, alg string, cacheSize int) benchCase {
@@ -70,7 +75,11 @@ func newBenchCase(b *testing.B, alg string, cacheSize int) benchCase {
 	if len(at.Scopes) != 5 || len(at.Permissions) != 2 {
 		b.Fatalf("unexpected token: %+v", at)
 	}
-	return benchCase{tok: tok, pub: f.iss.KeySet().Keys()[0].Public(), v: v}
+	pipeline, err := token.NewVerifier(token.VerifierConfig{Issuer: f.iss.URL(), Keys: f.iss.KeySource(), Now: f.clk.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchCase{tok: tok, pub: f.iss.KeySet().Keys()[0].Public(), v: v, pipeline: pipeline}
 }
 
 // runBoth runs fn serially and from every core.
@@ -111,59 +120,16 @@ func splitForBaseline(tok string) (input, sig string) {
 
 var errBaseline = errors.New("baseline verification failed")
 
-func BenchmarkBaselineRS256(b *testing.B) {
-	c := newBenchCase(b, "RS256", -1)
-	pub := c.pub.(*rsa.PublicKey)
-	input, sigSeg := splitForBaseline(c.tok)
-	runBoth(b, func() error {
-		sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-		if err != nil {
-			return err
-		}
-		h := sha256.Sum256([]byte(input))
-		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig)
-	})
+func benchBaseline(b *testing.B, alg string) {
+	c := newBenchCase(b, alg, -1)
+	runBoth(b, baselineFunc(b, alg, c))
 }
 
+func BenchmarkBaselineRS256(b *testing.B) { benchBaseline(b, "RS256") }
 func BenchmarkValidateRS256(b *testing.B) { benchValidate(b, newBenchCase(b, "RS256", -1)) }
-
-func BenchmarkBaselineES256(b *testing.B) {
-	c := newBenchCase(b, "ES256", -1)
-	pub := c.pub.(*ecdsa.PublicKey)
-	input, sigSeg := splitForBaseline(c.tok)
-	runBoth(b, func() error {
-		sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-		if err != nil {
-			return err
-		}
-		h := sha256.Sum256([]byte(input))
-		r := new(big.Int).SetBytes(sig[:32])
-		s := new(big.Int).SetBytes(sig[32:])
-		if !ecdsa.Verify(pub, h[:], r, s) {
-			return errBaseline
-		}
-		return nil
-	})
-}
-
+func BenchmarkBaselineES256(b *testing.B) { benchBaseline(b, "ES256") }
 func BenchmarkValidateES256(b *testing.B) { benchValidate(b, newBenchCase(b, "ES256", -1)) }
-
-func BenchmarkBaselineEdDSA(b *testing.B) {
-	c := newBenchCase(b, "EdDSA", -1)
-	pub := c.pub.(ed25519.PublicKey)
-	input, sigSeg := splitForBaseline(c.tok)
-	runBoth(b, func() error {
-		sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-		if err != nil {
-			return err
-		}
-		if !ed25519.Verify(pub, []byte(input), sig) {
-			return errBaseline
-		}
-		return nil
-	})
-}
-
+func BenchmarkBaselineEdDSA(b *testing.B) { benchBaseline(b, "EdDSA") }
 func BenchmarkValidateEdDSA(b *testing.B) { benchValidate(b, newBenchCase(b, "EdDSA", -1)) }
 
 // BenchmarkCacheHitRS256 validates the same RS256 token again and again with
@@ -183,4 +149,133 @@ func BenchmarkOpaque(b *testing.B) {
 		_, err := v.Validate(ctx, opaqueTok)
 		return err
 	})
+}
+
+// BenchmarkRatio interleaves the baseline and Validate (cache disabled) on
+// the same token, in batches of ratioBatch calls each, and reports the ratio
+// of their total times as "x-baseline": the number issue 9 sets targets
+// for. The goroutine is locked to its OS thread and the time is that
+// thread's CPU time (on Linux), so the ratio stays meaningful on a machine
+// whose load changes from second to second, where two separate wall-clock
+// benchmarks are not comparable. "pipeline-x-baseline" is the same ratio for
+// the shared token.Verifier alone, so the difference is this package's own
+// work; "hit-speedup" (RS256 only) is how many times faster a verified-token
+// cache hit is than the full validation.
+func BenchmarkRatio(b *testing.B) {
+	const ratioBatch = 8
+	ctx := context.Background()
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		full := newBenchCase(b, alg, -1)
+		cached := newBenchCase(b, alg, 0)
+		baseline := baselineFunc(b, alg, full)
+		batch := func(sum *[4]time.Duration) bool {
+			ok := true
+			t0 := threadCPU()
+			for range ratioBatch {
+				ok = baseline() == nil && ok
+			}
+			t1 := threadCPU()
+			for range ratioBatch {
+				_, err := full.v.Validate(ctx, full.tok)
+				ok = err == nil && ok
+			}
+			t2 := threadCPU()
+			for range ratioBatch {
+				_, err := cached.v.Validate(ctx, cached.tok)
+				ok = err == nil && ok
+			}
+			t3 := threadCPU()
+			for range ratioBatch {
+				_, err := full.pipeline.Verify(ctx, full.tok)
+				ok = err == nil && ok
+			}
+			t4 := threadCPU()
+			sum[0] += t1 - t0
+			sum[1] += t2 - t1
+			sum[2] += t3 - t2
+			sum[3] += t4 - t3
+			return ok
+		}
+		report := func(b *testing.B, sum [4]time.Duration) {
+			b.ReportMetric(float64(sum[1])/float64(sum[0]), "x-baseline")
+			b.ReportMetric(float64(sum[3])/float64(sum[0]), "pipeline-x-baseline")
+			if alg == "RS256" {
+				b.ReportMetric(float64(sum[1])/float64(sum[2]), "hit-speedup")
+			}
+		}
+		b.Run(alg+"/serial", func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			var sum [4]time.Duration
+			for b.Loop() {
+				if !batch(&sum) {
+					b.Fatal("validation failed")
+				}
+			}
+			report(b, sum)
+		})
+		b.Run(alg+"/parallel", func(b *testing.B) {
+			var mu sync.Mutex
+			var sum [4]time.Duration
+			b.RunParallel(func(pb *testing.PB) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				var local [4]time.Duration
+				for pb.Next() {
+					if !batch(&local) {
+						b.Error("validation failed")
+						break
+					}
+				}
+				mu.Lock()
+				for i := range sum {
+					sum[i] += local[i]
+				}
+				mu.Unlock()
+			})
+			report(b, sum)
+		})
+	}
+}
+
+// baselineFunc returns the baseline of alg for c's token and key: base64url
+// decoding of the signature and the bare crypto verification.
+func baselineFunc(b *testing.B, alg string, c benchCase) func() error {
+	input, sigSeg := splitForBaseline(c.tok)
+	switch pub := c.pub.(type) {
+	case *rsa.PublicKey:
+		return func() error {
+			sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
+			if err != nil {
+				return err
+			}
+			h := sha256.Sum256([]byte(input))
+			return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig)
+		}
+	case *ecdsa.PublicKey:
+		return func() error {
+			sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
+			if err != nil {
+				return err
+			}
+			h := sha256.Sum256([]byte(input))
+			if !ecdsa.Verify(pub, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+				return errBaseline
+			}
+			return nil
+		}
+	case ed25519.PublicKey:
+		return func() error {
+			sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
+			if err != nil {
+				return err
+			}
+			if !ed25519.Verify(pub, []byte(input), sig) {
+				return errBaseline
+			}
+			return nil
+		}
+	}
+	b.Fatalf("no baseline for %s key %T", alg, c.pub)
+	return nil
 }
