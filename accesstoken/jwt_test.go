@@ -151,6 +151,8 @@ func TestJWTRules(t *testing.T) {
 		{name: "Cognito ID token (token_use id)", claims: tokentest.Claims{"token_use": "id"}, want: token.ErrTokenType},
 		{name: "Cognito access token (token_use access)", claims: tokentest.Claims{"token_use": "access"}},
 		{name: "no client named", claims: tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit}, want: token.ErrTokenType},
+		{name: "empty client_id and azp", claims: tokentest.Claims{"client_id": "", "azp": ""}, want: token.ErrTokenType},
+		{name: "empty client_id, azp names the client", claims: tokentest.Claims{"client_id": ""}},
 		{name: "client only in azp", claims: tokentest.Claims{"client_id": tokentest.Omit}},
 		{name: "client only in client_id", claims: tokentest.Claims{"azp": tokentest.Omit}},
 		{name: "client only in cid (Okta)", claims: tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit, "cid": "0oa1"}},

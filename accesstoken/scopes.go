@@ -85,16 +85,16 @@ func permissionsOf(c *token.Claims) ([]string, error) {
 var clientClaims = [...]string{"client_id", "azp", "cid", "appid"}
 
 // clientIDOf returns the client the token was issued to, and whether the
-// token names one. Each of clientClaims must be a string when present, and
-// client_id and azp must agree when both are present, since a token cannot
-// have been issued to two clients.
+// token names one. Each of clientClaims must be a string when present (an
+// empty string names nothing), and client_id and azp must agree when both
+// name a client, since a token cannot have been issued to two clients.
 func clientIDOf(c *token.Claims) (id string, named bool, err error) {
 	for _, name := range clientClaims {
 		s, ok, err := c.GetString(name)
 		if err != nil {
 			return "", false, err
 		}
-		if !ok {
+		if !ok || s == "" {
 			continue
 		}
 		if !named {
