@@ -97,7 +97,12 @@ func (t *Token) Claims(v any) error {
 
 // Algorithm returns the JWS algorithm the token was signed with ("RS256",
 // "ES256", ...), or "" for a Token that Validate did not return.
-func (t *Token) Algorithm() string { return t.alg }
+func (t *Token) Algorithm() string {
+	if t == nil {
+		return ""
+	}
+	return t.alg
+}
 
 // clone returns a copy that shares nothing mutable with t, so a cached Token
 // cannot be changed through a value handed to a caller.

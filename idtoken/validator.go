@@ -1,6 +1,7 @@
 package idtoken
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -20,6 +21,7 @@ type Validator struct {
 	clientID string
 	trusted  []string
 	maxAge   time.Duration
+	maxSize  int
 	cache    *tokencache.Cache[*Token]
 }
 
@@ -53,6 +55,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 		clientID: cfg.ClientID,
 		trusted:  slices.Clone(cfg.TrustedAudiences),
 		maxAge:   cfg.MaxAge,
+		maxSize:  cmp.Or(max(cfg.MaxTokenSize, 0), token.DefaultMaxTokenSize),
 		cache:    tokencache.New[*Token](cfg.CacheSize),
 	}, nil
 }
@@ -97,7 +100,9 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		}
 	}
 	now, leeway := v.verifier.Now(), v.verifier.Leeway()
-	if cached, ok := v.cache.Lookup(ctx, raw, now, leeway, v.keys); ok {
+	// An oversized token is not even hashed for the cache: Verify refuses it
+	// before reading it.
+	if cached, ok := v.lookup(ctx, raw, now, leeway); ok {
 		if err := v.checkMaxAge(cached, now, leeway); err != nil {
 			return nil, err
 		}
@@ -134,6 +139,14 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	}
 	v.cache.Add(raw, t, verified.Key, verified.Header.KeyID, expires, now)
 	return t.clone(), nil
+}
+
+// lookup consults the verified-token cache.
+func (v *Validator) lookup(ctx context.Context, raw string, now time.Time, leeway time.Duration) (*Token, bool) {
+	if len(raw) > v.maxSize {
+		return nil, false
+	}
+	return v.cache.Lookup(ctx, raw, now, leeway, v.keys)
 }
 
 // accept applies the rules that depend only on the token and the
