@@ -46,9 +46,9 @@ type Config struct {
 	// any decoding. Zero means token.DefaultMaxTokenSize (16 KiB).
 	MaxTokenSize int
 	// CacheSize bounds the verified-token cache, which lets a token seen
-	// again skip the signature check (see Validator). Zero means
-	// tokencache.DefaultMaxEntries (4096); a negative value disables the
-	// cache.
+	// again skip the signature check (see the package documentation). Each
+	// entry holds the raw token and its Token. Zero means 4096 entries; a
+	// negative value disables the cache.
 	CacheSize int
 }
 

@@ -152,6 +152,8 @@ var rules = []rule{
 	{name: "max_age exceeded", claims: tokentest.Claims{"auth_time": at(-15 * time.Minute)}, opts: []idtoken.Option{idtoken.WithMaxAge(10 * time.Minute)}, want: token.ErrAuthTime},
 	{name: "max_age within leeway", claims: tokentest.Claims{"auth_time": at(-10*time.Minute - 30*time.Second)}, opts: []idtoken.Option{idtoken.WithMaxAge(10 * time.Minute)}, want: nil},
 	{name: "max_age zero, fresh login", opts: []idtoken.Option{idtoken.WithMaxAge(0)}, want: nil},
+	{name: "max_age zero, older login", claims: tokentest.Claims{"auth_time": at(-5 * time.Minute)}, opts: []idtoken.Option{idtoken.WithMaxAge(0)}, want: token.ErrAuthTime},
+	{name: "max_age negative is zero", claims: tokentest.Claims{"auth_time": at(-5 * time.Minute)}, opts: []idtoken.Option{idtoken.WithMaxAge(-time.Hour)}, want: token.ErrAuthTime},
 	{name: "max_age auth_time missing", claims: tokentest.Claims{"auth_time": tokentest.Omit}, opts: []idtoken.Option{idtoken.WithMaxAge(time.Hour)}, want: token.ErrAuthTime},
 	{name: "max_age auth_time in the future", claims: tokentest.Claims{"auth_time": at(time.Hour)}, opts: []idtoken.Option{idtoken.WithMaxAge(time.Hour)}, want: token.ErrAuthTime},
 	{name: "auth_time string", claims: tokentest.Claims{"auth_time": "1717243200"}, want: token.ErrInvalidClaim},
