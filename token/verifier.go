@@ -165,6 +165,7 @@ func LooksLikeJWS(raw string) bool {
 // algorithm before the claims, and the issuer before any key is looked up
 // (a token for another issuer never makes a remote key source refetch).
 //
+// All three segments are decoded before anything in them is interpreted.
 // On success it costs three allocations of its own: the Verified, one buffer
 // holding the decoded header and claims, and one string copy of that buffer
 // that every string field shares (see textView). The signature is decoded
@@ -178,6 +179,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
 		return nil, verr
 	}
 	hdr, payload, verr := decodeParts(seg)
+	if verr != nil {
+		return nil, verr
+	}
+	// No key verifies a signature longer than an RSA-8192 one, so a buffer
+	// on the stack always holds a signature that could be good.
+	var sigBuf [MaxRSABits / 8]byte
+	sig, verr := decodeSignature(seg, sigBuf[:])
 	if verr != nil {
 		return nil, verr
 	}
@@ -217,17 +225,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	// No key verifies a signature longer than an RSA-8192 one, so the buffer
-	// on the stack always suffices for a signature that could be good.
-	var sigBuf [MaxRSABits / 8]byte
-	if strictB64.DecodedLen(len(seg.signature)) > len(sigBuf) {
+	if sig == nil {
 		return nil, Errorf(ErrSignature, "", "the signature is longer than any key's signature")
 	}
-	n, err := strictB64.Decode(sigBuf[:], []byte(seg.signature))
-	if err != nil {
-		return nil, Errorf(ErrMalformed, "", "the signature is not canonical unpadded base64url")
-	}
-	if !verifySignature(alg, key, seg.signingInput, sigBuf[:n]) {
+	if !verifySignature(alg, key, seg.signingInput, sig) {
 		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, truncateString(key.id))
 	}
 	out.Key = key

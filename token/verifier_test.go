@@ -840,26 +840,47 @@ func TestLooksLikeJWS(t *testing.T) {
 		want bool
 	}{
 		{good(t), true},
-		{"a.b.c", true},
-		{"a.b.", true},
+		{"e30.e30.AA", true},
+		{"e30.e30.", true},
+		{"e30.e30.A", true}, // form is right; the signature's length is not
 		{"", false},
 		{"2YotnFZFEjr1zCsicMWpAA", false},
-		{"a.b", false},
-		{".b.c", false},
-		{"a..c", false},
-		{"a.b.c.d.e", false},
-		{"a.b.c.d", false},
-		{`{"payload":"a"}`, false},
-		{"a.b=.c", false},
-		{"a.b.c\n", false},
+		{"e30.e30", false},
+		{".e30.AA", false},
+		{"e30..AA", false},
+		{"e30.e30.AA.AA.AA", false},
+		{"e30.e30.AA.AA", false},
+		{`{"payload":"e30"}`, false},
+		{"e30.e30=.AA", false},
+		{"e30.e30.AA\n", false},
+		{"e30\n.e30.AA", false},
+		{"e30.e3\r0.AA", false},
+		{"e3+.e30.AA", false},
+		{"e30.e3/.AA", false},
+		{"e30.e30.AA=", false},
+		{"e30.e30.AA AA", false},
+		{"e30.e30.AA\x00", false},
+		{"e30.e30.AAé", false},
 	} {
 		if got := LooksLikeJWS(tc.in); got != tc.want {
 			t.Errorf("LooksLikeJWS(%.20q) = %v; want %v", tc.in, got, tc.want)
 		}
-		// It must agree with the pipeline's own splitting.
-		_, err := splitCompact(tc.in)
+		// It must agree with the pipeline's own splitting and decoding
+		// (which together check the alphabet) on form; LooksLikeJWS does not
+		// look at the bits that make an encoding canonical.
+		seg, err := splitCompact(tc.in)
+		if err == nil {
+			_, _, err = decodeParts(seg)
+			if err == nil {
+				var buf [MaxRSABits / 8]byte
+				_, err = decodeSignature(seg, buf[:])
+			}
+			if err != nil && strings.Contains(err.Error(), "canonical") {
+				err = nil // the form is right; the bits are not
+			}
+		}
 		if (err == nil) != tc.want {
-			t.Errorf("splitCompact(%.20q) error %v disagrees with LooksLikeJWS", tc.in, err)
+			t.Errorf("splitCompact+decodeParts(%.20q) error %v disagrees with LooksLikeJWS", tc.in, err)
 		}
 	}
 }

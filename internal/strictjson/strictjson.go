@@ -14,6 +14,7 @@
 package strictjson
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -102,7 +103,16 @@ func Valid(data []byte, maxDepth int) error {
 	return nil
 }
 
+// skipSpace skips JSON whitespace. Tokens from issuers rarely hold any, so
+// the first test, inlined, usually ends it.
 func (s *scanner) skipSpace() {
+	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
+		return
+	}
+	s.skipSpaceSlow()
+}
+
+func (s *scanner) skipSpaceSlow() {
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -124,7 +134,7 @@ func (s *scanner) value() error {
 	case c == '[':
 		return s.array()
 	case c == '"':
-		_, _, err := s.str()
+		_, _, _, err := s.str()
 		return err
 	case c == 't':
 		return s.literal("true")
@@ -194,26 +204,35 @@ func (s *scanner) number() error {
 }
 
 // str scans a string starting at the opening quote. It returns the raw bytes
-// between the quotes and whether they hold escapes.
-func (s *scanner) str() (raw []byte, escaped bool, err error) {
+// between the quotes, whether they hold escapes, and whether they hold bytes
+// outside ASCII.
+func (s *scanner) str() (raw []byte, escaped, nonASCII bool, err error) {
 	d := s.data
 	p := s.pos + 1
 	start := p
 	for {
+		// Most bytes of a string are printable ASCII: skip them eight at a
+		// time while no byte of the word needs a look, then one at a time.
+		for p+8 <= len(d) && !needsLook(binary.LittleEndian.Uint64(d[p:])) {
+			p += 8
+		}
+		for p < len(d) && strPlain[d[p]] {
+			p++
+		}
 		if p >= len(d) {
 			s.pos = p
-			return nil, false, s.fail("unterminated string")
+			return nil, false, false, s.fail("unterminated string")
 		}
 		c := d[p]
 		switch {
 		case c == '"':
 			s.pos = p + 1
-			return d[start:p], escaped, nil
+			return d[start:p], escaped, nonASCII, nil
 		case c == '\\':
 			escaped = true
 			if p+1 >= len(d) {
 				s.pos = p
-				return nil, false, s.fail("unterminated escape")
+				return nil, false, false, s.fail("unterminated escape")
 			}
 			switch d[p+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -222,40 +241,62 @@ func (s *scanner) str() (raw []byte, escaped bool, err error) {
 				r, ok := hex4(d, p+2)
 				if !ok {
 					s.pos = p
-					return nil, false, s.fail("invalid \\u escape")
+					return nil, false, false, s.fail("invalid \\u escape")
 				}
 				p += 6
 				if utf16.IsSurrogate(r) {
 					if r >= 0xDC00 || p+1 >= len(d) || d[p] != '\\' || d[p+1] != 'u' {
 						s.pos = p
-						return nil, false, s.fail("lone surrogate in \\u escape")
+						return nil, false, false, s.fail("lone surrogate in \\u escape")
 					}
 					r2, ok := hex4(d, p+2)
 					if !ok || r2 < 0xDC00 || r2 > 0xDFFF {
 						s.pos = p
-						return nil, false, s.fail("lone surrogate in \\u escape")
+						return nil, false, false, s.fail("lone surrogate in \\u escape")
 					}
 					p += 6
 				}
 			default:
 				s.pos = p
-				return nil, false, s.fail("invalid escape")
+				return nil, false, false, s.fail("invalid escape")
 			}
 		case c < 0x20:
 			s.pos = p
-			return nil, false, s.fail("control character in string")
-		case c < utf8.RuneSelf:
-			p++
+			return nil, false, false, s.fail("control character in string")
 		default:
 			r, n := utf8.DecodeRune(d[p:])
 			if r == utf8.RuneError && n <= 1 {
 				s.pos = p
-				return nil, false, s.fail("invalid UTF-8 in string")
+				return nil, false, false, s.fail("invalid UTF-8 in string")
 			}
+			nonASCII = true
 			p += n
 		}
 	}
 }
+
+// needsLook reports whether any of the eight bytes in w is a control
+// character, '"', '\\' or outside ASCII (the classic "has a byte less than
+// n" and "has a zero byte" word tricks). It may report true for a word that
+// needs no look, never false for one that does.
+func needsLook(w uint64) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	quote := w ^ (ones * '"')
+	backslash := w ^ (ones * '\\')
+	return ((w-ones*0x20)|(quote-ones)|(backslash-ones)|w)&highs != 0
+}
+
+// strPlain marks the bytes a string holds as they are: printable ASCII
+// other than '"' and '\\'.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func hex4(d []byte, p int) (rune, bool) {
 	if p+4 > len(d) {
@@ -325,6 +366,7 @@ func (s *scanner) object(dst []Member, collect bool) ([]Member, error) {
 	s.pos++ // {
 	var (
 		names  [pairwiseLimit][]byte
+		keys   [pairwiseLimit]uint64
 		count  int
 		folded map[string]struct{}
 	)
@@ -340,7 +382,7 @@ func (s *scanner) object(dst []Member, collect bool) ([]Member, error) {
 			return dst, s.fail("expected a member name")
 		}
 		nameAt := s.pos
-		raw, esc, err := s.str()
+		raw, esc, nonASCII, err := s.str()
 		if err != nil {
 			return dst, err
 		}
@@ -348,16 +390,23 @@ func (s *scanner) object(dst []Member, collect bool) ([]Member, error) {
 		if esc {
 			name = unescape(raw)
 		}
+		plain := !esc && !nonASCII
 		// Duplicate and case-fold duplicate detection.
 		switch {
 		case count < pairwiseLimit && folded == nil:
+			// For two ASCII names, compare a cheap key first (length and
+			// folded first byte), so that the pairwise check costs one
+			// integer comparison per pair of distinct names. A name with
+			// escapes or other runes may fold onto an ASCII one of another
+			// length ("ſ" onto "S"), so it is compared in full.
+			key := asciiKey(name, plain)
 			for i := 0; i < count; i++ {
-				if foldEqual(names[i], name) {
+				if (keys[i] == 0 || key == 0 || keys[i] == key) && foldEqual(names[i], name) {
 					s.pos = nameAt
 					return dst, s.fail(fmt.Sprintf("duplicate member name %q", truncate(name)))
 				}
 			}
-			names[count] = name
+			names[count], keys[count] = name, key
 			count++
 		default:
 			if folded == nil {
@@ -422,10 +471,18 @@ func foldRune(r rune) rune {
 	return unicode.ToUpper(unicode.ToLower(r))
 }
 
+// upperASCII is foldRune for an ASCII byte, small enough to inline.
+func upperASCII(c byte) byte {
+	if c-'a' < 26 {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
 func foldEqual(a, b []byte) bool {
 	for len(a) > 0 && len(b) > 0 {
 		if a[0] < utf8.RuneSelf && b[0] < utf8.RuneSelf {
-			if foldRune(rune(a[0])) != foldRune(rune(b[0])) {
+			if upperASCII(a[0]) != upperASCII(b[0]) {
 				return false
 			}
 			a, b = a[1:], b[1:]
@@ -439,6 +496,20 @@ func foldEqual(a, b []byte) bool {
 		a, b = a[na:], b[nb:]
 	}
 	return len(a) == 0 && len(b) == 0
+}
+
+// asciiKey is a quick fold-invariant key for a plain ASCII name: its length
+// and its first byte in upper case, never 0. It is 0 (compare in full) for a
+// name that is not plain ASCII.
+func asciiKey(name []byte, plain bool) uint64 {
+	if !plain {
+		return 0
+	}
+	first := byte(0)
+	if len(name) > 0 {
+		first = upperASCII(name[0])
+	}
+	return uint64(len(name))<<9 | uint64(first)<<1 | 1
 }
 
 // AppendFold appends name folded as encoding/json folds object member names

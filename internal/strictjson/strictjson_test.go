@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"encoding/binary"
 	"errors"
 	"reflect"
 	"strings"
@@ -260,5 +261,41 @@ func TestParseObjectAllocations(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("ParseObject of a typical claims set allocates %v times; want 0", n)
+	}
+}
+
+// TestNeedsLook checks the word-at-a-time test against the byte table: a
+// word needs a look exactly when one of its bytes is not plain.
+func TestNeedsLook(t *testing.T) {
+	for v := range 256 {
+		for i := range 8 {
+			w := []byte("abcdefgh")
+			w[i] = byte(v)
+			got := needsLook(binary.LittleEndian.Uint64(w))
+			if got != !strPlain[v] {
+				t.Fatalf("needsLook with byte %#x at %d = %v; plain %v", v, i, got, strPlain[v])
+			}
+		}
+	}
+	// Pairs of special bytes, to catch borrows between neighbours.
+	for _, a := range []byte{0, 0x1f, '"', '\\', 0x7f, 0x80, 0xff, ' ', '!', '#', '[', ']'} {
+		for _, b := range []byte{0, 0x1f, '"', '\\', 0x7f, 0x80, 0xff, ' ', '!', '#', '[', ']'} {
+			for i := range 7 {
+				w := []byte("zzzzzzzz")
+				w[i], w[i+1] = a, b
+				if want := !strPlain[a] || !strPlain[b]; needsLook(binary.LittleEndian.Uint64(w)) != want {
+					t.Fatalf("needsLook(%q) != %v", w, want)
+				}
+			}
+		}
+	}
+}
+
+func TestASCIIKey(t *testing.T) {
+	if asciiKey([]byte("iss"), true) != asciiKey([]byte("ISS"), true) || asciiKey([]byte("iss"), true) == asciiKey([]byte("is"), true) {
+		t.Error("asciiKey does not fold like foldEqual")
+	}
+	if asciiKey([]byte(""), true) == 0 || asciiKey([]byte("a"), false) != 0 {
+		t.Error("asciiKey must be 0 exactly for names that are not plain ASCII")
 	}
 }
