@@ -162,7 +162,7 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 			}
 		}
 	}
-	if err := v.checkAudience(c.Audience, c.Has("aud")); err != nil {
+	if err := v.checkAudience(c.Audience, c); err != nil {
 		return nil, err
 	}
 	t := &Token{
@@ -187,7 +187,8 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 }
 
 // checkAudience requires aud to name one of the accepted API identifiers.
-func (v *Validator) checkAudience(aud []string, present bool) error {
+// c, when not nil, tells a missing aud from an empty one.
+func (v *Validator) checkAudience(aud []string, c *token.Claims) error {
 	for _, a := range aud {
 		for _, want := range v.audiences {
 			if a == want {
@@ -195,7 +196,7 @@ func (v *Validator) checkAudience(aud []string, present bool) error {
 			}
 		}
 	}
-	if !present {
+	if c != nil && !c.Has("aud") {
 		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; expected %s", v.audienceList())
 	}
 	return token.Errorf(token.ErrAudience, "aud", "the token is for %s; expected %s", quoteList(aud), v.audienceList())

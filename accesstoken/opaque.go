@@ -38,7 +38,7 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 				"the introspection answer names no audience, so the token may not be meant for this API (a refresh token, say); expected %s, or set Config.AllowIntrospectionWithoutAudience for a server that never sends aud",
 				v.audienceList())
 		}
-	} else if err := v.checkAudience(resp.Audience, true); err != nil {
+	} else if err := v.checkAudience(resp.Audience, nil); err != nil {
 		return nil, err
 	}
 	if err := checkAnswerTimes(resp, v.now(), v.leeway); err != nil {

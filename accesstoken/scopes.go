@@ -24,12 +24,12 @@ import (
 // copying each value: a scope list costs one allocation, for the slice.
 func scopesOf(c *token.Claims) ([]string, error) {
 	var scopes []string
-	raw, hasScope := c.Get("scope")
+	s, hasScope, err := c.GetString("scope")
+	if err != nil {
+		raw, _ := c.Get("scope")
+		return nil, token.Errorf(token.ErrInvalidClaim, "scope", "must be a space-separated string; found %s", strictjson.Kind(raw))
+	}
 	if hasScope {
-		s, ok, _ := c.GetString("scope")
-		if !ok {
-			return nil, token.Errorf(token.ErrInvalidClaim, "scope", "must be a space-separated string; found %s", strictjson.Kind(raw))
-		}
 		scopes = splitScope(s)
 	}
 	raw, hasSCP := c.Get("scp")
