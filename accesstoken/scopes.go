@@ -1,8 +1,6 @@
 package accesstoken
 
 import (
-	"strings"
-
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -106,17 +104,36 @@ func clientIDOf(c *token.Claims) (id string, named bool, err error) {
 	return id, named, nil
 }
 
-// splitScope splits a scope string at spaces (RFC 6749 §3.3). It returns nil
-// for a string with no scopes.
+// splitScope splits a scope string at spaces (RFC 6749 §3.3: scope tokens
+// are delimited by %x20, and no other whitespace may appear in them). It
+// returns nil for a string with no scopes. The scopes are substrings of s;
+// the one allocation is the slice, sized exactly by a first pass.
 func splitScope(s string) []string {
-	if s == "" {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' && (i == 0 || s[i-1] == ' ') {
+			n++
+		}
+	}
+	if n == 0 {
 		return nil
 	}
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return nil
+	out := make([]string, 0, n)
+	start := -1
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
 	}
-	return f
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
 }
 
 // stringOrStrings reads a space-separated string or an array of strings.
