@@ -272,17 +272,19 @@ func TestParseKeySet(t *testing.T) {
 		string(rsaPub),
 		string(ecPub),
 		string(edPub),
-		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"enc","use":"enc"`),                        // 3: encryption key
-		rsaJWK(&k.rsa1024.PublicKey, `,"kid":"small"`),                                   // 4: too small
-		`{"kty":"EC","crv":"secp256k1","kid":"k1","x":"AA","y":"AA"}`,                    // 5: unknown curve
-		`{"kty":"oct","alg":"HS256","kid":"hs","k":"` + b64(k.hmac[:32]) + `"}`,          // 6: symmetric
-		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"rsa"`),                                    // 7: same kid and type as 0
-		`{"kty":"PQC","kid":"future"}`,                                                   // 8: unknown kty
-		`"not a key"`,                                                                    // 9
-		`{"kty":"RSA","kid":"nothing else"}`,                                             // 10: no modulus
-		ecJWK(&k.ec256Other.PublicKey, "P-256", `,"kid":"rsa"`),                          // 11: same kid, other type
-		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"ops","key_ops":["encrypt"]`),              // 12: kept, never fits
-		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"unknown-alg","alg":"RSA-OAEP","x5t":"x"`), // 13: kept, never fits
+		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"enc","use":"enc"`),                           // 3: encryption key
+		rsaJWK(&k.rsa1024.PublicKey, `,"kid":"small"`),                                      // 4: too small
+		`{"kty":"EC","crv":"secp256k1","kid":"k1","x":"AA","y":"AA"}`,                       // 5: unknown curve
+		`{"kty":"oct","alg":"HS256","kid":"hs","k":"` + b64(k.hmac[:32]) + `"}`,             // 6: symmetric
+		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"rsa"`),                                       // 7: same kid and type as 0
+		`{"kty":"PQC","kid":"future"}`,                                                      // 8: unknown kty
+		`"not a key"`,                                                                       // 9
+		`{"kty":"RSA","kid":"nothing else"}`,                                                // 10: no modulus
+		ecJWK(&k.ec256Other.PublicKey, "P-256", `,"kid":"rsa"`),                             // 11: same kid, other type
+		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"ops","key_ops":["encrypt"]`),                 // 12: never verifies
+		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"unknown-alg","alg":"RSA-OAEP","x5t":"x"`),    // 13: an encryption alg
+		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"wrong-alg","alg":"ES256"`),                   // 14: alg for another key type
+		rsaJWK(&k.rsaOther.PublicKey, `,"kid":"ok-ops","alg":"PS256","key_ops":["verify"]`), // 15: kept
 	}, ",") + `],"other":{"ignored":true}}`
 	set, err := ParseKeySet([]byte(doc))
 	if err != nil {
@@ -292,10 +294,10 @@ func TestParseKeySet(t *testing.T) {
 	for _, key := range set.Keys() {
 		ids = append(ids, key.ID())
 	}
-	if got := strings.Join(ids, ","); got != "rsa,ec,ed,rsa,ops,unknown-alg" {
+	if got := strings.Join(ids, ","); got != "rsa,ec,ed,rsa,ok-ops" {
 		t.Errorf("kept keys %s", got)
 	}
-	if set.Len() != 6 || len(set.Lookup("rsa")) != 2 || len(set.Lookup("nope")) != 0 {
+	if set.Len() != 5 || len(set.Lookup("rsa")) != 2 || len(set.Lookup("nope")) != 0 {
 		t.Errorf("Len %d, Lookup(rsa) %d", set.Len(), len(set.Lookup("rsa")))
 	}
 	var skipped []int
@@ -305,7 +307,7 @@ func TestParseKeySet(t *testing.T) {
 		}
 		skipped = append(skipped, s.Index)
 	}
-	if got, _ := json.Marshal(skipped); string(got) != "[3,4,5,6,7,8,9,10]" {
+	if got, _ := json.Marshal(skipped); string(got) != "[3,4,5,6,7,8,9,10,12,13,14]" {
 		t.Errorf("skipped %s", got)
 	}
 	if s := set.Skipped(); s[0].KeyID != "enc" || s[1].KeyID != "small" {

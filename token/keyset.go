@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
@@ -66,8 +67,9 @@ func NewKeySet(keys ...*Key) (*KeySet, error) {
 const MaxKeySetKeys = 100
 
 // ParseKeySet reads a JWKS document ({"keys": [...]}, RFC 7517 §5). Keys that
-// cannot verify signatures here (use "enc", unknown kty or curve, RSA outside
-// the size bounds, symmetric keys, duplicates) are skipped and listed by
+// cannot verify signatures here (use "enc", key_ops without "verify", an alg
+// that is not a supported signature algorithm for the key, unknown kty or
+// curve, RSA outside the size bounds, symmetric keys, duplicates) are skipped and listed by
 // Skipped rather than failing the whole set, because real issuers publish
 // such keys beside their signing keys. A document that is not strict JSON or
 // has no "keys" array is an error matching ErrMalformed.
@@ -112,6 +114,16 @@ func ParseKeySet(doc []byte) (*KeySet, error) {
 		}
 		if err == nil && k.use != "" && k.use != "sig" {
 			err = fmt.Errorf("use is %q, not \"sig\"", k.use)
+		}
+		if err == nil && len(k.ops) > 0 && !slices.Contains(k.ops, "verify") {
+			err = fmt.Errorf("key_ops %q does not include \"verify\"", k.ops)
+		}
+		if err == nil && k.alg != "" {
+			// An alg this library does not verify with ("RSA-OAEP", "ES256K"),
+			// or one the key cannot serve, makes a key that never fits.
+			if a, ok := lookupAlgorithm(k.alg); !ok || k.fits(a) != "" {
+				err = fmt.Errorf("alg %q is not a signature algorithm supported for this key", truncateString(k.alg))
+			}
 		}
 		if err != nil {
 			s.skipped = append(s.skipped, SkippedKey{Index: i, KeyID: kid, Reason: err.Error()})
