@@ -7,12 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/httpx"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -130,7 +130,7 @@ func NewClient(cfg Config) (*Client, error) {
 		hc := *cfg.HTTPClient
 		c.http = &hc
 	} else {
-		c.http = &http.Client{Transport: newTransport()}
+		c.http = &http.Client{Transport: httpx.NewTransport(maxResponseHeaderBytes)}
 	}
 	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c, nil
@@ -156,32 +156,13 @@ func checkEndpoint(endpoint string, allowHTTP bool) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !allowHTTP && !isLoopback(u.Hostname()) {
+		if !allowHTTP && !httpx.IsLoopback(u.Hostname()) {
 			return fmt.Errorf("introspect: Config.Endpoint %q uses http, which would send tokens and credentials in clear text; use https, or set AllowInsecureHTTP if the network is trusted", endpoint)
 		}
 	default:
 		return fmt.Errorf("introspect: Config.Endpoint %q must use https", endpoint)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func newTransport() http.RoundTripper {
-	var t *http.Transport
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		t = dt.Clone()
-	} else {
-		t = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
-	}
-	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
-	return t
 }
 
 // Endpoint returns the introspection endpoint's URL.

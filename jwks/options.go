@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/httpx"
 )
 
 // Defaults used when a field of Options is zero.
@@ -159,7 +161,7 @@ func (o *Options) config() (*config, error) {
 	} else {
 		// Timeout applies through each request's context (see get), which
 		// tells a timeout apart from the caller's own deadline.
-		c.client = &http.Client{Transport: newTransport()}
+		c.client = &http.Client{Transport: httpx.NewTransport(maxResponseHeaderBytes)}
 		c.ownsClient = true
 	}
 	c.client.CheckRedirect = checkRedirect
@@ -169,17 +171,6 @@ func (o *Options) config() (*config, error) {
 func realAfter(d time.Duration) (<-chan time.Time, func() bool) {
 	t := time.NewTimer(d)
 	return t.C, t.Stop
-}
-
-func newTransport() *http.Transport {
-	var t *http.Transport
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		t = dt.Clone()
-	} else {
-		t = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
-	}
-	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
-	return t
 }
 
 // release closes the idle connections of the client this package built, so

@@ -3,10 +3,11 @@ package jwks
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/tokenguard/tokenguard/internal/httpx"
 )
 
 // ErrURL is matched (with errors.Is) by the error New and FromIssuer return
@@ -46,24 +47,13 @@ func checkURL(raw, what string, allowHTTP bool) (*url.URL, error) {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !allowHTTP && !isLoopback(u.Hostname()) {
+		if !allowHTTP && !httpx.IsLoopback(u.Hostname()) {
 			return nil, fmt.Errorf("%w: the %s %q uses http, so anyone on the path could substitute keys; use https, or set Options.AllowHTTP if the network is trusted", ErrURL, what, raw)
 		}
 	default:
 		return nil, fmt.Errorf("%w: the %s %q must use https", ErrURL, what, raw)
 	}
 	return u, nil
-}
-
-// isLoopback reports whether host is "localhost" or a loopback IP address
-// (127.0.0.0/8, ::1). Names other than localhost are not resolved: what a
-// name resolves to can change after the check.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkRedirect is the http.Client.CheckRedirect of every client this
