@@ -29,8 +29,8 @@ func (c *Claims) Decode(v any) error {
 	if len(data) == 0 {
 		data = []byte("{}")
 	}
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && len(c.members) > 0 {
-		if exact, changed := exactMembers(c.members, rv.Type().Elem(), 0); changed {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && len(c.spans) > 0 {
+		if exact, changed := exactMembers(c.members(), rv.Type().Elem(), 0); changed {
 			data = exact
 		}
 	}

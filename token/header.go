@@ -20,15 +20,15 @@ type Header struct {
 	ContentType string   // cty
 	Critical    []string // crit
 
-	raw     []byte
-	members []strictjson.Member
+	raw   []byte
+	spans []strictjson.Span // the members, as offsets into raw
 }
 
 // Get returns the raw JSON of a header member, and whether it is present.
 func (h *Header) Get(name string) (json.RawMessage, bool) {
-	for _, m := range h.members {
-		if string(m.Name) == name {
-			return json.RawMessage(m.Value), true
+	for _, sp := range h.spans {
+		if sp.NameIs(h.raw, name) {
+			return json.RawMessage(sp.Value(h.raw)), true
 		}
 	}
 	return nil, false
@@ -57,23 +57,24 @@ const maxHeaderDepth = 4
 // key: member types, kid bounds, JWE and unencoded-payload markers, and crit.
 // The members are appended to dst (so the caller can supply the storage),
 // and string fields are taken from view, which holds data.
-func parseHeader(h *Header, data []byte, view textView, understood []string, dst []strictjson.Member) *ValidationError {
+func parseHeader(h *Header, data []byte, view textView, understood []string, dst []strictjson.Span) *ValidationError {
 	// JSON() hands out raw: cap it, so an append by the caller cannot write
 	// over the claims that follow it in the same buffer.
 	h.raw = data[:len(data):len(data)]
 	var err error
-	h.members, err = strictjson.ParseObject(data, maxHeaderDepth, dst)
+	h.spans, err = strictjson.ParseObjectSpans(data, maxHeaderDepth, dst)
 	if err != nil {
 		return &ValidationError{Kind: ErrMalformed, Claim: "header", Reason: "the header is not a strict JSON object", Err: err}
 	}
 	var critRaw []byte
-	for _, m := range h.members {
+	for _, sp := range h.spans {
 		var ok = true
-		switch string(m.Name) {
+		name, value := sp.Name(data), sp.Value(data)
+		switch string(name) {
 		case "alg":
-			h.Algorithm, ok = view.String(m.Value)
+			h.Algorithm, ok = view.String(value)
 		case "kid":
-			h.KeyID, ok = view.String(m.Value)
+			h.KeyID, ok = view.String(value)
 			if ok && h.KeyID == "" {
 				return Errorf(ErrMalformed, "header.kid", "kid is empty; it must name a key or be left out")
 			}
@@ -81,11 +82,11 @@ func parseHeader(h *Header, data []byte, view textView, understood []string, dst
 				return Errorf(ErrMalformed, "header.kid", "kid is %d bytes long; at most %d are accepted", len(h.KeyID), MaxKeyIDLength)
 			}
 		case "typ":
-			h.Type, ok = view.String(m.Value)
+			h.Type, ok = view.String(value)
 		case "cty":
-			h.ContentType, ok = view.String(m.Value)
+			h.ContentType, ok = view.String(value)
 		case "crit":
-			critRaw = m.Value
+			critRaw = value
 		case "enc":
 			return Errorf(ErrMalformed, "header.enc", "the header names a content encryption (enc): the token is a JWE; only signed tokens are accepted")
 		case "zip":
@@ -94,7 +95,7 @@ func parseHeader(h *Header, data []byte, view textView, understood []string, dst
 			return Errorf(ErrCritical, "header.b64", "unencoded payloads (RFC 7797 b64) are not accepted")
 		}
 		if !ok {
-			return Errorf(ErrMalformed, "header."+string(m.Name), "must be a string; found %s", strictjson.Kind(m.Value))
+			return Errorf(ErrMalformed, "header."+string(name), "must be a string; found %s", strictjson.Kind(value))
 		}
 	}
 	if h.Algorithm == "" {

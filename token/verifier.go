@@ -72,8 +72,8 @@ type Verified struct {
 
 	// Storage for Header and Claims, so that a typical token's members and
 	// audiences need no allocation of their own.
-	headerMembers [8]strictjson.Member
-	claimMembers  [24]strictjson.Member
+	headerMembers [8]strictjson.Span
+	claimMembers  [24]strictjson.Span
 	audience      [4]string
 }
 

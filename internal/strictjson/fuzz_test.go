@@ -36,6 +36,22 @@ func FuzzStrictJSON(f *testing.F) {
 		if string(data) != orig {
 			t.Fatal("the scanner modified its input")
 		}
+		// ParseObjectSpans agrees with ParseObject, member by member.
+		spans, spanErr := ParseObjectSpans(data, 0, nil)
+		if (spanErr == nil) != (objErr == nil) || (spanErr != nil && spanErr.Error() != objErr.Error()) {
+			t.Fatalf("ParseObjectSpans error %v; ParseObject's %v", spanErr, objErr)
+		}
+		if objErr == nil {
+			if len(spans) != len(members) {
+				t.Fatalf("%d spans for %d members", len(spans), len(members))
+			}
+			for i, sp := range spans {
+				if !bytes.Equal(sp.Name(data), members[i].Name) || !bytes.Equal(sp.Value(data), members[i].Value) ||
+					!sp.NameIs(data, string(members[i].Name)) {
+					t.Fatalf("span %d is %q: %q; member is %q: %q", i, sp.Name(data), sp.Value(data), members[i].Name, members[i].Value)
+				}
+			}
+		}
 		var se *SyntaxError
 		if err != nil && !errors.As(err, &se) {
 			t.Fatalf("Valid error %v is %T", err, err)

@@ -299,3 +299,30 @@ func TestASCIIKey(t *testing.T) {
 		t.Error("asciiKey must be 0 exactly for names that are not plain ASCII")
 	}
 }
+
+func TestParseObjectSpans(t *testing.T) {
+	data := []byte(` {"iss":"https://i/", "\u0061ud" : ["a"],"x":{"y":1}} `)
+	spans, err := ParseObjectSpans(data, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ name, value string }{{"iss", `"https://i/"`}, {"aud", `["a"]`}, {"x", `{"y":1}`}}
+	if len(spans) != len(want) {
+		t.Fatalf("%d spans; want %d", len(spans), len(want))
+	}
+	for i, w := range want {
+		sp := spans[i]
+		if string(sp.Name(data)) != w.name || string(sp.Value(data)) != w.value || !sp.NameIs(data, w.name) || sp.NameIs(data, w.name+"x") {
+			t.Errorf("span %d = %q: %q; want %q: %q", i, sp.Name(data), sp.Value(data), w.name, w.value)
+		}
+	}
+	if !spans[1].Escaped || string(spans[1].RawName(data)) != `\u0061ud` {
+		t.Errorf("span 1 raw name %q, escaped %v; want the escaped form", spans[1].RawName(data), spans[1].Escaped)
+	}
+	if _, err := ParseObjectSpans([]byte(`{"a":1,"A":2}`), 0, nil); err == nil {
+		t.Error("a case-fold duplicate was accepted")
+	}
+	if _, err := ParseObjectSpans([]byte(`[1]`), 0, nil); !errors.Is(err, ErrNotObject) {
+		t.Errorf("an array gave %v; want ErrNotObject", err)
+	}
+}
