@@ -53,7 +53,8 @@ type CacheOptions struct {
 // context's error) without failing the others; the shared call is cancelled
 // only when every caller waiting for it has gone, and is otherwise bounded by
 // the inner Introspector's own timeout (Config.Timeout for a Client). Its
-// answer is cached even if every caller has gone, so a retry finds it.
+// answer is cached even if every caller has gone, so a retry finds it
+// (unless Forget was called for the token while the call was in flight).
 //
 // Every call returns its own copy of the answer (Response.Clone), so a
 // caller that modifies it changes nothing for anyone else.
@@ -207,12 +208,21 @@ func (c *Cache) Len() int {
 // Forget drops the cached answer for tok, if any, so the next call asks the
 // inner Introspector. Use it when the application learns of a revocation
 // (a logout, a revocation event) before the cached answer would expire.
+//
+// A call to the inner Introspector for tok that is in flight when Forget is
+// called may have been answered before the revocation: its answer still
+// reaches the callers already waiting for it, but it is not cached, and
+// callers arriving after Forget start a fresh call.
 func (c *Cache) Forget(tok string) {
 	k := keyOf(tok)
 	s := c.shardFor(&k)
 	s.mu.Lock()
 	if e := s.entries[k]; e != nil {
 		s.remove(e)
+	}
+	if cl := s.calls[k]; cl != nil {
+		cl.forgotten = true
+		delete(s.calls, k)
 	}
 	s.mu.Unlock()
 }

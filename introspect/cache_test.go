@@ -547,6 +547,54 @@ func TestCacheForget(t *testing.T) {
 	assert.Equal(t, 1, inner.count("tok-b"))
 }
 
+// Forget while a call for the token is in flight: the call may have been
+// answered before the revocation, so its answer goes to the callers already
+// waiting but is never cached, and a caller arriving after Forget starts a
+// fresh call instead of joining the old one.
+func TestCacheForgetDuringInFlightCall(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var calls atomic.Int32
+	inner := newCounting(func(ctx context.Context, tok string) (*Response, error) {
+		if calls.Add(1) == 1 {
+			close(entered)
+			<-release // answered before the revocation, returned after it
+			return &Response{Active: true, Subject: "u"}, nil
+		}
+		return &Response{Active: false}, nil
+	})
+	c := NewCache(inner, CacheOptions{})
+
+	first := make(chan *Response, 1)
+	go func() {
+		r, err := c.Introspect(context.Background(), "tok-a")
+		assert.NoError(t, err)
+		first <- r
+	}()
+	<-entered
+	waitForWaiters(t, c, "tok-a", 1)
+	c.Forget("tok-a")
+
+	second := make(chan *Response, 1)
+	go func() {
+		r, err := c.Introspect(context.Background(), "tok-a")
+		assert.NoError(t, err)
+		second <- r
+	}()
+	close(release)
+
+	r1 := <-first
+	require.NotNil(t, r1)
+	assert.True(t, r1.Active, "the caller already waiting gets the call's answer")
+	r2 := <-second
+	require.NotNil(t, r2)
+	assert.False(t, r2.Active, "a caller after Forget must not join the pre-revocation call")
+
+	r3 := mustIntrospect(t, c, "tok-a")
+	assert.False(t, r3.Active, "the pre-revocation answer must not be cached")
+	assert.Equal(t, 2, inner.count("tok-a"))
+}
+
 // Many goroutines, few tokens, a small cache and a moving clock: the race
 // detector watches, and every answer must belong to the token asked about.
 func TestCacheConcurrentStress(t *testing.T) {

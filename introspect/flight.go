@@ -7,14 +7,18 @@ import (
 
 // call is one request to the inner Introspector that every concurrent caller
 // asking about the same token waits for. resp and err are written before
-// done is closed and never after; waiters and cancel are guarded by the
-// shard's lock.
+// done is closed and never after; waiters, forgotten and cancel are guarded
+// by the shard's lock.
 type call struct {
 	done    chan struct{}
 	resp    *Response // the stored copy; waiters clone it
 	err     error
 	waiters int
-	cancel  context.CancelFunc
+	// forgotten is set by Forget while the call is in flight: its answer
+	// may predate a revocation, so it is handed to the callers already
+	// waiting but never stored.
+	forgotten bool
+	cancel    context.CancelFunc
 }
 
 // startCall registers a call for k and starts it. The caller holds s.mu.
@@ -26,8 +30,8 @@ func (c *Cache) startCall(ctx context.Context, s *shard, k cacheKey, tok string)
 	return cl
 }
 
-// run makes the shared call, caches a successful answer, and wakes the
-// waiters.
+// run makes the shared call, caches a successful answer (unless Forget was
+// called for the token meanwhile), and wakes the waiters.
 func (c *Cache) run(ctx context.Context, s *shard, k cacheKey, cl *call, tok string) {
 	defer cl.cancel()
 	resp, err := c.callInner(ctx, tok)
@@ -42,7 +46,7 @@ func (c *Cache) run(ctx context.Context, s *shard, k cacheKey, cl *call, tok str
 	if s.calls[k] == cl {
 		delete(s.calls, k)
 	}
-	if err == nil {
+	if err == nil && !cl.forgotten {
 		if until, ok := c.expiry(resp, now); ok {
 			s.add(k, resp, until)
 		}
