@@ -44,6 +44,9 @@ func challenge(realm string, e *Error) string {
 		param("acr_values", strings.Join(e.ACRValues, " "))
 	}
 	if e.MaxAge > 0 {
+		// Rounded down, on purpose: an authentication that satisfies the
+		// stricter whole-second bound also satisfies ours, while rounding
+		// up would let the client come back with one we refuse again.
 		param("max_age", strconv.FormatInt(int64(e.MaxAge/time.Second), 10))
 	}
 	return b.String()

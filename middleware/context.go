@@ -13,8 +13,7 @@ type contextKey struct{}
 
 // TokenFrom returns the access token the middleware validated for this
 // request. It reports false when there is none: outside the middleware, or
-// for a request let through without a token (Options.CredentialsOptional,
-// Options.PassPreflight).
+// for a request let through without a token (Options.CredentialsOptional).
 func TokenFrom(ctx context.Context) (*accesstoken.Token, bool) {
 	t, ok := ctx.Value(contextKey{}).(*accesstoken.Token)
 	return t, ok && t != nil

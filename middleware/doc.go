@@ -18,7 +18,7 @@
 // # Finding the token (RFC 6750 §2)
 //
 // The token is read from the Authorization header: the scheme "Bearer"
-// (matched case-insensitively), exactly one space, and a b64token
+// (matched case-insensitively), one or more spaces, and a b64token
 // (letters, digits, "-._~+/", then optional "=" padding). A header of
 // another scheme, such as Basic, is not a bearer token and is treated as
 // no token. Two further ways are off by default and enabled by options:
@@ -71,6 +71,7 @@
 //
 // Options.CredentialsOptional lets requests without a token through
 // Handler (a token that is present must still be valid);
-// Options.PassPreflight lets CORS preflight requests through untouched;
+// Options.Preflight answers CORS preflight requests with your CORS
+// responder, never with the protected handler;
 // Options.Logger logs each refusal without the token.
 package middleware

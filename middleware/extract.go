@@ -97,10 +97,12 @@ func parseAuthorization(v string) (tok string, bearer, ok bool) {
 	if isTchar(v[len(scheme)]) {
 		return "", false, true // a longer scheme name, such as "Bearer2"
 	}
-	if v[len(scheme)] != ' ' || !isB64token(v[len(scheme)+1:]) {
+	// RFC 6750 §2.1: "Bearer" 1*SP b64token. Spaces only; a tab is not SP.
+	rest := strings.TrimLeft(v[len(scheme):], " ")
+	if len(rest) == len(v)-len(scheme) || !isB64token(rest) {
 		return "", true, false
 	}
-	return v[len(scheme)+1:], true, true
+	return rest, true, true
 }
 
 // formEligible reports whether RFC 6750 §2.2 lets r carry the token in its
@@ -139,7 +141,7 @@ func extract(w http.ResponseWriter, r *http.Request, o *Options) (string, source
 	case 1:
 		tok, bearer, ok := parseAuthorization(hs[0])
 		if !ok {
-			return "", fromHeader, r, badRequest("the Authorization header's Bearer credentials must be one space followed by a b64token (RFC 6750, section 2.1)", nil)
+			return "", fromHeader, r, badRequest("the Authorization header's Bearer credentials must be one or more spaces followed by a b64token (RFC 6750, section 2.1)", nil)
 		}
 		if bearer {
 			raw, from, n = tok, fromHeader, 1

@@ -26,6 +26,9 @@ func TestParseAuthorization(t *testing.T) {
 		{header: "Bearer AZaz09-._~+/", tok: "AZaz09-._~+/", bearer: true, ok: true},
 		{header: "Bearer abc==", tok: "abc==", bearer: true, ok: true},
 		{header: "Bearer a.b.c", tok: "a.b.c", bearer: true, ok: true},
+		{header: "Bearer  abc", tok: "abc", bearer: true, ok: true}, // 1*SP
+		{header: "Bearer   a.b.c", tok: "a.b.c", bearer: true, ok: true},
+		{header: "Bearer \tabc", bearer: true},
 		// Another scheme, or none: not a bearer token.
 		{header: "", ok: true},
 		{header: "Basic dXNlcjpwYXNz", ok: true},
@@ -38,7 +41,6 @@ func TestParseAuthorization(t *testing.T) {
 		// The Bearer scheme with bad credentials: malformed.
 		{header: "Bearer", bearer: true},
 		{header: "Bearer ", bearer: true},
-		{header: "Bearer  abc", bearer: true},
 		{header: "Bearer\tabc", bearer: true},
 		{header: "Bearer abc ", bearer: true},
 		{header: "Bearer a bc", bearer: true},

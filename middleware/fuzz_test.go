@@ -15,7 +15,7 @@ import (
 // The oracle for FuzzExtract: RFC 6750 §2.1 written as regular expressions,
 // independently of parseAuthorization.
 var (
-	bearerCredentials = regexp.MustCompile(`^(?i:bearer) ([A-Za-z0-9\-._~+/]+=*)$`)
+	bearerCredentials = regexp.MustCompile(`^(?i:bearer) +([A-Za-z0-9\-._~+/]+=*)$`)
 	bearerScheme      = regexp.MustCompile("^(?i:bearer)($|[^!#$%&'*+\\-.^_`|~0-9A-Za-z])")
 	b64tokenRE        = regexp.MustCompile(`^[A-Za-z0-9\-._~+/]+=*$`)
 )

@@ -84,11 +84,15 @@ type Options struct {
 	// scope can be granted without one.
 	CredentialsOptional bool
 
-	// PassPreflight lets CORS preflight requests (OPTIONS with Origin and
-	// Access-Control-Request-Method headers) through to the next handler
-	// untouched, since browsers never send credentials with them. Put your
-	// CORS handler inside the middleware to answer them.
-	PassPreflight bool
+	// Preflight, if not nil, answers CORS preflight requests (OPTIONS with
+	// Origin and Access-Control-Request-Method headers) in place of the
+	// protected handler: browsers never send credentials with a preflight,
+	// so it cannot pass the token check, and the protected handler must
+	// never run for a request nobody authenticated. Give it your CORS
+	// responder. Nil means a preflight is treated like any other request
+	// (refused without a token); that is also right when your CORS handler
+	// wraps the middleware from outside and answers preflights itself.
+	Preflight http.Handler
 
 	// ErrorResponder writes the answer to a refused request. The middleware
 	// has already set WWW-Authenticate (for 400, 401 and 403), Retry-After
@@ -164,7 +168,9 @@ func (m *Middleware) Require(scopes ...string) func(http.Handler) http.Handler {
 }
 
 // RequireAny is like Require but is satisfied by any one of scopes. The
-// 403 answer lists them all in its scope parameter. With no scopes it is
+// 403 answer lists them all in its scope parameter, and its
+// error_description says that any one of them is enough (RFC 6750 has no
+// way to say "one of" in the scope parameter itself). With no scopes it is
 // Handler.
 func (m *Middleware) RequireAny(scopes ...string) func(http.Handler) http.Handler {
 	return m.wrapper(requireAnyScope, scopes)
@@ -193,8 +199,8 @@ func (m *Middleware) wrap(next http.Handler, req requirement) http.Handler {
 }
 
 func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, req requirement) {
-	if m.opts.PassPreflight && isPreflight(r) {
-		next.ServeHTTP(w, r)
+	if m.opts.Preflight != nil && isPreflight(r) {
+		m.opts.Preflight.ServeHTTP(w, r)
 		return
 	}
 	raw, from, r, e := extract(w, r, &m.opts)

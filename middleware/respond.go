@@ -79,6 +79,11 @@ type Error struct {
 	// package token), a *token.ValidationError of kind
 	// token.ErrInsufficientScope, or ErrNoToken, ErrInvalidRequest,
 	// ErrInsufficientUserAuthentication.
+	//
+	// Err is for logs and for deciding what to answer, not for the client:
+	// for a 503 it holds the key or introspection endpoint's failure
+	// (URLs, upstream messages), and a Validator of your own might quote
+	// more than it should. Send Description, which is built to be safe.
 	Err error
 
 	// cause is Err's message with the token scrubbed out, for the log of a
