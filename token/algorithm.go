@@ -169,13 +169,28 @@ func verifyEC(alg algorithm, pub *ecdsa.PublicKey, signingInput string, sig []by
 	return verifyECDSA(pub, digest(alg.hash, signingInput, &d), sig)
 }
 
-// verifyEd25519 copies the signing input to a []byte, as every caller of
-// ed25519.Verify holding a string must: Ed25519 hashes the message itself,
-// so there is no digest to compute on the string instead.
+// verifyEd25519 needs the signing input as a []byte: Ed25519 hashes the
+// message itself, so there is no digest to compute on the string instead.
+// A signing input of up to ed25519StackMessage bytes (any ordinary token)
+// is copied to a buffer on the stack, which ed25519.Verify does not let
+// escape; only a longer one costs an allocation.
 func verifyEd25519(pub ed25519.PublicKey, signingInput string, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
-		ed25519.Verify(pub, []byte(signingInput), sig)
+	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	var buf [ed25519StackMessage]byte
+	var msg []byte
+	if len(signingInput) <= len(buf) {
+		msg = append(buf[:0], signingInput...)
+	} else {
+		msg = []byte(signingInput)
+	}
+	return ed25519.Verify(pub, msg, sig)
 }
+
+// ed25519StackMessage bounds the signing input verifyEd25519 copies to the
+// stack.
+const ed25519StackMessage = 4096
 
 // verifyHMAC is apart from verifySignature because hash.Hash.Write takes
 // its argument through an interface, which would make the compiler copy the

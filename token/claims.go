@@ -108,6 +108,11 @@ func stringsClaim(view textView, name string, value []byte, dst []string) ([]str
 	if !ok {
 		return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; found %s", strictjson.Kind(value))
 	}
+	// Size the result once: appending to a nil dst would allocate for one
+	// element, then again for two, and so on.
+	if cap(dst) < len(elems) {
+		dst = make([]string, 0, len(elems))
+	}
 	dst = dst[:0]
 	for i, e := range elems {
 		s, ok := view.String(e)
