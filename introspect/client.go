@@ -40,7 +40,9 @@ type Config struct {
 	// authorization server's introspection_endpoint discovery metadata (see
 	// the package documentation). It must use https, except on a loopback
 	// address (127.0.0.0/8, ::1, localhost) or with AllowInsecureHTTP; it
-	// may carry a query but not a fragment or user credentials. Required.
+	// may carry a query but not a fragment or user credentials. Error
+	// messages and log lines show a query as "?...", since it may hold an
+	// API key. Required.
 	Endpoint string
 
 	// AuthMethod is how this resource server authenticates to the endpoint.
@@ -92,11 +94,15 @@ type Config struct {
 // with NewCache.
 type Client struct {
 	endpoint string
-	creds    credentials
-	http     *http.Client
-	timeout  time.Duration
-	maxSize  int64
-	log      *slog.Logger
+	// shown is the endpoint as messages and log lines name it: without a
+	// query, which may carry an API key.
+	shown   string
+	query   string // the endpoint's raw query, never shown
+	creds   credentials
+	http    *http.Client
+	timeout time.Duration
+	maxSize int64
+	log     *slog.Logger
 }
 
 var _ Introspector = (*Client)(nil)
@@ -106,14 +112,15 @@ var _ Introspector = (*Client)(nil)
 // endpoint is not an acceptable URL, or the credentials do not fit
 // AuthMethod. It makes no request.
 func NewClient(cfg Config) (*Client, error) {
-	if err := checkEndpoint(cfg.Endpoint, cfg.AllowInsecureHTTP); err != nil {
+	u, err := checkEndpoint(cfg.Endpoint, cfg.AllowInsecureHTTP)
+	if err != nil {
 		return nil, err
 	}
 	creds, err := newCredentials(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{endpoint: cfg.Endpoint, creds: creds, timeout: cfg.Timeout, maxSize: cfg.MaxResponseSize, log: cfg.Logger}
+	c := &Client{endpoint: cfg.Endpoint, shown: httpx.Redact(u), query: u.RawQuery, creds: creds, timeout: cfg.Timeout, maxSize: cfg.MaxResponseSize, log: cfg.Logger}
 	switch {
 	case c.timeout < 0:
 		return nil, fmt.Errorf("introspect: Config.Timeout is %v; it must be zero (the default, %v) or positive", cfg.Timeout, DefaultTimeout)
@@ -136,36 +143,46 @@ func NewClient(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func checkEndpoint(endpoint string, allowHTTP bool) error {
+// checkEndpoint parses and checks Config.Endpoint. Its messages never quote
+// the endpoint's query or fragment, which may carry a secret.
+func checkEndpoint(endpoint string, allowHTTP bool) (*url.URL, error) {
 	if endpoint == "" {
-		return errors.New("introspect: Config.Endpoint is required: the URL of the authorization server's introspection endpoint (introspection_endpoint in its discovery metadata)")
+		return nil, errors.New("introspect: Config.Endpoint is required: the URL of the authorization server's introspection endpoint (introspection_endpoint in its discovery metadata)")
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return fmt.Errorf("introspect: Config.Endpoint is not a URL: %w", err)
+		// A *url.Error quotes the whole endpoint; keep only its reason.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return nil, fmt.Errorf("introspect: Config.Endpoint is not a URL: %w", err)
 	}
+	shown := httpx.Redact(u)
 	if !u.IsAbs() || u.Host == "" {
-		return fmt.Errorf("introspect: Config.Endpoint %q must be an absolute URL such as https://issuer.example.com/oauth/introspect", endpoint)
+		return nil, fmt.Errorf("introspect: Config.Endpoint %q must be an absolute URL such as https://issuer.example.com/oauth/introspect", shown)
 	}
 	if u.User != nil {
-		return errors.New("introspect: Config.Endpoint must not carry user credentials; set ClientID and ClientSecret instead")
+		return nil, errors.New("introspect: Config.Endpoint must not carry user credentials; set ClientID and ClientSecret instead")
 	}
 	if strings.Contains(endpoint, "#") {
-		return fmt.Errorf("introspect: Config.Endpoint %q must not have a fragment (RFC 6749 §3.1)", endpoint)
+		return nil, fmt.Errorf("introspect: Config.Endpoint %q must not have a fragment (RFC 6749 §3.1)", shown)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !allowHTTP && !httpx.IsLoopback(u.Hostname()) {
-			return fmt.Errorf("introspect: Config.Endpoint %q uses http, which would send tokens and credentials in clear text; use https, or set AllowInsecureHTTP if the network is trusted", endpoint)
+			return nil, fmt.Errorf("introspect: Config.Endpoint %q uses http, which would send tokens and credentials in clear text; use https, or set AllowInsecureHTTP if the network is trusted", shown)
 		}
 	default:
-		return fmt.Errorf("introspect: Config.Endpoint %q must use https", endpoint)
+		return nil, fmt.Errorf("introspect: Config.Endpoint %q must use https", shown)
 	}
-	return nil
+	return u, nil
 }
 
-// Endpoint returns the introspection endpoint's URL.
+// Endpoint returns the introspection endpoint's URL exactly as configured,
+// query included. Error messages and log lines name it without its query
+// (shown as "?..."), which may carry an API key.
 func (c *Client) Endpoint() string { return c.endpoint }
 
 // errClientTimeout is the cause of a request's context when Config.Timeout
@@ -198,7 +215,7 @@ func (c *Client) Introspect(ctx context.Context, tok string) (*Response, error) 
 }
 
 func (c *Client) logOutcome(ctx context.Context, resp *Response, state activeState, err error, took time.Duration) {
-	endpoint := slog.String("endpoint", c.endpoint)
+	endpoint := slog.String("endpoint", c.shown)
 	switch {
 	case err != nil:
 		c.log.LogAttrs(ctx, slog.LevelWarn, "introspection failed", endpoint, slog.Duration("took", took), slog.String("error", err.Error()))
@@ -220,7 +237,7 @@ func (c *Client) introspect(parent context.Context, tok string) (*Response, acti
 	c.creds.apply(header, form)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, 0, unavailable(nil, "introspection endpoint "+c.endpoint+": the request could not be built: "+sanitize(err.Error(), c.secrets(tok)...))
+		return nil, 0, unavailable(nil, "introspection endpoint "+c.shown+": the request could not be built: "+sanitize(err.Error(), c.secrets(tok)...))
 	}
 	header.Set("Content-Type", "application/x-www-form-urlencoded")
 	header.Set("Accept", "application/json")
@@ -236,7 +253,7 @@ func (c *Client) introspect(parent context.Context, tok string) (*Response, acti
 		return nil, 0, c.statusError(hr, tok)
 	}
 	if err := checkContentType(hr.Header.Get("Content-Type")); err != nil {
-		return nil, 0, unavailable(nil, "introspection endpoint "+c.endpoint+" "+err.Error())
+		return nil, 0, unavailable(nil, "introspection endpoint "+c.shown+" "+err.Error())
 	}
 	if hr.ContentLength > c.maxSize {
 		return nil, 0, c.tooLarge()
@@ -252,7 +269,7 @@ func (c *Client) introspect(parent context.Context, tok string) (*Response, acti
 	if err != nil {
 		var ve *token.ValidationError
 		if errors.As(err, &ve) {
-			ve.Reason = "introspection endpoint " + c.endpoint + ": " + ve.Reason
+			ve.Reason = "introspection endpoint " + c.shown + ": " + ve.Reason
 		}
 		return nil, state, err
 	}
@@ -261,7 +278,7 @@ func (c *Client) introspect(parent context.Context, tok string) (*Response, acti
 
 // secrets lists what must never appear in a message.
 func (c *Client) secrets(tok string) []string {
-	return append([]string{tok, url.QueryEscape(tok)}, c.creds.secrets...)
+	return append([]string{tok, url.QueryEscape(tok), c.query}, c.creds.secrets...)
 }
 
 // requestFailed explains a transport failure: our timeout, the caller's
@@ -270,21 +287,26 @@ func (c *Client) requestFailed(ctx, parent context.Context, what string, err err
 	if errors.Is(context.Cause(ctx), errClientTimeout) && parent.Err() == nil {
 		return unavailable(context.DeadlineExceeded, fmt.Sprintf(
 			"introspection endpoint %s gave no complete answer within %v (Config.Timeout): check that the authorization server is up and reachable, or raise the timeout",
-			c.endpoint, c.timeout))
+			c.shown, c.timeout))
 	}
 	if perr := parent.Err(); perr != nil {
-		return unavailable(perr, "the caller's context ended before introspection endpoint "+c.endpoint+" answered")
+		return unavailable(perr, "the caller's context ended before introspection endpoint "+c.shown+" answered")
 	}
-	// The url.Error names the method and URL; neither holds the token,
-	// which travels in the body. Sanitize anyway: a transport may quote
-	// what it was given.
-	return unavailable(nil, "introspection endpoint "+c.endpoint+" "+what+": "+sanitize(err.Error(), c.secrets(tok)...))
+	// A *url.Error quotes the method and the whole URL, query included,
+	// which may hold an API key: keep only its reason. The token travels
+	// in the body, so it is not there either; sanitize anyway, since a
+	// transport may quote what it was given.
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return unavailable(nil, "introspection endpoint "+c.shown+" "+what+": "+sanitize(err.Error(), c.secrets(tok)...))
 }
 
 func (c *Client) tooLarge() error {
 	return unavailable(nil, fmt.Sprintf(
 		"introspection endpoint %s answered with a body of more than %d bytes (Config.MaxResponseSize); real answers are far smaller, so check the endpoint URL, or raise the limit if the server's answers are legitimately that large",
-		c.endpoint, c.maxSize))
+		c.shown, c.maxSize))
 }
 
 func checkContentType(ct string) error {
@@ -314,19 +336,19 @@ func (c *Client) statusError(hr *http.Response, tok string) error {
 	case sc == http.StatusUnauthorized || sc == http.StatusForbidden:
 		reason = fmt.Sprintf(
 			"introspection endpoint %s rejected this resource server's own credentials (%s): check Config.ClientID, Config.ClientSecret or Config.BearerToken, and that Config.AuthMethod (%s) is one the authorization server accepts for this client; the token itself was not judged",
-			c.endpoint, status, c.creds.method)
+			c.shown, status, c.creds.method)
 	case sc >= 300 && sc < 400:
 		reason = fmt.Sprintf(
 			"introspection endpoint %s answered %s redirecting to %q; redirects are not followed, so that the token and credentials go only where configured: set Config.Endpoint to the final URL",
-			c.endpoint, status, sanitize(hr.Header.Get("Location"), c.secrets(tok)...))
+			c.shown, status, sanitize(hr.Header.Get("Location"), c.secrets(tok)...))
 	case sc == http.StatusTooManyRequests || sc >= 500:
 		reason = fmt.Sprintf(
 			"introspection endpoint %s answered %s: the authorization server is failing or overloaded; retry later, and check its health",
-			c.endpoint, status)
+			c.shown, status)
 	default:
 		reason = fmt.Sprintf(
 			"introspection endpoint %s answered %s, expected 200: check Config.Endpoint and Config.AuthMethod",
-			c.endpoint, status)
+			c.shown, status)
 	}
 	return unavailable(nil, reason)
 }

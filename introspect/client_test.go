@@ -639,3 +639,59 @@ func TestUnavailableMessagesNameTheEndpoint(t *testing.T) {
 	require.True(t, errors.As(err, &ve))
 	assert.True(t, strings.HasPrefix(ve.Reason, fmt.Sprintf("introspection endpoint %s ", srv.URL)), ve.Reason)
 }
+
+// An endpoint may carry an API key in its query. No error message and no
+// log line may repeat it, whatever fails; they name the endpoint with its
+// query shown as "?...".
+func TestClientEndpointQueryNeverShown(t *testing.T) {
+	const apiKey = "s3cret"
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc // nil: the endpoint is unreachable
+		mention string
+	}{
+		{"unreachable", nil, "could not be reached"},
+		{"server error", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }, "HTTP 500"},
+		{"redirect echoing the URL", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://"+r.Host+r.URL.RequestURI(), http.StatusFound)
+		}, "redirects are not followed"},
+		{"not JSON", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<html>")
+		}, "Content-Type"},
+		{"malformed JSON", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"active":`) }, "introspection endpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := closedURL
+			if tt.handler != nil {
+				srv, _ := endpoint(t, tt.handler)
+				base = srv.URL
+			}
+			var buf bytes.Buffer
+			logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c := newTestClient(t, Config{Endpoint: base + "/introspect?api_key=" + apiKey, Logger: logger})
+			_, err := c.Introspect(context.Background(), testToken)
+			assertUnavailable(t, err, tt.mention, base+"/introspect?...")
+			assert.NotContains(t, err.Error(), apiKey)
+			assert.Contains(t, buf.String(), "introspection failed")
+			assert.NotContains(t, buf.String(), apiKey)
+		})
+	}
+
+	for _, endpoint := range []string{
+		"http://issuer.example.com/introspect?api_key=" + apiKey,
+		"https://issuer.example.com/introspect?api_key=" + apiKey + "#x",
+		"ftp://issuer.example.com/introspect?api_key=" + apiKey,
+		"issuer.example.com/introspect?api_key=" + apiKey,
+		"https://issuer.example.com/%zz?api_key=" + apiKey,
+	} {
+		_, err := NewClient(Config{Endpoint: endpoint, ClientID: testID, ClientSecret: testSecret})
+		require.Error(t, err, endpoint)
+		assert.NotContains(t, err.Error(), apiKey)
+	}
+}

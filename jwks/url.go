@@ -92,19 +92,7 @@ func effectivePort(u *url.URL) string {
 
 // redact renders u for messages and logs without its query, which may
 // carry an API key some providers put in JWKS URLs.
-func redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		c.RawQuery = "..."
-	}
-	c.Fragment = ""
-	c.RawFragment = ""
-	return c.String()
-}
+func redact(u *url.URL) string { return httpx.Redact(u) }
 
 // redactHost renders only the scheme and host of u, bounded in length.
 func redactHost(u *url.URL) string {
