@@ -65,7 +65,8 @@ type CacheOptions struct {
 //
 // Expired entries are dropped when they are next looked up or when they
 // reach the end of the eviction order. Nothing runs in the background (a
-// shared call's goroutine ends with the call), so the cache needs no Close.
+// shared call's goroutine ends with the call), so the cache needs no Close;
+// closing the inner Introspector (Client.Close) is up to whoever made it.
 // It is safe for concurrent use.
 type Cache struct {
 	inner       Introspector

@@ -89,9 +89,13 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Client is an RFC 7662 introspection client. It is safe for concurrent use
-// and holds no goroutines, so it needs no Close. It does not cache: wrap it
-// with NewCache.
+// Client is an RFC 7662 introspection client. It is safe for concurrent use.
+// It does not cache: wrap it with NewCache.
+//
+// Without Config.HTTPClient, the client builds its own transport, whose
+// kept-alive connections (each with goroutines of its own) stay open until
+// they have been idle for the transport's idle timeout; call Close when the
+// client is no longer needed to close them at once.
 type Client struct {
 	endpoint string
 	// shown is the endpoint as messages and log lines name it: without a
@@ -103,6 +107,9 @@ type Client struct {
 	timeout time.Duration
 	maxSize int64
 	log     *slog.Logger
+	// own is the transport the client built itself, which Close closes;
+	// nil when Config.HTTPClient was given.
+	own *http.Transport
 }
 
 var _ Introspector = (*Client)(nil)
@@ -137,7 +144,8 @@ func NewClient(cfg Config) (*Client, error) {
 		hc := *cfg.HTTPClient
 		c.http = &hc
 	} else {
-		c.http = &http.Client{Transport: httpx.NewTransport(maxResponseHeaderBytes)}
+		c.own = httpx.NewTransport(maxResponseHeaderBytes)
+		c.http = &http.Client{Transport: c.own}
 	}
 	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c, nil
@@ -184,6 +192,18 @@ func checkEndpoint(endpoint string, allowHTTP bool) (*url.URL, error) {
 // query included. Error messages and log lines name it without its query
 // (shown as "?..."), which may carry an API key.
 func (c *Client) Endpoint() string { return c.endpoint }
+
+// Close closes the idle connections of the transport the client built for
+// itself (when Config.HTTPClient was nil), ending their goroutines. It leaves
+// a transport given in Config.HTTPClient alone: that one is the caller's to
+// manage. Requests in flight are not interrupted, and the client stays
+// usable: a later request opens a new connection. Close always returns nil.
+func (c *Client) Close() error {
+	if c.own != nil {
+		c.own.CloseIdleConnections()
+	}
+	return nil
+}
 
 // errClientTimeout is the cause of a request's context when Config.Timeout
 // ended it, which tells it apart from the caller's own deadline.

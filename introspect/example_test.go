@@ -39,6 +39,7 @@ func ExampleNewClient() {
 		fmt.Println(err)
 		return
 	}
+	defer client.Close() // closes its kept-alive connections
 	ctx := context.Background()
 
 	r, err := client.Introspect(ctx, "2YotnFZFEjr1zCsicMWpAA")
