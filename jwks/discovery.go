@@ -172,7 +172,9 @@ func (d *Discovery) clone() *Discovery {
 // Its issuer must equal the configured issuer exactly, byte for byte (a
 // trailing slash counts), as both specifications require; otherwise a
 // document served by one issuer could vouch for keys of another. Its
-// jwks_uri must be present and pass the same URL rules as New's. The
+// jwks_uri must be present and pass the same URL rules as New's, except
+// that an https issuer's jwks_uri must use https even on a loopback address
+// (unless Options.AllowHTTP is set). The
 // document is read once; only the key set is refreshed.
 //
 // The issuer must be an https URL without query or fragment (http only on a
@@ -197,11 +199,28 @@ func FromIssuer(ctx context.Context, issuer string, opts Options) (*Remote, erro
 		return nil, err
 	}
 	ju, err := checkURL(d.JWKSURI, "jwks_uri", cfg.allowHTTP)
+	if err == nil {
+		err = checkDowngrade(iu, ju, cfg.allowHTTP)
+	}
 	if err != nil {
 		cfg.release()
 		return nil, unavailable(err, "the discovery document of %s names a jwks_uri this package will not fetch", issuer)
 	}
 	return start(ctx, cfg, ju, d)
+}
+
+// checkDowngrade refuses a plain-http jwks_uri named by the discovery
+// document of an https issuer, even on a loopback address: the keys would
+// then come with less protection than the document that named them (and a
+// document from a remote https issuer has no business pointing at this
+// machine's own ports). A plain-http loopback jwks_uri is accepted only
+// when the issuer itself is plain http (which checkURL allows only on a
+// loopback address), or with Options.AllowHTTP.
+func checkDowngrade(iu, ju *url.URL, allowHTTP bool) error {
+	if allowHTTP || !strings.EqualFold(ju.Scheme, "http") || strings.EqualFold(iu.Scheme, "http") {
+		return nil
+	}
+	return fmt.Errorf("%w: the jwks_uri %s of an https issuer uses http, so anyone on the path could substitute keys; it must use https too, or set Options.AllowHTTP if the network is trusted", ErrURL, redact(ju))
 }
 
 // discoveryURLs returns the OpenID Connect and the RFC 8414 locations of

@@ -364,3 +364,66 @@ func deep(n int) string {
 	}
 	return s
 }
+
+// A discovery document fetched over https may not send us to fetch keys
+// over plain http, not even from a loopback address: only a plain-http
+// (hence loopback) issuer, or Options.AllowHTTP, permits a plain-http
+// loopback jwks_uri.
+func TestFromIssuerHTTPSIssuerRefusesHTTPJWKSURI(t *testing.T) {
+	const oidc = "/.well-known/openid-configuration"
+	keys := newIssuerServer(t) // plain http on 127.0.0.1, serves /jwks.json
+	tlsIssuer := func(t *testing.T) *httptest.Server {
+		var srv *httptest.Server
+		srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != oidc {
+				http.NotFound(w, r)
+				return
+			}
+			md := metadata(srv.URL, srv.URL)
+			md["jwks_uri"] = keys.URL + "/jwks.json"
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(md)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+
+	tests := []struct {
+		name      string
+		issuer    func(t *testing.T) (iss string, client *http.Client)
+		allowHTTP bool
+		wantErr   error // nil: accepted
+	}{
+		{"https issuer, http loopback jwks_uri", func(t *testing.T) (string, *http.Client) {
+			srv := tlsIssuer(t)
+			return srv.URL, srv.Client()
+		}, false, ErrURL},
+		{"https issuer, http loopback jwks_uri, AllowHTTP", func(t *testing.T) (string, *http.Client) {
+			srv := tlsIssuer(t)
+			return srv.URL, srv.Client()
+		}, true, nil},
+		{"http loopback issuer, http loopback jwks_uri", func(t *testing.T) (string, *http.Client) {
+			srv := newIssuerServer(t)
+			md := metadata(srv.URL, srv.URL)
+			md["jwks_uri"] = keys.URL + "/jwks.json"
+			srv.serve(oidc, md)
+			return srv.URL, nil
+		}, false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			iss, client := tc.issuer(t)
+			r, err := FromIssuer(context.Background(), iss, Options{HTTPClient: client, AllowHTTP: tc.allowHTTP})
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+				r.Close()
+				return
+			}
+			require.ErrorIs(t, err, tc.wantErr)
+			require.ErrorIs(t, err, token.ErrUnavailable)
+			assert.Nil(t, r)
+			assert.Contains(t, err.Error(), "must use https")
+			requireNoGoroutines(t)
+		})
+	}
+}
