@@ -10,18 +10,42 @@ import (
 
 // refreshAfter computes when a key set fetched at now should be fetched
 // again: the Cache-Control max-age if there is one, else Expires (relative to
-// the answer's Date, or now without one), clamped to [lo, hi]. no-store,
-// no-cache, max-age=0 and an Expires in the past all mean lo; an answer with
-// no caching headers at all also gets lo.
+// the answer's Date, or now without one), less the answer's Age when a cache
+// on the way already held it that long (RFC 9111 §4.2.3), clamped to
+// [lo, hi]. no-store, no-cache, max-age=0 and an Expires in the past all
+// mean lo; an answer with no caching headers at all also gets lo.
 func refreshAfter(h http.Header, now time.Time, lo, hi time.Duration) time.Duration {
 	d, ok := maxAge(h.Values("Cache-Control"))
+	relative := ok
 	if !ok {
 		d, ok = expiresIn(h, now)
+		// An Expires read against now is already the time left; against
+		// Date it is the lifetime from the origin's answer, which Age
+		// has partly used up.
+		relative = ok && h.Get("Date") != ""
 	}
 	if !ok {
 		return lo
 	}
+	if relative {
+		d = max(d-age(h.Get("Age")), 0)
+	}
 	return min(max(d, lo), hi)
+}
+
+// age reads the Age header (RFC 9111 §5.1): the first member of its value,
+// in seconds. An invalid value is ignored (zero).
+func age(v string) time.Duration {
+	first, _, _ := strings.Cut(v, ",")
+	first = strings.TrimSpace(first)
+	if !isDigits(first) {
+		return 0
+	}
+	secs, err := strconv.ParseUint(first, 10, 64)
+	if err != nil { // too many digits for uint64: older than anything
+		secs = math.MaxUint64
+	}
+	return secondsToDuration(secs)
 }
 
 // maxAge reads the max-age directive of Cache-Control (RFC 9111 §5.2.2.1).

@@ -40,6 +40,14 @@ func TestRefreshAfter(t *testing.T) {
 		{"Expires in the past", http.Header{"Expires": {date(-time.Hour)}}, lo},
 		{"Expires invalid means expired", http.Header{"Expires": {"0"}}, lo},
 		{"Expires beyond the maximum", http.Header{"Expires": {date(48 * time.Hour)}}, hi},
+		{"Age is taken from max-age", http.Header{"Cache-Control": {"max-age=900"}, "Age": {"300"}}, 10 * time.Minute},
+		{"Age beyond max-age means lo", http.Header{"Cache-Control": {"max-age=900"}, "Age": {"1000"}}, lo},
+		{"Age is taken before clamping to hi", http.Header{"Cache-Control": {"max-age=86400"}, "Age": {"84600"}}, 30 * time.Minute},
+		{"first Age member counts", http.Header{"Cache-Control": {"max-age=900"}, "Age": {"300, 10"}}, 10 * time.Minute},
+		{"invalid Age is ignored", http.Header{"Cache-Control": {"max-age=900"}, "Age": {"-300"}}, 15 * time.Minute},
+		{"Age beyond uint64", http.Header{"Cache-Control": {"max-age=900"}, "Age": {"99999999999999999999999"}}, lo},
+		{"Age is taken from Expires against Date", http.Header{"Expires": {date(50 * time.Minute)}, "Date": {date(10 * time.Minute)}, "Age": {"600"}}, 30 * time.Minute},
+		{"Age with no-cache stays lo", http.Header{"Cache-Control": {"no-cache"}, "Age": {"600"}}, lo},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
