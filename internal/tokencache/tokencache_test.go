@@ -104,18 +104,52 @@ func TestBoundedSize(t *testing.T) {
 	require.Equal(t, 10*limit-1, v)
 }
 
+// sameShard returns n distinct tokens that c stores in one shard.
+func sameShard(t *testing.T, c *Cache[int], prefix string, n int) []string {
+	t.Helper()
+	_, target := c.locate(prefix + "-0")
+	toks := []string{prefix + "-0"}
+	for i := 1; len(toks) < n; i++ {
+		require.Less(t, i, 100_000, "no %d tokens found in one shard", n)
+		tok := fmt.Sprintf("%s-%d", prefix, i)
+		if _, s := c.locate(tok); s == target {
+			toks = append(toks, tok)
+		}
+	}
+	return toks
+}
+
+// When a shard is full, an expired entry goes before any live one. Each
+// round fills one shard (perShard entries) with one expired token and live
+// ones, then adds another live token to that shard: the expired one must be
+// the one evicted. An eviction that ignored expiry would pick the expired
+// entry by chance only one time in perShard, so over the rounds it cannot
+// pass.
 func TestEvictionPrefersExpired(t *testing.T) {
+	const perShard, rounds = 8, 10
 	k := newKey(t, "k1")
 	src := newSource(t, k)
-	c := New[int](shardCount) // one entry per shard
-	c.Add("old", 1, k, "k1", t0.Add(time.Minute), t0)
 	later := t0.Add(2 * time.Minute)
-	// Fill: whichever shard "old" is in, adding many fresh tokens evicts it first.
-	for i := 0; i < 200; i++ {
-		c.Add(fmt.Sprintf("fresh-%d", i), i, k, "k1", later.Add(time.Hour), later)
+	for round := range rounds {
+		c := New[int](perShard * shardCount)
+		require.Equal(t, perShard, c.perShard)
+		toks := sameShard(t, c, fmt.Sprintf("r%d", round), perShard+1)
+		expired, fresh, third := toks[0], toks[1:perShard], toks[perShard]
+
+		c.Add(expired, 0, k, "k1", t0.Add(time.Minute), t0)
+		for i, tok := range fresh {
+			c.Add(tok, i+1, k, "k1", t0.Add(time.Hour), t0)
+		}
+		c.Add(third, perShard, k, "k1", later.Add(time.Hour), later)
+
+		_, ok := c.Lookup(context.Background(), expired, t0, 0, src)
+		require.False(t, ok, "round %d: the expired entry must be the one evicted", round)
+		for _, tok := range append(fresh, third) {
+			_, ok := c.Lookup(context.Background(), tok, later, 0, src)
+			require.True(t, ok, "round %d: live entry %s was evicted while an expired one was there", round, tok)
+		}
+		require.Equal(t, perShard, c.Len())
 	}
-	_, ok := c.Lookup(context.Background(), "old", t0, time.Minute, src)
-	require.False(t, ok)
 }
 
 func TestDisabledCache(t *testing.T) {
