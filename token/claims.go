@@ -29,6 +29,27 @@ type Claims struct {
 	raw   []byte
 	text  string            // string(raw), shared by the string fields; "" if not made
 	spans []strictjson.Span // the members, as offsets into raw
+	names uint64            // nameFilter bits of every member name; see member
+}
+
+// nameBit maps a claim name to one of 64 bits, from its length and its first
+// and last bytes. Claims keeps the union of its members' bits, so a lookup of
+// a name that is absent (most lookups a validator makes: the optional
+// profile claims, the markers of other token kinds) usually ends without
+// comparing a single name.
+func nameBit(name []byte) uint64 {
+	if len(name) == 0 {
+		return 1
+	}
+	return 1 << ((uint(len(name))*7 + uint(name[0]) + uint(name[len(name)-1])*3) & 63)
+}
+
+// nameBitString is nameBit for a string, without converting it.
+func nameBitString(name string) uint64 {
+	if len(name) == 0 {
+		return 1
+	}
+	return 1 << ((uint(len(name))*7 + uint(name[0]) + uint(name[len(name)-1])*3) & 63)
 }
 
 // ParseClaims reads a JSON claims set strictly: one object, member names
@@ -62,7 +83,13 @@ func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) err
 		c.spans = nil
 		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
+	c.names = 0
 	for _, sp := range c.spans {
+		if sp.Escaped {
+			c.names = ^uint64(0) // the raw bytes are not the name: no filtering
+		} else {
+			c.names |= nameBit(sp.Name(c.raw))
+		}
 		value := sp.Value(c.raw)
 		switch string(sp.Name(c.raw)) {
 		case "iss":
@@ -164,6 +191,9 @@ func (c *Claims) members() []strictjson.Member {
 }
 
 func (c *Claims) member(name string) ([]byte, bool) {
+	if c.names&nameBitString(name) == 0 {
+		return nil, false
+	}
 	for _, sp := range c.spans {
 		if sp.NameIs(c.raw, name) {
 			return sp.Value(c.raw), true

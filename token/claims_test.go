@@ -260,3 +260,36 @@ func TestClaimsDecodeCustomUnmarshaler(t *testing.T) {
 		t.Errorf("custom unmarshaler got %s", dst.V.got)
 	}
 }
+
+// TestClaimsLookupFilter checks that the name filter in front of claim
+// lookups never hides a claim that is there, escaped names included, and
+// still tells absent ones apart.
+func TestClaimsLookupFilter(t *testing.T) {
+	names := []string{"a", "email", "e", "name", "nickname", "https://example.com/roles", "x_y", "ZZ", "given_name", "family_name", "picture", "sid", "acr", "amr", "azp", "nonce", "auth_time"}
+	doc := "{"
+	for i, n := range names {
+		if i > 0 {
+			doc += ","
+		}
+		doc += `"` + n + `":"v` + n + `"`
+	}
+	doc += `,"\u0063_escaped":"esc"}`
+	c, err := ParseClaims([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		s, ok, err := c.GetString(n)
+		if !ok || err != nil || s != "v"+n {
+			t.Errorf("GetString(%q) = %q, %t, %v; want %q", n, s, ok, err, "v"+n)
+		}
+	}
+	if s, ok, _ := c.GetString("c_escaped"); !ok || s != "esc" {
+		t.Errorf("escaped name not found: %q, %t", s, ok)
+	}
+	for _, n := range []string{"b", "emails", "mail", "phone_number", "website", "", "E"} {
+		if c.Has(n) {
+			t.Errorf("Has(%q) = true for an absent claim", n)
+		}
+	}
+}
