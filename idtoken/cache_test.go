@@ -108,6 +108,19 @@ func TestCacheHonoursMaxAge(t *testing.T) {
 	expect(t, v, raw, token.ErrExpired)
 }
 
+// TestCacheRechecksNotBefore: a clock that moves back past nbf (or iat)
+// refuses a cached token exactly as it would refuse a fresh one.
+func TestCacheRechecksNotBefore(t *testing.T) {
+	f := newFixture(t)
+	raw := f.iss.IDToken(tokentest.Claims{"nbf": at(0)})
+	v := f.validator(t, nil)
+	expect(t, v, raw, nil)
+	f.clock.Advance(-30 * time.Minute)
+	expect(t, v, raw, token.ErrNotYetValid)
+	uncached := f.validator(t, func(c *idtoken.Config) { c.CacheSize = -1 })
+	expect(t, uncached, raw, token.ErrNotYetValid)
+}
+
 func TestCacheHonoursExpiry(t *testing.T) {
 	f := newFixture(t)
 	raw := f.iss.IDToken(nil)

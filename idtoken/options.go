@@ -35,7 +35,8 @@ func WithNonce(n string) Option {
 // token issued beside it (OIDC Core §3.2.2.9 and §3.3.2.11): the left half of
 // the hash of at, with the hash of the ID token's algorithm (SHA-512 for
 // EdDSA), in base64url. A missing or different at_hash, or an empty at,
-// fails with token.ErrTokenHash.
+// fails with token.ErrTokenHash; an at_hash that is not a JSON string fails
+// with token.ErrInvalidClaim, like every claim of the wrong type.
 func WithAccessToken(at string) Option {
 	return func(c *checks) { c.accessToken, c.hasAccessToken = at, true }
 }
@@ -43,7 +44,8 @@ func WithAccessToken(at string) Option {
 // WithCode requires the token's c_hash claim to match code, the
 // authorization code returned beside it in the hybrid flow (OIDC Core
 // §3.3.2.11), computed like at_hash. A missing or different c_hash, or an
-// empty code, fails with token.ErrTokenHash.
+// empty code, fails with token.ErrTokenHash; a c_hash that is not a JSON
+// string fails with token.ErrInvalidClaim.
 func WithCode(code string) Option {
 	return func(c *checks) { c.code, c.hasCode = code, true }
 }

@@ -103,6 +103,12 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	// An oversized token is not even hashed for the cache: Verify refuses it
 	// before reading it.
 	if cached, ok := v.lookup(ctx, raw, now, leeway); ok {
+		// The cache checked exp; nbf and iat are checked again too, so a
+		// clock that moved back cannot make a hit of a token Verify would
+		// refuse now.
+		if err := token.CheckTimes(cached.claims, now, leeway, true); err != nil {
+			return nil, err
+		}
 		if err := v.checkMaxAge(cached, now, leeway); err != nil {
 			return nil, err
 		}
@@ -278,7 +284,7 @@ func (c *checks) run(t *Token, now time.Time, leeway time.Duration) error {
 func checkHash(t *Token, claim, what, value string) error {
 	claimed, present, err := t.claims.GetString(claim)
 	if err != nil {
-		return err
+		return err // not a string: ErrInvalidClaim, as for every claim of the wrong JSON type
 	}
 	return checkTokenHash(claim, what, t.alg, value, claimed, present)
 }
