@@ -3,6 +3,7 @@ package jwks
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -339,30 +340,35 @@ func TestConcurrentUnknownKidsShareOneFetch(t *testing.T) {
 			srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
 			r := newRemote(t, srv.URL, Options{})
 			release := make(chan struct{})
+			// If the test fails while the fetch is held, let it go before
+			// the Remote and the server are closed (cleanups run last in,
+			// first out), so that the failure is reported, not a hang.
+			unblock := sync.OnceFunc(func() { close(release) })
+			t.Cleanup(unblock)
 			next := jwksDoc(t, ecJWK("a", 0))
 			if tc.publish {
 				next = jwksDoc(t, ecJWK("a", 0), ecJWK("rotated", 1))
 			}
-			// The refetch waits until every caller has started, so that
-			// most of them arrive while it is in flight.
+			// The refetch is held until every caller is inside Keys waiting
+			// for a fetch; only one fetch can be in flight at a time, so
+			// they all wait for this one and its single request.
 			srv.answer(func(w http.ResponseWriter, req *http.Request) {
 				<-release
 				w.Write(next)
 			})
 
-			var started, done sync.WaitGroup
+			var done sync.WaitGroup
 			errs := make([]error, callers)
-			started.Add(callers)
 			done.Add(callers)
 			for i := range callers {
 				go func() {
 					defer done.Done()
-					started.Done()
 					_, errs[i] = r.Keys(context.Background(), "rotated")
 				}()
 			}
-			started.Wait()
-			close(release)
+			waitForRefetchWaiters(t, callers)
+			assert.Equal(t, 2, srv.count(), "the held refetch is the only request so far")
+			unblock()
 			done.Wait()
 
 			for i, err := range errs {
@@ -721,4 +727,32 @@ func TestNewWithADoneContext(t *testing.T) {
 	require.ErrorIs(t, err, token.ErrUnavailable)
 	require.ErrorIs(t, err, context.Canceled)
 	requireNoGoroutines(t)
+}
+
+// waitForRefetchWaiters blocks until n goroutines wait in Remote.miss for a
+// fetch to end (their stacks show the select on the call's done channel).
+func waitForRefetchWaiters(t *testing.T, n int) {
+	t.Helper()
+	buf := make([]byte, 8<<20)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m := runtime.Stack(buf, true)
+		if m == len(buf) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		got := 0
+		for g := range strings.SplitSeq(string(buf[:m]), "\n\n") {
+			if strings.Contains(g, " [select") && strings.Contains(g, "tokenguard/jwks.(*Remote).miss") {
+				got++
+			}
+		}
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d callers wait for the refetch, want %d", got, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
