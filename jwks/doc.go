@@ -49,6 +49,13 @@
 // signature, so an expired one can); and a token whose kid is found but
 // whose signature fails never causes one, because its kid is found.
 //
+// A token without a kid never causes a refetch: Keys returns the whole
+// current set, and if no key in it verifies the token, the token fails with
+// nothing fetched. Keys new at the issuer reach such tokens only with the
+// next background refresh (at most Options.MaxRefresh after the last one),
+// so an issuer that rotates keys without kids should publish the new key
+// ahead of its first use by at least that long.
+//
 // After a refetch, a key equal to one already held (token.Key.Equal) keeps
 // its *token.Key: the validators' verified-token caches drop a token as soon
 // as the key that verified it is no longer in the set, so a refresh that
