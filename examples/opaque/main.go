@@ -32,7 +32,7 @@ func main() {
 
 // newValidator builds an access-token validator that resolves opaque tokens
 // through iss's introspection endpoint, with a cache in front.
-func newValidator(iss *tokentest.Issuer) (*accesstoken.Validator, *introspect.Cache, error) {
+func newValidator(iss *tokentest.Issuer) (*accesstoken.Validator, *introspect.Client, *introspect.Cache, error) {
 	client, err := introspect.NewClient(introspect.Config{
 		Endpoint:     iss.IntrospectionURL(),
 		ClientID:     iss.IntrospectionClientID(),
@@ -40,7 +40,7 @@ func newValidator(iss *tokentest.Issuer) (*accesstoken.Validator, *introspect.Ca
 		Timeout:      2 * time.Second,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cache := introspect.NewCache(client, introspect.CacheOptions{
 		MaxTTL:      time.Minute, // how late a revocation may be noticed
@@ -49,7 +49,7 @@ func newValidator(iss *tokentest.Issuer) (*accesstoken.Validator, *introspect.Ca
 	v, err := accesstoken.NewValidator(accesstoken.Config{
 		Issuer: iss.URL(), Audience: iss.Audience(), Introspector: cache,
 	})
-	return v, cache, err
+	return v, client, cache, err
 }
 
 func run(ctx context.Context, w io.Writer) error {
@@ -58,10 +58,11 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer iss.Close()
-	v, cache, err := newValidator(iss)
+	v, client, cache, err := newValidator(iss)
 	if err != nil {
 		return err
 	}
+	defer client.Close()
 	mw := middleware.New(v, middleware.Options{Realm: "reports"})
 	api := httptest.NewServer(mw.Require("read:reports")(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		at, _ := middleware.TokenFrom(r.Context())

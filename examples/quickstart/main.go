@@ -58,6 +58,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer client.Close()
 
 	// The web application's validator: the audience is its client ID.
 	ids, err := idtoken.NewValidator(idtoken.Config{
