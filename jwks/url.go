@@ -33,25 +33,32 @@ func checkURL(raw, what string, allowHTTP bool) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		// url.Error quotes the whole URL, query included; keep only why.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("%w: the %s is not a URL: %v", ErrURL, what, err)
 	}
+	// Messages show the URL without its query, which may hold an API key.
+	shown := httpx.Redact(u)
 	if !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%w: the %s %q must be an absolute URL such as https://issuer.example.com/.well-known/jwks.json", ErrURL, what, raw)
+		return nil, fmt.Errorf("%w: the %s %q must be an absolute URL such as https://issuer.example.com/.well-known/jwks.json", ErrURL, what, shown)
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("%w: the %s must not carry user credentials", ErrURL, what)
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, fmt.Errorf("%w: the %s %q must not have a fragment", ErrURL, what, raw)
+		return nil, fmt.Errorf("%w: the %s %q must not have a fragment", ErrURL, what, shown)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
 		if !allowHTTP && !httpx.IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%w: the %s %q uses http, so anyone on the path could substitute keys; use https, or set Options.AllowHTTP if the network is trusted", ErrURL, what, raw)
+			return nil, fmt.Errorf("%w: the %s %q uses http, so anyone on the path could substitute keys; use https, or set Options.AllowHTTP if the network is trusted", ErrURL, what, shown)
 		}
 	default:
-		return nil, fmt.Errorf("%w: the %s %q must use https", ErrURL, what, raw)
+		return nil, fmt.Errorf("%w: the %s %q must use https", ErrURL, what, shown)
 	}
 	return u, nil
 }

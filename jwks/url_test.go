@@ -154,3 +154,27 @@ func TestCheckRedirect(t *testing.T) {
 		})
 	}
 }
+
+// TestURLErrorsHideQuery: a JWKS URL may carry an API key in its query; a
+// refusal names the URL without it.
+func TestURLErrorsHideQuery(t *testing.T) {
+	for _, raw := range []string{
+		"http://keys.example.com/jwks.json?api_key=s3cret",
+		"ftp://keys.example.com/jwks.json?api_key=s3cret",
+		"https://keys.example.com/jwks.json?api_key=s3cret#frag",
+		"/relative/jwks.json?api_key=s3cret",
+		"https://keys.example.com/%zz?api_key=s3cret",
+	} {
+		_, err := checkURL(raw, "JWKS URL", false)
+		if err == nil {
+			t.Errorf("%q accepted", raw)
+			continue
+		}
+		if !errors.Is(err, ErrURL) {
+			t.Errorf("%q: %v does not match ErrURL", raw, err)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: error shows the query: %v", raw, err)
+		}
+	}
+}
