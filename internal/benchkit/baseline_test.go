@@ -1,0 +1,130 @@
+package benchkit_test
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/tokenguard/tokenguard/internal/benchkit"
+)
+
+// signed is a compact JWS of alg with the claims {"sub":sub}.
+func signed(t *testing.T, alg string, priv crypto.Signer, sub string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString([]byte(`{"alg":"`+alg+`"}`)) + "." + enc.EncodeToString([]byte(`{"sub":"`+sub+`"}`))
+	h := sha256.Sum256([]byte(input))
+	var sig []byte
+	var err error
+	switch k := priv.(type) {
+	case *rsa.PrivateKey:
+		sig, err = rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, h[:])
+	case *ecdsa.PrivateKey:
+		var r, s interface{ FillBytes([]byte) []byte }
+		r, s, err = ecdsa.Sign(rand.Reader, k, h[:])
+		if err == nil {
+			sig = append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
+		}
+	case ed25519.PrivateKey:
+		sig = ed25519.Sign(k, []byte(input))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + "." + enc.EncodeToString(sig)
+}
+
+func TestBaseline(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		alg  string
+		priv crypto.Signer
+	}{{"RS256", rsaKey}, {"ES256", ecKey}, {"EdDSA", edKey}} {
+		t.Run(c.alg, func(t *testing.T) {
+			tok := signed(t, c.alg, c.priv, "s")
+			verify := benchkit.Baseline(t, c.alg, c.priv.Public(), tok)
+			if err := verify(); err != nil {
+				t.Fatalf("the token's own signature: %v", err)
+			}
+
+			// the signature of another message does not verify
+			other := signed(t, c.alg, c.priv, "t")
+			forged := tok[:strings.LastIndexByte(tok, '.')] + other[strings.LastIndexByte(other, '.'):]
+			f, err := benchkit.NewBaseline(c.alg, c.priv.Public(), forged)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f() == nil {
+				t.Fatal("a signature of another message verified")
+			}
+			// a signature that is not base64url, or short, fails without a panic
+			for _, sig := range []string{"!!!!", "AAAA", ""} {
+				f, err := benchkit.NewBaseline(c.alg, c.priv.Public(), tok[:strings.LastIndexByte(tok, '.')+1]+sig)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f() == nil {
+					t.Fatalf("signature %q verified", sig)
+				}
+			}
+		})
+	}
+
+	tok := signed(t, "RS256", rsaKey, "s")
+	for _, c := range []struct {
+		name string
+		alg  string
+		pub  crypto.PublicKey
+		tok  string
+	}{
+		{"unknown alg", "PS256", rsaKey.Public(), tok},
+		{"RSA alg, EC key", "RS256", ecKey.Public(), tok},
+		{"ES256 on a P-384 key", "ES256", p384.Public(), tok},
+		{"EdDSA alg, RSA key", "EdDSA", rsaKey.Public(), tok},
+		{"two segments", "RS256", rsaKey.Public(), tok[:strings.LastIndexByte(tok, '.')]},
+		{"four segments", "RS256", rsaKey.Public(), tok + ".x"},
+	} {
+		if _, err := benchkit.NewBaseline(c.alg, c.pub, c.tok); err == nil {
+			t.Errorf("%s: NewBaseline accepted it", c.name)
+		}
+	}
+}
+
+func TestBaselineErrorIsErrBaseline(t *testing.T) {
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := signed(t, "EdDSA", edKey, "s")
+	zero := tok[:strings.LastIndexByte(tok, '.')+1] + base64.RawURLEncoding.EncodeToString(make([]byte, ed25519.SignatureSize))
+	f, err := benchkit.NewBaseline("EdDSA", edKey.Public(), zero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f(); !errors.Is(err, benchkit.ErrBaseline) {
+		t.Fatalf("error %v, want ErrBaseline", err)
+	}
+}
