@@ -3,17 +3,12 @@ package token
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"math/big"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/benchkit"
 )
 
 // The benchmarks in this file come in pairs, per algorithm:
@@ -68,11 +63,6 @@ func newBenchCase(b *testing.B, alg, kid string, priv any, pub crypto.PublicKey)
 	return benchCase{tok: tok, key: key, v: v}
 }
 
-func splitForBaseline(tok string) (input, sig string) {
-	dot := strings.LastIndexByte(tok, '.')
-	return tok[:dot], tok[dot+1:]
-}
-
 // runBoth runs f serially and from every core.
 func runBoth(b *testing.B, f func() error) {
 	b.Run("serial", func(b *testing.B) {
@@ -104,10 +94,8 @@ func benchVerify(b *testing.B, c benchCase) {
 	})
 }
 
-var errBaseline = Errorf(ErrSignature, "", "baseline verification failed")
-
 func BenchmarkBaselineRS256(b *testing.B) {
-	runBoth(b, baselineRS256(newRS256Case(b)))
+	runBoth(b, baseline(b, newRS256Case(b)))
 }
 
 func BenchmarkVerifyRS256(b *testing.B) {
@@ -115,7 +103,7 @@ func BenchmarkVerifyRS256(b *testing.B) {
 }
 
 func BenchmarkBaselineES256(b *testing.B) {
-	runBoth(b, baselineES256(newES256Case(b)))
+	runBoth(b, baseline(b, newES256Case(b)))
 }
 
 func BenchmarkVerifyES256(b *testing.B) {
@@ -123,7 +111,7 @@ func BenchmarkVerifyES256(b *testing.B) {
 }
 
 func BenchmarkBaselineEdDSA(b *testing.B) {
-	runBoth(b, baselineEdDSA(newEdDSACase(b)))
+	runBoth(b, baseline(b, newEdDSACase(b)))
 }
 
 func BenchmarkVerifyEdDSA(b *testing.B) {
@@ -159,17 +147,16 @@ func newHS256Case(b *testing.B) benchCase {
 // steadier than one computed from separate runs.
 func BenchmarkOverhead(b *testing.B) {
 	for _, alg := range []struct {
-		name     string
-		newCase  func(*testing.B) benchCase
-		baseline func(benchCase) func() error
+		name    string
+		newCase func(*testing.B) benchCase
 	}{
-		{"RS256", newRS256Case, baselineRS256},
-		{"ES256", newES256Case, baselineES256},
-		{"EdDSA", newEdDSACase, baselineEdDSA},
+		{"RS256", newRS256Case},
+		{"ES256", newES256Case},
+		{"EdDSA", newEdDSACase},
 	} {
 		b.Run(alg.name, func(b *testing.B) {
 			c := alg.newCase(b)
-			base := alg.baseline(c)
+			base := baseline(b, c)
 			ctx := context.Background()
 			pair := func(tb, tv *[]time.Duration) error {
 				t0 := time.Now()
@@ -242,54 +229,10 @@ func newEdDSACase(b *testing.B) benchCase {
 	return newBenchCase(b, EdDSA, "ed", k.ed, k.ed.Public())
 }
 
-// baselineRS256 is base64url decoding of the signature and
-// rsa.VerifyPKCS1v15 of SHA-256 of the signing input.
-func baselineRS256(c benchCase) func() error {
-	pub := c.key.Public().(*rsa.PublicKey)
-	input, sigSeg := splitForBaseline(c.tok)
-	return func() error {
-		sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-		if err != nil {
-			return err
-		}
-		h := sha256.Sum256([]byte(input))
-		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig)
-	}
-}
-
-// baselineES256 is base64url decoding of the signature and ecdsa.Verify of
-// SHA-256 of the signing input, R and S read as big integers.
-func baselineES256(c benchCase) func() error {
-	pub := c.key.Public().(*ecdsa.PublicKey)
-	input, sigSeg := splitForBaseline(c.tok)
-	return func() error {
-		sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-		if err != nil {
-			return err
-		}
-		h := sha256.Sum256([]byte(input))
-		r := new(big.Int).SetBytes(sig[:32])
-		s := new(big.Int).SetBytes(sig[32:])
-		if !ecdsa.Verify(pub, h[:], r, s) {
-			return errBaseline
-		}
-		return nil
-	}
-}
-
-// baselineEdDSA is base64url decoding of the signature and ed25519.Verify
-// of the signing input.
-func baselineEdDSA(c benchCase) func() error {
-	pub := c.key.Public().(ed25519.PublicKey)
-	input, sigSeg := splitForBaseline(c.tok)
-	return func() error {
-		sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-		if err != nil {
-			return err
-		}
-		if !ed25519.Verify(pub, []byte(input), sig) {
-			return errBaseline
-		}
-		return nil
-	}
+// baseline is the unavoidable cost of c's token (benchkit's, shared with
+// idtoken and accesstoken): base64url decoding of the signature and
+// rsa.VerifyPKCS1v15 of SHA-256 of the signing input, ecdsa.Verify of it with
+// R and S read as big integers, or ed25519.Verify of the signing input.
+func baseline(b *testing.B, c benchCase) func() error {
+	return benchkit.Baseline(b, c.key.Algorithm(), c.key.Public(), c.tok)
 }
