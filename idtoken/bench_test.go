@@ -2,20 +2,12 @@ package idtoken_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"math/big"
 	"runtime"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenguard/tokenguard/idtoken"
+	"github.com/tokenguard/tokenguard/internal/benchkit"
 	"github.com/tokenguard/tokenguard/jwks"
 	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
@@ -40,7 +32,11 @@ type benchCase struct {
 	// pipeline is the shared token.Verifier alone, configured as the
 	// validator configures it, to tell its cost from the validator's own.
 	pipeline *token.Verifier
-	pub      crypto.PublicKey
+	// baseline is the least work any validator must do for the token:
+	// decode its signature from base64url and verify it with the crypto
+	// package, which includes hashing the signing input. It is the same
+	// baseline as accesstoken's and token's (benchkit's).
+	baseline func() error
 }
 
 func newBenchCase(b *testing.B, alg string) *benchCase {
@@ -50,7 +46,6 @@ func newBenchCase(b *testing.B, alg string) *benchCase {
 	// A typical ID token: the Auth0-style profile defaults, a nonce and a sid.
 	c.raw = fx.iss.IDToken(tokentest.Claims{"nonce": c.nonce, "sid": "08a5019c-17e1-4977-8f42-65a12843ea02"})
 	set := fx.iss.KeySet()
-	c.pub = set.Keys()[0].Public()
 	cfg := fx.config()
 	cfg.Keys = jwks.Static(set)
 	cfg.CacheSize = -1
@@ -71,37 +66,8 @@ func newBenchCase(b *testing.B, alg string) *benchCase {
 	if _, err := c.v.Validate(context.Background(), c.raw, idtoken.WithNonce(c.nonce)); err != nil {
 		b.Fatal(err)
 	}
-	if !c.baseline() {
-		b.Fatal("baseline verification failed")
-	}
+	c.baseline = benchkit.Baseline(b, alg, set.Keys()[0].Public(), c.raw)
 	return c
-}
-
-// baseline is the least work any validator must do for the token: decode
-// its signature from base64url and verify it with the crypto package, which
-// includes hashing the signing input. It is the same baseline as
-// accesstoken's and token's. (It used to decode the header and the payload
-// as well, which made the baseline about 2% heavier and every ratio to it
-// look that much better than accesstoken's for the same pipeline.)
-func (c *benchCase) baseline() bool {
-	dot2 := strings.LastIndexByte(c.raw, '.')
-	sig, err := base64.RawURLEncoding.DecodeString(c.raw[dot2+1:])
-	if err != nil {
-		return false
-	}
-	input := []byte(c.raw[:dot2])
-	switch pub := c.pub.(type) {
-	case *rsa.PublicKey:
-		d := sha256.Sum256(input)
-		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig) == nil
-	case *ecdsa.PublicKey:
-		d := sha256.Sum256(input)
-		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-		return ecdsa.Verify(pub, d[:], r, s)
-	case ed25519.PublicKey:
-		return ed25519.Verify(pub, input, sig)
-	}
-	return false
 }
 
 func BenchmarkBaseline(b *testing.B) {
@@ -110,8 +76,8 @@ func BenchmarkBaseline(b *testing.B) {
 		b.Run(alg+"/serial", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if !c.baseline() {
-					b.Fatal("verification failed")
+				if err := c.baseline(); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
@@ -119,8 +85,8 @@ func BenchmarkBaseline(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if !c.baseline() {
-						b.Error("verification failed")
+					if err := c.baseline(); err != nil {
+						b.Error(err)
 						return
 					}
 				}
@@ -185,7 +151,7 @@ func BenchmarkCacheHit(b *testing.B) {
 }
 
 // BenchmarkRatio interleaves Validate and the baseline on the same token,
-// in batches of ratioBatch calls each, and reports the ratio of their total
+// in batches of benchkit.DefaultBatch calls each (benchkit.Ratio), and reports the ratio of their total
 // times as "x-baseline". The goroutine is locked to its OS thread and the
 // time is that thread's CPU time (on Linux), so the ratio stays meaningful on
 // a machine whose load changes from second to second, where two separate
@@ -193,70 +159,22 @@ func BenchmarkCacheHit(b *testing.B) {
 // same on GOMAXPROCS goroutines. "pipeline-x-baseline" is the same ratio for
 // the shared token.Verifier alone; the difference is this package's own work.
 func BenchmarkRatio(b *testing.B) {
-	const ratioBatch = 8
 	ctx := context.Background()
 	for _, alg := range benchAlgs {
 		c := newBenchCase(b, alg)
-		// The three measured steps, in an order that rotates from batch to
-		// batch: whatever runs right after the baseline pays for some of its
-		// garbage and cache misses, so each step takes each position equally
-		// often (as accesstoken's BenchmarkRatio does).
-		steps := [3]func() bool{
-			c.baseline,
-			func() bool { _, err := c.pipeline.Verify(ctx, c.raw); return err == nil },
-			func() bool { _, err := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); return err == nil },
-		}
-		batch := func(sum *[3]time.Duration, round *int) bool {
-			ok := true
-			for k := range steps {
-				i := (k + *round) % len(steps)
-				t0 := threadCPU()
-				for range ratioBatch {
-					ok = steps[i]() && ok
-				}
-				sum[i] += threadCPU() - t0
-			}
-			*round++
-			return ok
-		}
-		report := func(b *testing.B, sum [3]time.Duration) {
-			b.ReportMetric(float64(sum[2])/float64(sum[0]), "x-baseline")
-			b.ReportMetric(float64(sum[1])/float64(sum[0]), "pipeline-x-baseline")
-		}
-		b.Run(alg+"/serial", func(b *testing.B) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			var sum [3]time.Duration
-			round := 0
-			for b.Loop() {
-				if !batch(&sum, &round) {
-					b.Fatal("validation failed")
-				}
-			}
-			report(b, sum)
-		})
-		b.Run(alg+"/parallel", func(b *testing.B) {
-			var mu sync.Mutex
-			var sum [3]time.Duration
-			b.RunParallel(func(pb *testing.PB) {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				var local [3]time.Duration
-				round := 0
-				for pb.Next() {
-					if !batch(&local, &round) {
-						b.Error("validation failed")
-						break
-					}
-				}
-				mu.Lock()
-				for i := range sum {
-					sum[i] += local[i]
-				}
-				mu.Unlock()
-			})
-			report(b, sum)
-		})
+		// benchkit.Ratio rotates the order of the three steps from batch to
+		// batch, as accesstoken's BenchmarkRatio does.
+		benchkit.Ratio{
+			Steps: []func() error{
+				c.baseline,
+				func() error { _, err := c.pipeline.Verify(ctx, c.raw); return err },
+				func() error { _, err := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); return err },
+			},
+			Report: func(b *testing.B, total benchkit.Times) {
+				b.ReportMetric(total.Ratio(2, 0), "x-baseline")
+				b.ReportMetric(total.Ratio(1, 0), "pipeline-x-baseline")
+			},
+		}.Run(b, alg)
 	}
 }
 
@@ -274,15 +192,15 @@ func BenchmarkCacheHitRatio(b *testing.B) {
 	}
 	var full, hit time.Duration
 	for b.Loop() {
-		t0 := threadCPU()
+		t0 := benchkit.ThreadCPU()
 		_, err1 := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce))
-		t1 := threadCPU()
+		t1 := benchkit.ThreadCPU()
 		for range 16 {
 			if _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); err != nil {
 				b.Fatal(err)
 			}
 		}
-		t2 := threadCPU()
+		t2 := benchkit.ThreadCPU()
 		if err1 != nil {
 			b.Fatal(err1)
 		}
