@@ -23,20 +23,11 @@ package accesstoken_test
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
-	"math/big"
-	"runtime"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenguard/tokenguard/accesstoken"
+	"github.com/tokenguard/tokenguard/internal/benchkit"
 	"github.com/tokenguard/tokenguard/introspect"
 	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
@@ -58,6 +49,7 @@ func benchClaims(iss *tokentest.Issuer) tokentest.Claims {
 
 type benchCase struct {
 	tok      string
+	alg      string
 	pub      crypto.PublicKey
 	v        *accesstoken.Validator
 	pipeline *token.Verifier // the shared pipeline alone, configured alike
@@ -79,7 +71,7 @@ func newBenchCase(b *testing.B, alg string, cacheSize int) benchCase {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return benchCase{tok: tok, pub: f.iss.KeySet().Keys()[0].Public(), v: v, pipeline: pipeline}
+	return benchCase{tok: tok, alg: alg, pub: f.iss.KeySet().Keys()[0].Public(), v: v, pipeline: pipeline}
 }
 
 // runBoth runs fn serially and from every core.
@@ -113,16 +105,9 @@ func benchValidate(b *testing.B, c benchCase) {
 	})
 }
 
-func splitForBaseline(tok string) (input, sig string) {
-	dot := strings.LastIndexByte(tok, '.')
-	return tok[:dot], tok[dot+1:]
-}
-
-var errBaseline = errors.New("baseline verification failed")
-
 func benchBaseline(b *testing.B, alg string) {
 	c := newBenchCase(b, alg, -1)
-	runBoth(b, baselineFunc(b, alg, c))
+	runBoth(b, c.baseline(b))
 }
 
 func BenchmarkBaselineRS256(b *testing.B) { benchBaseline(b, "RS256") }
@@ -152,7 +137,7 @@ func BenchmarkOpaque(b *testing.B) {
 }
 
 // BenchmarkRatio interleaves the baseline and Validate (cache disabled) on
-// the same token, in batches of ratioBatch calls each, and reports the ratio
+// the same token, in batches of benchkit.DefaultBatch calls each, and reports the ratio
 // of their total times as "x-baseline": the number issue 9 sets targets
 // for. The goroutine is locked to its OS thread and the time is that
 // thread's CPU time (on Linux), so the ratio stays meaningful on a machine
@@ -162,117 +147,35 @@ func BenchmarkOpaque(b *testing.B) {
 // work; "hit-speedup" (RS256 only) is how many times faster a verified-token
 // cache hit is than the full validation.
 func BenchmarkRatio(b *testing.B) {
-	const ratioBatch = 8
 	ctx := context.Background()
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		full := newBenchCase(b, alg, -1)
 		cached := newBenchCase(b, alg, 0)
-		baseline := baselineFunc(b, alg, full)
-		// The four measured steps, in an order that rotates from batch to
+		// benchkit.Ratio rotates the order of the four steps from batch to
 		// batch: whatever runs right after the baseline pays for some of its
 		// garbage and cache misses (about 4% for RS256 when the order is
 		// fixed), so each step takes each position equally often.
-		steps := [4]func() bool{
-			func() bool { return baseline() == nil },
-			func() bool { _, err := full.v.Validate(ctx, full.tok); return err == nil },
-			func() bool { _, err := cached.v.Validate(ctx, cached.tok); return err == nil },
-			func() bool { _, err := full.pipeline.Verify(ctx, full.tok); return err == nil },
-		}
-		batch := func(sum *[4]time.Duration, round *int) bool {
-			ok := true
-			for k := range steps {
-				i := (k + *round) % len(steps)
-				t0 := threadCPU()
-				for range ratioBatch {
-					ok = steps[i]() && ok
+		benchkit.Ratio{
+			Steps: []func() error{
+				full.baseline(b),
+				func() error { _, err := full.v.Validate(ctx, full.tok); return err },
+				func() error { _, err := cached.v.Validate(ctx, cached.tok); return err },
+				func() error { _, err := full.pipeline.Verify(ctx, full.tok); return err },
+			},
+			Report: func(b *testing.B, total benchkit.Times) {
+				b.ReportMetric(total.Ratio(1, 0), "x-baseline")
+				b.ReportMetric(total.Ratio(3, 0), "pipeline-x-baseline")
+				if alg == "RS256" {
+					b.ReportMetric(total.Ratio(1, 2), "hit-speedup")
 				}
-				sum[i] += threadCPU() - t0
-			}
-			*round++
-			return ok
-		}
-		report := func(b *testing.B, sum [4]time.Duration) {
-			b.ReportMetric(float64(sum[1])/float64(sum[0]), "x-baseline")
-			b.ReportMetric(float64(sum[3])/float64(sum[0]), "pipeline-x-baseline")
-			if alg == "RS256" {
-				b.ReportMetric(float64(sum[1])/float64(sum[2]), "hit-speedup")
-			}
-		}
-		b.Run(alg+"/serial", func(b *testing.B) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			var sum [4]time.Duration
-			round := 0
-			for b.Loop() {
-				if !batch(&sum, &round) {
-					b.Fatal("validation failed")
-				}
-			}
-			report(b, sum)
-		})
-		b.Run(alg+"/parallel", func(b *testing.B) {
-			var mu sync.Mutex
-			var sum [4]time.Duration
-			b.RunParallel(func(pb *testing.PB) {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				var local [4]time.Duration
-				round := 0
-				for pb.Next() {
-					if !batch(&local, &round) {
-						b.Error("validation failed")
-						break
-					}
-				}
-				mu.Lock()
-				for i := range sum {
-					sum[i] += local[i]
-				}
-				mu.Unlock()
-			})
-			report(b, sum)
-		})
+			},
+		}.Run(b, alg)
 	}
 }
 
-// baselineFunc returns the baseline of alg for c's token and key: base64url
-// decoding of the signature and the bare crypto verification.
-func baselineFunc(b *testing.B, alg string, c benchCase) func() error {
-	input, sigSeg := splitForBaseline(c.tok)
-	switch pub := c.pub.(type) {
-	case *rsa.PublicKey:
-		return func() error {
-			sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-			if err != nil {
-				return err
-			}
-			h := sha256.Sum256([]byte(input))
-			return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig)
-		}
-	case *ecdsa.PublicKey:
-		return func() error {
-			sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-			if err != nil {
-				return err
-			}
-			h := sha256.Sum256([]byte(input))
-			if !ecdsa.Verify(pub, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-				return errBaseline
-			}
-			return nil
-		}
-	case ed25519.PublicKey:
-		return func() error {
-			sig, err := base64.RawURLEncoding.DecodeString(sigSeg)
-			if err != nil {
-				return err
-			}
-			if !ed25519.Verify(pub, []byte(input), sig) {
-				return errBaseline
-			}
-			return nil
-		}
-	}
-	b.Fatalf("no baseline for %s key %T", alg, c.pub)
-	return nil
+// baseline returns the baseline of c's token and key (benchkit's, shared
+// with idtoken and token): base64url decoding of the signature and the bare
+// crypto verification.
+func (c benchCase) baseline(b *testing.B) func() error {
+	return benchkit.Baseline(b, c.alg, c.pub, c.tok)
 }
