@@ -3,16 +3,10 @@ package idtoken_test
 import (
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -22,11 +16,13 @@ import (
 	"time"
 
 	"github.com/tokenguard/tokenguard/idtoken"
+	"github.com/tokenguard/tokenguard/internal/attackkit"
 	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
 )
 
-// Helpers that build tokens by hand, for attacks tokentest cannot express.
+// Helpers that build tokens by hand, for attacks tokentest cannot express;
+// the builders shared with accesstoken's attack table are in attackkit.
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
@@ -39,13 +35,11 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-// signHMAC builds an HS256/384/512 token (per header's alg; HS256 assumed).
+// signHMAC builds a token of header and claims with an HMAC-SHA256
+// signature keyed with secret, whatever alg the header names.
 func signHMAC(t testing.TB, header, claims map[string]any, secret []byte) string {
 	t.Helper()
-	input := b64(mustJSON(t, header)) + "." + b64(mustJSON(t, claims))
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(input))
-	return input + "." + b64(mac.Sum(nil))
+	return attackkit.HS256(mustJSON(t, header), mustJSON(t, claims), secret)
 }
 
 // segments splits a compact token.
@@ -58,22 +52,11 @@ func segments(t testing.TB, raw string) (h, p, s string) {
 	return parts[0], parts[1], parts[2]
 }
 
-// withSignature replaces the signature of raw.
+// withSignature replaces the signature of raw, a compact token.
 func withSignature(t testing.TB, raw string, sig []byte) string {
-	h, p, _ := segments(t, raw)
-	return h + "." + p + "." + b64(sig)
-}
-
-// nonCanonical changes the unused low bits of the last character of seg, so
-// a lax base64 decoder reads the same bytes from a second spelling.
-func nonCanonical(seg string) string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	last := strings.IndexByte(alphabet, seg[len(seg)-1])
-	return seg[:len(seg)-1] + string(alphabet[last^1])
-}
-
-func nested(depth int) string {
-	return strings.Repeat("[", depth) + strings.Repeat("]", depth)
+	t.Helper()
+	segments(t, raw)
+	return attackkit.ReplaceSig(raw, b64(sig))
 }
 
 // attack holds the issuers and the attacker's material for the table.
@@ -82,25 +65,6 @@ type attack struct {
 	attacker   *rsa.PrivateKey
 	attackJWK  map[string]any
 	fetchURL   string // a server that counts requests: jku and x5u point here
-}
-
-func rsaJWK(pub *rsa.PublicKey, kid string) map[string]any {
-	return map[string]any{"kty": "RSA", "kid": kid, "n": b64(pub.N.Bytes()), "e": b64(big.NewInt(int64(pub.E)).Bytes())}
-}
-
-func selfSigned(t testing.TB, key *rsa.PrivateKey) string {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "attacker"},
-		NotBefore:    t0.Add(-time.Hour),
-		NotAfter:     t0.Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(der)
 }
 
 // TestAttacks is the RFC 8725 and JWT-CVE table for the ID token validator:
@@ -113,7 +77,11 @@ func TestAttacks(t *testing.T) {
 	if a.attacker, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		t.Fatal(err)
 	}
-	a.attackJWK = rsaJWK(&a.attacker.PublicKey, "attacker")
+	a.attackJWK = attackkit.RSAJWK(&a.attacker.PublicKey, "attacker")
+	x5c, err := attackkit.SelfSignedX5C(a.attacker, t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fetched.Add(1)
 		w.Header().Set("Content-Type", "application/json")
@@ -123,14 +91,17 @@ func TestAttacks(t *testing.T) {
 	a.fetchURL = srv.URL + "/jwks.json"
 
 	rsPub := a.rs.iss.KeySet().Keys()[0].Public().(*rsa.PublicKey)
-	rsPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: must(x509.MarshalPKIXPublicKey(rsPub))})
-	rsDER := x509.MarshalPKCS1PublicKey(rsPub)
+	secrets, err := attackkit.PublicKeySecrets(rsPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsPEM, rsDER := secrets["PKIX PEM"], secrets["PKCS1 DER"]
 	bothAlgs := func(c *idtoken.Config) { c.Algorithms = []string{"RS256", "HS256"} }
 	claims := func(f *fixture) map[string]any {
 		return map[string]any{"iss": f.iss.URL(), "sub": "victim", "aud": f.iss.ClientID(), "iat": at(0), "exp": at(time.Hour)}
 	}
 	unsigned := func(f *fixture, alg string, sig string) string {
-		return b64(mustJSON(t, map[string]any{"alg": alg, "typ": "JWT"})) + "." + b64(mustJSON(t, claims(f))) + "." + sig
+		return attackkit.Compact(mustJSON(t, map[string]any{"alg": alg, "typ": "JWT"}), mustJSON(t, claims(f)), sig)
 	}
 	p256Order := elliptic.P256().Params().N.FillBytes(make([]byte, 32))
 
@@ -205,7 +176,7 @@ func TestAttacks(t *testing.T) {
 			return a.rs.iss.IDToken(nil, tokentest.WithHeader("x5u", a.fetchURL), tokentest.WithKeyID("attacker"), tokentest.WithSigningKey(a.attacker))
 		}, want: token.ErrKeyNotFound},
 		{name: "x5c self-signed attacker cert", raw: func() string {
-			return a.rs.iss.IDToken(nil, tokentest.WithHeader("x5c", []string{selfSigned(t, a.attacker)}), tokentest.WithSigningKey(a.attacker))
+			return a.rs.iss.IDToken(nil, tokentest.WithHeader("x5c", []string{x5c}), tokentest.WithSigningKey(a.attacker))
 		}, want: token.ErrSignature},
 		{name: "attacker key, issuer kid", raw: func() string {
 			return a.rs.iss.IDToken(nil, tokentest.WithSigningKey(a.attacker))
@@ -242,11 +213,11 @@ func TestAttacks(t *testing.T) {
 		}, want: token.ErrMalformed},
 		{name: "JWS JSON general serialization", raw: func() string {
 			h, p, s := segments(t, a.rs.iss.IDToken(nil))
-			return `{"payload":"` + p + `","signatures":[{"protected":"` + h + `","signature":"` + s + `"}]}`
+			return attackkit.JWSJSONGeneral(h, p, s)
 		}, want: token.ErrMalformed},
 		{name: "JWS JSON flattened serialization", raw: func() string {
 			h, p, s := segments(t, a.rs.iss.IDToken(nil))
-			return `{"payload":"` + p + `","protected":"` + h + `","signature":"` + s + `"}`
+			return attackkit.JWSJSONFlattened(h, p, s)
 		}, want: token.ErrMalformed},
 		{name: "nested JWT (cty JWT)", raw: func() string { return a.rs.iss.IDToken(nil, tokentest.WithHeader("cty", "JWT")) }, want: token.ErrMalformed},
 		{name: "two segments", raw: func() string { h, p, _ := segments(t, a.rs.iss.IDToken(nil)); return h + "." + p }, want: token.ErrMalformed},
@@ -262,7 +233,7 @@ func TestAttacks(t *testing.T) {
 		{name: "ES256 signature in DER", raw: func() string {
 			_, _, s := segments(t, a.es.iss.IDToken(nil))
 			raw, _ := base64.RawURLEncoding.DecodeString(s)
-			der := derSig(raw[:32], raw[32:])
+			der := must(attackkit.ECDSADER(raw))
 			return withSignature(t, a.es.iss.IDToken(nil), der)
 		}, on: a.es, want: token.ErrSignature},
 		{name: "ES256 signature truncated", raw: func() string {
@@ -278,14 +249,14 @@ func TestAttacks(t *testing.T) {
 		{name: "signature padded", raw: func() string { return a.rs.iss.IDToken(nil) + "==" }, want: token.ErrMalformed},
 		{name: "signature non-canonical last character", raw: func() string {
 			h, p, s := segments(t, a.rs.iss.IDToken(nil))
-			return h + "." + p + "." + nonCanonical(s)
+			return h + "." + p + "." + attackkit.FlipPaddingBit(s)
 		}, want: token.ErrMalformed},
 		{name: "payload non-canonical last character", raw: func() string {
 			// pad the claims until their encoding ends in a character with unused bits
 			for pad := ""; ; pad += "x" {
 				h, p, s := segments(t, a.rs.iss.IDToken(tokentest.Claims{"pad": pad}))
 				if len(p)%4 != 0 {
-					return h + "." + nonCanonical(p) + "." + s
+					return h + "." + attackkit.FlipPaddingBit(p) + "." + s
 				}
 			}
 		}, want: token.ErrMalformed},
@@ -330,10 +301,10 @@ func TestAttacks(t *testing.T) {
 		{name: "over the configured size", raw: func() string { return a.rs.iss.IDToken(nil) }, cfg: func(c *idtoken.Config) { c.MaxTokenSize = 200 }, want: token.ErrTooLarge},
 		{name: "deeply nested claim", raw: func() string {
 			return a.rs.iss.SignRaw([]byte(`{"alg":"RS256","kid":"`+a.rs.iss.KeyID()+`"}`),
-				[]byte(`{"iss":"`+a.rs.iss.URL()+`","deep":`+nested(200)+`}`))
+				[]byte(`{"iss":"`+a.rs.iss.URL()+`","deep":`+attackkit.Nested(200)+`}`))
 		}, want: token.ErrMalformed},
 		{name: "deeply nested header", raw: func() string {
-			return a.rs.iss.SignRaw([]byte(`{"alg":"RS256","x":`+nested(50)+`}`), mustJSON(t, claims(a.rs)))
+			return a.rs.iss.SignRaw([]byte(`{"alg":"RS256","x":`+attackkit.Nested(50)+`}`), mustJSON(t, claims(a.rs)))
 		}, want: token.ErrMalformed},
 
 		// access tokens of the same issuer, for the same user
@@ -387,8 +358,3 @@ func must[T any](v T, err error) T {
 }
 
 func itoa(n int64) string { return big.NewInt(n).String() }
-
-// derSig encodes r and s as an ASN.1 DER ECDSA signature.
-func derSig(r, s []byte) []byte {
-	return must(asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(r), new(big.Int).SetBytes(s)}))
-}
