@@ -9,16 +9,10 @@ package accesstoken_test
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tokenguard/tokenguard/accesstoken"
+	"github.com/tokenguard/tokenguard/internal/attackkit"
 	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
 )
@@ -66,26 +61,6 @@ func (f *fixture) goodClaims() map[string]any {
 	}
 }
 
-// unsigned assembles header.payload.signature from raw JSON bytes and a
-// signature.
-func unsigned(header, payload []byte, sig string) string {
-	return b64(header) + "." + b64(payload) + "." + sig
-}
-
-// replaceSig swaps the signature segment of raw.
-func replaceSig(raw, sig string) string {
-	return raw[:strings.LastIndexByte(raw, '.')+1] + sig
-}
-
-// flipPaddingBit changes the unused low bit of a base64url segment's last
-// character, which a lenient decoder ignores: the bytes decode the same, the
-// encoding is not canonical. The segment's length must not be a multiple of 4.
-func flipPaddingBit(seg string) string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	last := strings.IndexByte(alphabet, seg[len(seg)-1])
-	return seg[:len(seg)-1] + string(alphabet[last^1])
-}
-
 type attack struct {
 	name string
 	raw  string
@@ -102,35 +77,20 @@ func TestAttacksRS256(t *testing.T) {
 
 	attacker, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
-	attackerJWK := map[string]any{
-		"kty": "RSA", "kid": kid, "alg": "RS256",
-		"n": b64(attacker.N.Bytes()), "e": b64(big.NewInt(int64(attacker.E)).Bytes()),
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attacker"},
-		NotBefore: epoch.Add(-time.Hour), NotAfter: epoch.Add(time.Hour)}
-	certDER, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &attacker.PublicKey, attacker)
+	attackerJWK := attackkit.RSAJWK(&attacker.PublicKey, kid)
+	attackerJWK["alg"] = "RS256"
+	x5c, err := attackkit.SelfSignedX5C(attacker, epoch.Add(-time.Hour), epoch.Add(time.Hour))
 	require.NoError(t, err)
 
 	// HMAC with the issuer's public key as the secret, in every encoding a
 	// confused library might use (CVE-2015-9235 and kin).
-	pub := f.iss.KeySet().Keys()[0].Public().(*rsa.PublicKey)
-	pkix, err := x509.MarshalPKIXPublicKey(pub)
+	secrets, err := attackkit.PublicKeySecrets(f.iss.KeySet().Keys()[0].Public().(*rsa.PublicKey))
 	require.NoError(t, err)
-	secrets := map[string][]byte{
-		"PKIX PEM":  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix}),
-		"PKIX DER":  pkix,
-		"PKCS1 PEM": pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}),
-		"modulus":   pub.N.Bytes(),
-	}
 	hs256 := func(secret []byte) string {
-		input := b64(mustJSON(t, map[string]any{"alg": "HS256", "typ": "JWT", "kid": kid})) + "." + b64(payload)
-		mac := hmac.New(sha256.New, secret)
-		mac.Write([]byte(input))
-		return input + "." + b64(mac.Sum(nil))
+		return attackkit.HS256(mustJSON(t, map[string]any{"alg": "HS256", "typ": "JWT", "kid": kid}), payload, secret)
 	}
 
-	deep := strings.Repeat("[", 200) + strings.Repeat("]", 200)
-	deepClaims := []byte(strings.TrimSuffix(string(payload), "}") + `,"x":` + deep + `}`)
+	deepClaims := []byte(strings.TrimSuffix(string(payload), "}") + `,"x":` + attackkit.Nested(200) + `}`)
 
 	// A header of a length that leaves padding bits in its last character.
 	hdr := mustJSON(t, map[string]any{"alg": "RS256", "kid": kid, "typ": "JWT"})
@@ -146,13 +106,13 @@ func TestAttacksRS256(t *testing.T) {
 		{name: "control: a good token passes", raw: good, want: nil},
 
 		// alg none, in every spelling
-		{name: "alg none, no signature", raw: unsigned(mustJSON(t, map[string]any{"alg": "none", "typ": "JWT"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
-		{name: "alg None", raw: unsigned(mustJSON(t, map[string]any{"alg": "None"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
-		{name: "alg NONE", raw: unsigned(mustJSON(t, map[string]any{"alg": "NONE"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
-		{name: "alg nOnE", raw: unsigned(mustJSON(t, map[string]any{"alg": "nOnE"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
+		{name: "alg none, no signature", raw: attackkit.Compact(mustJSON(t, map[string]any{"alg": "none", "typ": "JWT"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
+		{name: "alg None", raw: attackkit.Compact(mustJSON(t, map[string]any{"alg": "None"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
+		{name: "alg NONE", raw: attackkit.Compact(mustJSON(t, map[string]any{"alg": "NONE"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
+		{name: "alg nOnE", raw: attackkit.Compact(mustJSON(t, map[string]any{"alg": "nOnE"}), payload, ""), want: token.ErrUnsupportedAlgorithm},
 		{name: "alg none with a signature", raw: f.iss.AccessToken(nil, tokentest.WithHeader("alg", "none")), want: token.ErrUnsupportedAlgorithm},
-		{name: "alg none with kid", raw: unsigned(mustJSON(t, map[string]any{"alg": "none", "kid": kid}), payload, sig), want: token.ErrUnsupportedAlgorithm},
-		{name: "alg none escaped", raw: unsigned([]byte(`{"alg":"n\u006fne"}`), payload, ""), want: token.ErrUnsupportedAlgorithm},
+		{name: "alg none with kid", raw: attackkit.Compact(mustJSON(t, map[string]any{"alg": "none", "kid": kid}), payload, sig), want: token.ErrUnsupportedAlgorithm},
+		{name: "alg none escaped", raw: attackkit.Compact([]byte(`{"alg":"n\u006fne"}`), payload, ""), want: token.ErrUnsupportedAlgorithm},
 		{name: "alg absent", raw: f.iss.AccessToken(nil, tokentest.WithHeader("alg", tokentest.Omit)), want: token.ErrMalformed},
 		{name: "alg empty", raw: f.iss.AccessToken(nil, tokentest.WithHeader("alg", "")), want: token.ErrMalformed},
 		{name: "alg lower case rs256", raw: f.iss.AccessToken(nil, tokentest.WithHeader("alg", "rs256")), want: token.ErrUnsupportedAlgorithm},
@@ -177,7 +137,7 @@ func TestAttacksRS256(t *testing.T) {
 		{name: "jku to the attacker's JWKS", raw: f.iss.AccessToken(nil, tokentest.WithHeader("jku", rec.URL+"/jwks.json"), tokentest.WithKeyID("attacker-key"), tokentest.WithSigningKey(attacker)), want: token.ErrKeyNotFound},
 		{name: "jku with the issuer's kid", raw: f.iss.AccessToken(nil, tokentest.WithHeader("jku", rec.URL+"/jwks.json"), tokentest.WithSigningKey(attacker)), want: token.ErrSignature},
 		{name: "x5u to the attacker's certificate", raw: f.iss.AccessToken(nil, tokentest.WithHeader("x5u", rec.URL+"/cert.pem"), tokentest.WithKeyID("attacker-key"), tokentest.WithSigningKey(attacker)), want: token.ErrKeyNotFound},
-		{name: "x5c with the attacker's certificate", raw: f.iss.AccessToken(nil, tokentest.WithHeader("x5c", []string{base64.StdEncoding.EncodeToString(certDER)}), tokentest.WithSigningKey(attacker)), want: token.ErrSignature},
+		{name: "x5c with the attacker's certificate", raw: f.iss.AccessToken(nil, tokentest.WithHeader("x5c", []string{x5c}), tokentest.WithSigningKey(attacker)), want: token.ErrSignature},
 		{name: "forged signature, nothing in the header", raw: f.iss.AccessToken(nil, tokentest.WithSigningKey(attacker)), want: token.ErrSignature},
 
 		// kid tricks
@@ -203,18 +163,18 @@ func TestAttacksRS256(t *testing.T) {
 		// other serializations
 		{name: "JWE compact", raw: "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.ZmFrZQ.aXY.Y2lwaGVy.dGFn", want: token.ErrMalformed},
 		{name: "JWS with an enc header", raw: f.iss.AccessToken(nil, tokentest.WithHeader("enc", "A256GCM")), want: token.ErrMalformed},
-		{name: "JWS JSON general", raw: `{"payload":"` + b64(payload) + `","signatures":[{"protected":"` + b64(hdr) + `","signature":"` + sig + `"}]}`, want: token.ErrMalformed},
-		{name: "JWS JSON flattened", raw: `{"payload":"` + b64(payload) + `","protected":"` + b64(hdr) + `","signature":"` + sig + `"}`, want: token.ErrMalformed},
+		{name: "JWS JSON general", raw: attackkit.JWSJSONGeneral(b64(hdr), b64(payload), sig), want: token.ErrMalformed},
+		{name: "JWS JSON flattened", raw: attackkit.JWSJSONFlattened(b64(hdr), b64(payload), sig), want: token.ErrMalformed},
 		{name: "nested JWT (cty JWT)", raw: f.iss.AccessToken(nil, tokentest.WithHeader("cty", "JWT")), want: token.ErrMalformed},
 		{name: "four segments", raw: good + ".x", want: token.ErrMalformed},
 		{name: "two segments", raw: good[:strings.LastIndexByte(good, '.')], want: token.ErrMalformed},
-		{name: "signature stripped", raw: replaceSig(good, ""), want: token.ErrSignature},
+		{name: "signature stripped", raw: attackkit.ReplaceSig(good, ""), want: token.ErrSignature},
 
 		// non-canonical base64url
 		{name: "signature padded with =", raw: good + "==", want: token.ErrMalformed},
-		{name: "signature padding bits set", raw: replaceSig(good, flipPaddingBit(sig)), want: token.ErrMalformed},
-		{name: "header padding bits set", raw: flipPaddingBit(paddedHeader[:dot]) + paddedHeader[dot:], want: token.ErrMalformed},
-		{name: "standard base64 alphabet", raw: replaceSig(good, strings.NewReplacer("-", "+", "_", "/").Replace(sig)+"+/"), want: token.ErrMalformed},
+		{name: "signature padding bits set", raw: attackkit.ReplaceSig(good, attackkit.FlipPaddingBit(sig)), want: token.ErrMalformed},
+		{name: "header padding bits set", raw: attackkit.FlipPaddingBit(paddedHeader[:dot]) + paddedHeader[dot:], want: token.ErrMalformed},
+		{name: "standard base64 alphabet", raw: attackkit.ReplaceSig(good, strings.NewReplacer("-", "+", "_", "/").Replace(sig)+"+/"), want: token.ErrMalformed},
 		{name: "whitespace inside", raw: good[:20] + " " + good[20:], want: token.ErrMalformed},
 		{name: "newline at the end", raw: good + "\n", want: token.ErrMalformed},
 		{name: "control: padding bits clear still passes", raw: paddedHeader, want: nil},
@@ -275,21 +235,21 @@ func TestAttacksES256(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sig, 64)
 	// The same R and S, DER-encoded as crypto/ecdsa writes them.
-	der, err := ecdsaDER(sig)
+	der, err := attackkit.ECDSADER(sig)
 	require.NoError(t, err)
 
 	attacks := []attack{
 		{name: "control: a good token passes", raw: good},
-		{name: "signature all zeros (CVE-2022-21449)", raw: replaceSig(good, b64(make([]byte, 64))), want: token.ErrSignature},
-		{name: "r = s = n", raw: replaceSig(good, b64(append(append([]byte{}, n...), n...))), want: token.ErrSignature},
-		{name: "r = 0, s = 1", raw: replaceSig(good, b64(append(append([]byte{}, zero...), one...))), want: token.ErrSignature},
-		{name: "r = 1, s = 0", raw: replaceSig(good, b64(append(append([]byte{}, one...), zero...))), want: token.ErrSignature},
-		{name: "r and s all ones", raw: replaceSig(good, b64(bytesOf(0xff, 64))), want: token.ErrSignature},
-		{name: "DER-encoded signature", raw: replaceSig(good, b64(der)), want: token.ErrSignature},
-		{name: "signature one byte short", raw: replaceSig(good, b64(sig[:63])), want: token.ErrSignature},
-		{name: "signature one byte long", raw: replaceSig(good, b64(append(append([]byte{}, sig...), 0))), want: token.ErrSignature},
-		{name: "empty signature", raw: replaceSig(good, ""), want: token.ErrSignature},
-		{name: "s replaced by n - s (malleated)", raw: replaceSig(good, b64(malleate(sig, curve.N))), want: nil},
+		{name: "signature all zeros (CVE-2022-21449)", raw: attackkit.ReplaceSig(good, b64(make([]byte, 64))), want: token.ErrSignature},
+		{name: "r = s = n", raw: attackkit.ReplaceSig(good, b64(append(append([]byte{}, n...), n...))), want: token.ErrSignature},
+		{name: "r = 0, s = 1", raw: attackkit.ReplaceSig(good, b64(append(append([]byte{}, zero...), one...))), want: token.ErrSignature},
+		{name: "r = 1, s = 0", raw: attackkit.ReplaceSig(good, b64(append(append([]byte{}, one...), zero...))), want: token.ErrSignature},
+		{name: "r and s all ones", raw: attackkit.ReplaceSig(good, b64(bytesOf(0xff, 64))), want: token.ErrSignature},
+		{name: "DER-encoded signature", raw: attackkit.ReplaceSig(good, b64(der)), want: token.ErrSignature},
+		{name: "signature one byte short", raw: attackkit.ReplaceSig(good, b64(sig[:63])), want: token.ErrSignature},
+		{name: "signature one byte long", raw: attackkit.ReplaceSig(good, b64(append(append([]byte{}, sig...), 0))), want: token.ErrSignature},
+		{name: "empty signature", raw: attackkit.ReplaceSig(good, ""), want: token.ErrSignature},
+		{name: "s replaced by n - s (malleated)", raw: attackkit.ReplaceSig(good, b64(malleate(sig, curve.N))), want: nil},
 		{name: "attacker's key", raw: f.iss.AccessToken(nil, tokentest.WithSigningKey(attacker)), want: token.ErrSignature},
 		{name: "RS256 header on the EC key", raw: f.iss.AccessToken(nil, tokentest.WithHeader("alg", "RS256")), want: token.ErrKeyMismatch},
 		{name: "ES384 header on a P-256 key", raw: f.iss.AccessToken(nil, tokentest.WithHeader("alg", "ES384")), want: token.ErrKeyMismatch},
@@ -303,14 +263,9 @@ func TestAttacksES256(t *testing.T) {
 // public bytes, because the key named by kid is not symmetric.
 func TestHMACConfusionWithHS256Allowed(t *testing.T) {
 	f := newFixture(t)
-	pub := f.iss.KeySet().Keys()[0].Public().(*rsa.PublicKey)
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	secrets, err := attackkit.PublicKeySecrets(f.iss.KeySet().Keys()[0].Public().(*rsa.PublicKey))
 	require.NoError(t, err)
-	secret := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-	input := b64(mustJSON(t, map[string]any{"alg": "HS256", "kid": f.iss.KeyID()})) + "." + b64(mustJSON(t, f.goodClaims()))
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(input))
-	raw := input + "." + b64(mac.Sum(nil))
+	raw := attackkit.HS256(mustJSON(t, map[string]any{"alg": "HS256", "kid": f.iss.KeyID()}), mustJSON(t, f.goodClaims()), secrets["PKIX PEM"])
 
 	v := f.validator(t, func(c *accesstoken.Config) { c.Algorithms = []string{"RS256", "HS256"} })
 	_, err = validate(v, raw)
@@ -355,9 +310,4 @@ func malleate(sig []byte, order *big.Int) []byte {
 	s.Sub(order, s)
 	out := append([]byte{}, sig[:32]...)
 	return append(out, s.FillBytes(make([]byte, 32))...)
-}
-
-func ecdsaDER(sig []byte) ([]byte, error) {
-	type rs struct{ R, S *big.Int }
-	return asn1.Marshal(rs{new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])})
 }
