@@ -29,27 +29,59 @@ type Claims struct {
 	raw   []byte
 	text  string            // string(raw), shared by the string fields; "" if not made
 	spans []strictjson.Span // the members, as offsets into raw
-	names uint64            // nameFilter bits of every member name; see member
+	// index finds a member by name in about one comparison: an
+	// open-addressing table of span positions (1-based; 0 is empty) keyed
+	// by nameHash. A validator looks up some thirty claims per token, most
+	// of them absent (optional profile claims, other token kinds' markers),
+	// and a linear scan per lookup was most of a validator's own cost.
+	// indexed is false when the table was not built (more members than
+	// it holds well, or an escaped name), and lookups scan instead.
+	index   [claimIndexSize]uint8
+	indexed bool
 }
 
-// nameBit maps a claim name to one of 64 bits, from its length and its first
-// and last bytes. Claims keeps the union of its members' bits, so a lookup of
-// a name that is absent (most lookups a validator makes: the optional
-// profile claims, the markers of other token kinds) usually ends without
-// comparing a single name.
-func nameBit(name []byte) uint64 {
-	if len(name) == 0 {
-		return 1
+// claimIndexSize is the size of Claims.index, a power of two; tables are
+// built only up to three quarters full.
+const claimIndexSize = 64
+
+// nameHash mixes a claim name's length and a few of its bytes: cheap, and
+// spread enough over claimIndexSize slots for real claim names.
+func nameHash(name []byte) uint {
+	n := uint(len(name))
+	if n == 0 {
+		return 0
 	}
-	return 1 << ((uint(len(name))*7 + uint(name[0]) + uint(name[len(name)-1])*3) & 63)
+	return n*31 + uint(name[0])*7 + uint(name[n-1])*13 + uint(name[n/2])*3
 }
 
-// nameBitString is nameBit for a string, without converting it.
-func nameBitString(name string) uint64 {
-	if len(name) == 0 {
-		return 1
+// nameHashString is nameHash for a string, without converting it.
+func nameHashString(name string) uint {
+	n := uint(len(name))
+	if n == 0 {
+		return 0
 	}
-	return 1 << ((uint(len(name))*7 + uint(name[0]) + uint(name[len(name)-1])*3) & 63)
+	return n*31 + uint(name[0])*7 + uint(name[n-1])*13 + uint(name[n/2])*3
+}
+
+// buildIndex fills c.index from c.spans, or leaves c.indexed false.
+func (c *Claims) buildIndex() {
+	c.indexed = false
+	c.index = [claimIndexSize]uint8{}
+	if len(c.spans) > claimIndexSize*3/4 {
+		return
+	}
+	for i, sp := range c.spans {
+		if sp.Escaped {
+			c.index = [claimIndexSize]uint8{}
+			return // the raw bytes are not the name
+		}
+		h := nameHash(sp.Name(c.raw)) & (claimIndexSize - 1)
+		for c.index[h] != 0 {
+			h = (h + 1) & (claimIndexSize - 1)
+		}
+		c.index[h] = uint8(i + 1)
+	}
+	c.indexed = true
 }
 
 // ParseClaims reads a JSON claims set strictly: one object, member names
@@ -83,13 +115,8 @@ func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) err
 		c.spans = nil
 		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
-	c.names = 0
+	c.buildIndex()
 	for _, sp := range c.spans {
-		if sp.Escaped {
-			c.names = ^uint64(0) // the raw bytes are not the name: no filtering
-		} else {
-			c.names |= nameBit(sp.Name(c.raw))
-		}
 		value := sp.Value(c.raw)
 		switch string(sp.Name(c.raw)) {
 		case "iss":
@@ -191,7 +218,12 @@ func (c *Claims) members() []strictjson.Member {
 }
 
 func (c *Claims) member(name string) ([]byte, bool) {
-	if c.names&nameBitString(name) == 0 {
+	if c.indexed {
+		for h := nameHashString(name) & (claimIndexSize - 1); c.index[h] != 0; h = (h + 1) & (claimIndexSize - 1) {
+			if sp := c.spans[c.index[h]-1]; sp.NameIs(c.raw, name) {
+				return sp.Value(c.raw), true
+			}
+		}
 		return nil, false
 	}
 	for _, sp := range c.spans {

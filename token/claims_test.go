@@ -3,6 +3,7 @@ package token
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -261,9 +262,9 @@ func TestClaimsDecodeCustomUnmarshaler(t *testing.T) {
 	}
 }
 
-// TestClaimsLookupFilter checks that the name filter in front of claim
-// lookups never hides a claim that is there, escaped names included, and
-// still tells absent ones apart.
+// TestClaimsLookupFilter checks that the name index behind claim lookups
+// never hides a claim that is there, escaped names included, and still
+// tells absent ones apart.
 func TestClaimsLookupFilter(t *testing.T) {
 	names := []string{"a", "email", "e", "name", "nickname", "https://example.com/roles", "x_y", "ZZ", "given_name", "family_name", "picture", "sid", "acr", "amr", "azp", "nonce", "auth_time"}
 	doc := "{"
@@ -291,5 +292,30 @@ func TestClaimsLookupFilter(t *testing.T) {
 		if c.Has(n) {
 			t.Errorf("Has(%q) = true for an absent claim", n)
 		}
+	}
+}
+
+// TestClaimsLookupManyMembers: a claims set too large for the name index is
+// searched member by member, with the same answers.
+func TestClaimsLookupManyMembers(t *testing.T) {
+	doc := "{"
+	for i := 0; i < 100; i++ {
+		if i > 0 {
+			doc += ","
+		}
+		doc += fmt.Sprintf(`"c%d":"v%d"`, i, i)
+	}
+	doc += "}"
+	c, err := ParseClaims([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		if s, ok, _ := c.GetString(fmt.Sprintf("c%d", i)); !ok || s != fmt.Sprintf("v%d", i) {
+			t.Errorf("c%d: got %q, %t", i, s, ok)
+		}
+	}
+	if c.Has("c100") || c.Has("c") {
+		t.Error("absent claim reported present")
 	}
 }
