@@ -29,13 +29,7 @@ func (i *Issuer) OpaqueToken(c Claims) string {
 		"exp":        now.Add(time.Hour).Unix(),
 		"token_type": "Bearer",
 	}
-	merge(answer, c)
-	tok := randomOpaque()
-	if err := i.register(tok, answer); err != nil {
-		i.errorf("tokentest: OpaqueToken: %v", err)
-		return ""
-	}
-	return tok
+	return i.registerOpaque("OpaqueToken", answer, c)
 }
 
 // RefreshToken mints an opaque refresh token. Until Revoke, introspection
@@ -56,10 +50,16 @@ func (i *Issuer) RefreshToken(c Claims) string {
 		"exp":        now.Add(30 * 24 * time.Hour).Unix(),
 		"token_type": "refresh_token",
 	}
+	return i.registerOpaque("RefreshToken", answer, c)
+}
+
+// registerOpaque applies the overrides c to answer and registers a fresh
+// opaque token with it; what names the caller in a failure.
+func (i *Issuer) registerOpaque(what string, answer map[string]any, c Claims) string {
 	merge(answer, c)
 	tok := randomOpaque()
 	if err := i.register(tok, answer); err != nil {
-		i.errorf("tokentest: RefreshToken: %v", err)
+		i.errorf("tokentest: %s: %v", what, err)
 		return ""
 	}
 	return tok
