@@ -45,17 +45,9 @@ type Claims struct {
 const claimIndexSize = 64
 
 // nameHash mixes a claim name's length and a few of its bytes: cheap, and
-// spread enough over claimIndexSize slots for real claim names.
-func nameHash(name []byte) uint {
-	n := uint(len(name))
-	if n == 0 {
-		return 0
-	}
-	return n*31 + uint(name[0])*7 + uint(name[n-1])*13 + uint(name[n/2])*3
-}
-
-// nameHashString is nameHash for a string, without converting it.
-func nameHashString(name string) uint {
+// spread enough over claimIndexSize slots for real claim names. It takes the
+// raw bytes at parse time and a string at lookup, without converting either.
+func nameHash[S string | []byte](name S) uint {
 	n := uint(len(name))
 	if n == 0 {
 		return 0
@@ -219,7 +211,7 @@ func (c *Claims) members() []strictjson.Member {
 
 func (c *Claims) member(name string) ([]byte, bool) {
 	if c.indexed {
-		for h := nameHashString(name) & (claimIndexSize - 1); c.index[h] != 0; h = (h + 1) & (claimIndexSize - 1) {
+		for h := nameHash(name) & (claimIndexSize - 1); c.index[h] != 0; h = (h + 1) & (claimIndexSize - 1) {
 			if sp := c.spans[c.index[h]-1]; sp.NameIs(c.raw, name) {
 				return sp.Value(c.raw), true
 			}
