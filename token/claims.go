@@ -55,25 +55,14 @@ func nameHash[S string | []byte](name S) uint {
 	return n*31 + uint(name[0])*7 + uint(name[n-1])*13 + uint(name[n/2])*3
 }
 
-// buildIndex fills c.index from c.spans, or leaves c.indexed false.
-func (c *Claims) buildIndex() {
-	c.indexed = false
-	c.index = [claimIndexSize]uint8{}
-	if len(c.spans) > claimIndexSize*3/4 {
-		return
+// index adds span i, whose raw name is plain (unescaped), to c.index. The
+// caller keeps the table at most three quarters full.
+func (c *Claims) addToIndex(i int, rawName []byte) {
+	h := nameHash(rawName) & (claimIndexSize - 1)
+	for c.index[h] != 0 {
+		h = (h + 1) & (claimIndexSize - 1)
 	}
-	for i, sp := range c.spans {
-		if sp.Escaped {
-			c.index = [claimIndexSize]uint8{}
-			return // the raw bytes are not the name
-		}
-		h := nameHash(sp.Name(c.raw)) & (claimIndexSize - 1)
-		for c.index[h] != 0 {
-			h = (h + 1) & (claimIndexSize - 1)
-		}
-		c.index[h] = uint8(i + 1)
-	}
-	c.indexed = true
+	c.index[h] = uint8(i + 1)
 }
 
 // ParseClaims reads a JSON claims set strictly: one object, member names
@@ -107,10 +96,26 @@ func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) err
 		c.spans = nil
 		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
-	c.buildIndex()
-	for _, sp := range c.spans {
+	// One pass builds the name index and reads the registered claims. The
+	// table is kept only when every name is plain (an escaped name's raw
+	// bytes are not the name) and there are few enough to keep it sparse.
+	c.index = [claimIndexSize]uint8{}
+	indexed := len(c.spans) <= claimIndexSize*3/4
+	for i, sp := range c.spans {
+		name := sp.RawName(c.raw)
+		if sp.Escaped {
+			indexed = false
+			name = sp.Name(c.raw)
+		} else if indexed {
+			c.addToIndex(i, name)
+		}
+		// Every registered claim name has three letters: one length test
+		// spares the other members the switch.
+		if len(name) != 3 {
+			continue
+		}
 		value := sp.Value(c.raw)
-		switch string(sp.Name(c.raw)) {
+		switch string(name) {
 		case "iss":
 			c.Issuer, err = stringClaim(view, "iss", value)
 		case "sub":
@@ -130,6 +135,7 @@ func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) err
 			return err
 		}
 	}
+	c.indexed = indexed
 	return nil
 }
 
