@@ -1,15 +1,50 @@
 package idtoken
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // Option adds a per-call check to Validate: the values the application sent
 // in its authentication request (nonce, max_age, acr_values) or received
 // beside the ID token (an access token, an authorization code). Options run
 // on every call, also when the token comes from the verified-token cache.
-type Option func(*checks)
+// The zero Option adds no check.
+//
+// An Option is a plain value rather than a function: Validate copies what
+// the options say into a small struct on its stack, where a function
+// handed a pointer to that struct would make it escape to the heap, an
+// allocation on every call.
+type Option struct {
+	kind optionKind
+	s    string        // the nonce, access token or code
+	d    time.Duration // max_age
+	acr  []string
+}
+
+type optionKind uint8
+
+const (
+	optNone optionKind = iota
+	optNonce
+	optAccessToken
+	optCode
+	optMaxAge
+	optACR
+)
+
+// add records o in c.
+func (c *checks) add(o Option) {
+	switch o.kind {
+	case optNonce:
+		c.nonce, c.hasNonce = o.s, true
+	case optAccessToken:
+		c.accessToken, c.hasAccessToken = o.s, true
+	case optCode:
+		c.code, c.hasCode = o.s, true
+	case optMaxAge:
+		c.maxAge, c.hasMaxAge = o.d, true
+	case optACR:
+		c.acr, c.hasACR = o.acr, true
+	}
+}
 
 // checks holds the per-call expectations. Its zero value checks nothing.
 type checks struct {
@@ -28,7 +63,7 @@ type checks struct {
 // n (a lost session value must never match a token without nonce), fails
 // with token.ErrNonce.
 func WithNonce(n string) Option {
-	return func(c *checks) { c.nonce, c.hasNonce = n, true }
+	return Option{kind: optNonce, s: n}
 }
 
 // WithAccessToken requires the token's at_hash claim to match at, the access
@@ -38,7 +73,7 @@ func WithNonce(n string) Option {
 // fails with token.ErrTokenHash; an at_hash that is not a JSON string fails
 // with token.ErrInvalidClaim, like every claim of the wrong type.
 func WithAccessToken(at string) Option {
-	return func(c *checks) { c.accessToken, c.hasAccessToken = at, true }
+	return Option{kind: optAccessToken, s: at}
 }
 
 // WithCode requires the token's c_hash claim to match code, the
@@ -47,7 +82,7 @@ func WithAccessToken(at string) Option {
 // empty code, fails with token.ErrTokenHash; a c_hash that is not a JSON
 // string fails with token.ErrInvalidClaim.
 func WithCode(code string) Option {
-	return func(c *checks) { c.code, c.hasCode = code, true }
+	return Option{kind: optCode, s: code}
 }
 
 // WithMaxAge states that the authentication request carried max_age=d: the
@@ -57,8 +92,7 @@ func WithCode(code string) Option {
 // token.ErrAuthTime. A negative d is treated as zero, which (like max_age=0)
 // requires an authentication within the leeway.
 func WithMaxAge(d time.Duration) Option {
-	d = max(d, 0)
-	return func(c *checks) { c.maxAge, c.hasMaxAge = d, true }
+	return Option{kind: optMaxAge, d: max(d, 0)}
 }
 
 // WithACR requires the token's acr claim to be one of values, for example the
@@ -66,6 +100,7 @@ func WithMaxAge(d time.Duration) Option {
 // A missing acr, or one not listed, fails with token.ErrACR; so does every
 // token when values is empty.
 func WithACR(values ...string) Option {
-	values = slices.Clone(values)
-	return func(c *checks) { c.acr, c.hasACR = values, true }
+	// A copy, so that a caller reusing its slice cannot change the check.
+	// Non-nil even when empty: an empty list refuses every token.
+	return Option{kind: optACR, acr: append([]string{}, values...)}
 }

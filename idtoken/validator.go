@@ -95,9 +95,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	}
 	var c checks
 	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
+		c.add(o)
 	}
 	now, leeway := v.verifier.Now(), v.verifier.Leeway()
 	// An oversized token is not even hashed for the cache: Verify refuses it
