@@ -90,12 +90,14 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	if v.verifier == nil {
 		return nil, token.Errorf(token.ErrTokenType, "", "the token has the form of a JWT, but this validator has no Keys to verify JWTs; it accepts only opaque tokens, resolved by introspection")
 	}
-	ver, err := v.verifier.Verify(ctx, raw)
-	if err != nil {
+	// The Token and the pipeline's Verified, which holds the claims the
+	// Token reads, are allocated together: one allocation, not two.
+	w := new(verifiedToken)
+	ver, t := &w.verified, &w.token
+	if err := v.verifier.VerifyInto(ctx, raw, ver); err != nil {
 		return nil, err
 	}
-	t, err := v.fromJWT(ver)
-	if err != nil {
+	if err := v.fromJWT(ver, t); err != nil {
 		return nil, err
 	}
 	if v.introJWTs {
@@ -111,13 +113,19 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	return t, nil
 }
 
+// verifiedToken is a Token with the verified JWT it reads from.
+type verifiedToken struct {
+	token    Token
+	verified token.Verified
+}
+
 // fromJWT applies the access token rules to a token that passed the pipeline
-// (signature, algorithm, typ, iss and times) and builds the Token.
-func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
+// (signature, algorithm, typ, iss and times) and fills t.
+func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	c := &ver.Claims
 	for _, name := range idTokenOnly {
 		if c.Has(name) {
-			return nil, token.Errorf(token.ErrTokenType, name,
+			return token.Errorf(token.ErrTokenType, name,
 				"the token carries %s, a claim of OpenID Connect ID tokens; an ID token is for the client application and is never accepted as an access token", name)
 		}
 	}
@@ -125,28 +133,28 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 	// its access tokens say "Bearer") and Amazon Cognito ("token_use": "id";
 	// its access tokens say "access").
 	if raw, ok := c.Get("typ"); ok && strictjson.StringEqual(raw, "ID") {
-		return nil, token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is \"ID\": it is an ID token (Keycloak), not an access token")
+		return token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is \"ID\": it is an ID token (Keycloak), not an access token")
 	}
 	if raw, ok := c.Get("token_use"); ok && strictjson.StringEqual(raw, "id") {
-		return nil, token.Errorf(token.ErrTokenType, "token_use", "token_use is \"id\": it is an ID token (Amazon Cognito), not an access token")
+		return token.Errorf(token.ErrTokenType, "token_use", "token_use is \"id\": it is an ID token (Amazon Cognito), not an access token")
 	}
 	if v.strict {
 		for _, name := range rfc9068Required {
 			if !c.Has(name) {
-				return nil, token.Errorf(token.ErrMissingClaim, name, "the token has no %s; RFC 9068 §2.2 requires it", name)
+				return token.Errorf(token.ErrMissingClaim, name, "the token has no %s; RFC 9068 §2.2 requires it", name)
 			}
 		}
 	}
 	clientID, named, err := clientIDOf(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !named {
 		// An access token is issued to a client and says which; an ID token
 		// names its client in aud instead. This refuses ID tokens that carry
 		// none of the claims above (a code-flow login without nonce) even
 		// when their aud is this API's identifier.
-		return nil, token.Errorf(token.ErrTokenType, "client_id",
+		return token.Errorf(token.ErrTokenType, "client_id",
 			"the token names no client (client_id, azp, cid or appid), as every access token does; an ID token names its client in aud instead and is never accepted as an access token")
 	}
 	if mediaType(ver.Header.Type) != typAccessToken {
@@ -156,16 +164,16 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 				// token (OIDC Core §2: aud contains the client's ID), whatever
 				// else it carries. Only a token typed at+jwt, which ID tokens
 				// never are, is taken at its word here.
-				return nil, token.Errorf(token.ErrTokenType, "aud",
+				return token.Errorf(token.ErrTokenType, "aud",
 					"the token's audience includes %s, the client it was issued to, as an ID token's does; an access token is for an API. If this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068)",
 					quote(clientID))
 			}
 		}
 	}
 	if err := v.checkAudience(c.Audience, c); err != nil {
-		return nil, err
+		return err
 	}
-	t := &Token{
+	*t = Token{
 		Subject:   c.Subject,
 		Issuer:    c.Issuer,
 		Audience:  c.Audience,
@@ -178,12 +186,12 @@ func (v *Validator) fromJWT(ver *token.Verified) (*Token, error) {
 		claims:    c,
 	}
 	if t.Scopes, err = scopesOf(c); err != nil {
-		return nil, err
+		return err
 	}
 	if t.Permissions, err = permissionsOf(c); err != nil {
-		return nil, err
+		return err
 	}
-	return t, nil
+	return nil
 }
 
 // checkAudience requires aud to name one of the accepted API identifiers.

@@ -25,8 +25,8 @@ func BenchmarkAccept(b *testing.B) {
 	c := checks{nonce: "n-0S6_WzA2Mj", hasNonce: true}
 	b.ReportAllocs()
 	for b.Loop() {
-		t, err := v.accept(verified)
-		if err != nil {
+		t := new(Token)
+		if err := v.accept(verified, t); err != nil {
 			b.Fatal(err)
 		}
 		if err := c.run(t, now, time.Minute); err != nil {

@@ -116,12 +116,15 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		return cached.clone(), nil
 	}
 
-	verified, err := v.verifier.Verify(ctx, raw)
-	if err != nil {
+	// The Token and the pipeline's Verified, which holds the claims the
+	// Token reads, are allocated together: one allocation, not two.
+	w := new(verifiedToken)
+	verified := &w.verified
+	if err := v.verifier.VerifyInto(ctx, raw, verified); err != nil {
 		return nil, err
 	}
-	t, err := v.accept(verified)
-	if err != nil {
+	t := &w.token
+	if err := v.accept(verified, t); err != nil {
 		return nil, err
 	}
 	if err := v.checkMaxAge(t, now, leeway); err != nil {
@@ -153,24 +156,30 @@ func (v *Validator) lookup(ctx context.Context, raw string, now time.Time, leewa
 	return v.cache.Lookup(ctx, raw, now, leeway, v.keys)
 }
 
+// verifiedToken is a Token with the verified token it reads from.
+type verifiedToken struct {
+	token    Token
+	verified token.Verified
+}
+
 // accept applies the rules that depend only on the token and the
-// configuration, so that their result may be cached.
-func (v *Validator) accept(verified *token.Verified) (*Token, error) {
+// configuration, so that their result may be cached, and fills t.
+func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	c := &verified.Claims
 	if err := checkNotOtherToken(c); err != nil {
-		return nil, err
+		return err
 	}
 	if c.Subject == "" {
 		if !c.Has("sub") {
-			return nil, token.Errorf(token.ErrMissingClaim, "sub", "the token has no subject; sub is required")
+			return token.Errorf(token.ErrMissingClaim, "sub", "the token has no subject; sub is required")
 		}
-		return nil, token.Errorf(token.ErrInvalidClaim, "sub", "sub is empty; it must identify the user")
+		return token.Errorf(token.ErrInvalidClaim, "sub", "sub is empty; it must identify the user")
 	}
 	multiple, err := v.checkAudience(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	t := &Token{
+	*t = Token{
 		Issuer:    c.Issuer,
 		Subject:   c.Subject,
 		Audience:  c.Audience,
@@ -181,17 +190,17 @@ func (v *Validator) accept(verified *token.Verified) (*Token, error) {
 		alg:       verified.Header.Algorithm,
 	}
 	if err := t.readClaims(c); err != nil {
-		return nil, err
+		return err
 	}
 	if t.AuthorizedParty != v.clientID {
 		if c.Has("azp") {
-			return nil, token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q; expected the client ID %q", truncateString(t.AuthorizedParty), v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q; expected the client ID %q", truncateString(t.AuthorizedParty), v.clientID)
 		}
 		if multiple {
-			return nil, token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name the client ID %q", len(c.Audience), v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name the client ID %q", len(c.Audience), v.clientID)
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // checkAudience applies OIDC Core §3.1.3.7 rule 3: aud contains the client

@@ -194,6 +194,40 @@ func TestVerifyResult(t *testing.T) {
 	}
 }
 
+// VerifyInto fills the caller's Verified exactly as Verify fills its own,
+// and refuses a nil one with an error rather than a panic.
+func TestVerifyInto(t *testing.T) {
+	set := standardSet(t)
+	v := newTestVerifier(t, set, nil)
+	ctx := context.Background()
+	raw := sign(t, RS256, testKeys().rsa, obj{"kid": "rsa"}, validClaims().with("aud", []string{"a", "b"}))
+	want, err := v.Verify(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Verified
+	if err := v.VerifyInto(ctx, raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Raw != raw || got.Key != want.Key || got.Header.KeyID != "rsa" ||
+		got.Claims.Issuer != want.Claims.Issuer || fmt.Sprint(got.Claims.Audience) != "[a b]" ||
+		!got.Claims.ExpiresAt.Equal(want.Claims.ExpiresAt) || string(got.Claims.JSON()) != string(want.Claims.JSON()) {
+		t.Errorf("VerifyInto filled %+v; Verify returned %+v", got, *want)
+	}
+	if s, ok, err := got.Claims.GetString("sub"); s != "user-42" || !ok || err != nil {
+		t.Errorf("sub = %q %v %v", s, ok, err)
+	}
+
+	var bad Verified
+	err = v.VerifyInto(ctx, raw[:len(raw)-4]+"AAAA", &bad)
+	if !errors.Is(err, ErrSignature) {
+		t.Errorf("a bad signature through VerifyInto: %v; want ErrSignature", err)
+	}
+	if err := v.VerifyInto(ctx, raw, nil); err == nil {
+		t.Error("VerifyInto(nil) succeeded; want an error")
+	}
+}
+
 func TestVerifyCompactForm(t *testing.T) {
 	runVerifyCases(t, []verifyCase{
 		{name: "empty", token: literal(""), want: ErrMalformed},
@@ -928,6 +962,17 @@ func TestVerifyAllocations(t *testing.T) {
 			// The Verified, the decoded header+claims buffer and its string copy.
 			if got-bare > 3 {
 				t.Errorf("Verify allocates %v times, the bare verification %v; want at most 3 more", got, bare)
+			}
+			// VerifyInto fills the caller's Verified: one fewer.
+			var out Verified
+			into := testing.AllocsPerRun(20, func() {
+				out = Verified{}
+				if err := v.VerifyInto(ctx, tok, &out); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if into-bare > 2 {
+				t.Errorf("VerifyInto allocates %v times, the bare verification %v; want at most 2 more", into, bare)
 			}
 		})
 	}
