@@ -132,10 +132,10 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	// Providers that mark their ID tokens in a claim: Keycloak ("typ": "ID";
 	// its access tokens say "Bearer") and Amazon Cognito ("token_use": "id";
 	// its access tokens say "access").
-	if raw, ok := c.Get("typ"); ok && strictjson.StringEqual(raw, "ID") {
+	if raw, ok := c.RawJSON("typ"); ok && strictjson.StringEqual(raw, "ID") {
 		return token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is \"ID\": it is an ID token (Keycloak), not an access token")
 	}
-	if raw, ok := c.Get("token_use"); ok && strictjson.StringEqual(raw, "id") {
+	if raw, ok := c.RawJSON("token_use"); ok && strictjson.StringEqual(raw, "id") {
 		return token.Errorf(token.ErrTokenType, "token_use", "token_use is \"id\": it is an ID token (Amazon Cognito), not an access token")
 	}
 	if v.strict {

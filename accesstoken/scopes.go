@@ -24,13 +24,13 @@ func scopesOf(c *token.Claims) ([]string, error) {
 	var scopes []string
 	s, hasScope, err := c.GetString("scope")
 	if err != nil {
-		raw, _ := c.Get("scope")
+		raw, _ := c.RawJSON("scope")
 		return nil, token.Errorf(token.ErrInvalidClaim, "scope", "must be a space-separated string; found %s", strictjson.Kind(raw))
 	}
 	if hasScope {
 		scopes = splitScope(s)
 	}
-	raw, hasSCP := c.Get("scp")
+	raw, hasSCP := c.RawJSON("scp")
 	if !hasSCP {
 		return scopes, nil
 	}
@@ -56,7 +56,7 @@ func scopesOf(c *token.Claims) ([]string, error) {
 
 // permissionsOf returns a JWT's permissions array.
 func permissionsOf(c *token.Claims) ([]string, error) {
-	raw, ok := c.Get("permissions")
+	raw, ok := c.RawJSON("permissions")
 	if !ok {
 		return nil, nil
 	}
@@ -137,7 +137,7 @@ func splitScope(s string) []string {
 }
 
 // stringOrStrings reads a space-separated string or an array of strings.
-func stringOrStrings(name string, raw []byte) ([]string, error) {
+func stringOrStrings[T strictjson.Text](name string, raw T) ([]string, error) {
 	if s, ok := strictjson.String(raw); ok {
 		return splitScope(s), nil
 	}
@@ -149,8 +149,8 @@ func stringOrStrings(name string, raw []byte) ([]string, error) {
 }
 
 // stringArray reads an array of strings; an empty array gives nil.
-func stringArray(name string, raw []byte) ([]string, error) {
-	var buf [16][]byte
+func stringArray[T strictjson.Text](name string, raw T) ([]string, error) {
+	var buf [16]T
 	elems, ok := strictjson.Elements(raw, buf[:0])
 	if !ok {
 		return nil, token.Errorf(token.ErrInvalidClaim, name, "must be an array of strings; found %s", strictjson.Kind(raw))
@@ -171,8 +171,8 @@ func stringArray(name string, raw []byte) ([]string, error) {
 
 // describe names a raw value's JSON type, and for an array that holds
 // something else than strings says so.
-func describe(raw []byte) string {
-	var buf [16][]byte
+func describe[T strictjson.Text](raw T) string {
+	var buf [16]T
 	if elems, ok := strictjson.Elements(raw, buf[:0]); ok {
 		for _, e := range elems {
 			if _, isString := strictjson.String(e); !isString {

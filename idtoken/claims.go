@@ -52,7 +52,7 @@ func (t *Token) readClaims(c *token.Claims) error {
 	for i, dst := range t.stringFields() {
 		s, _, err := c.GetString(stringClaims[i].name)
 		if err != nil {
-			if raw, _ := c.Get(stringClaims[i].name); stringClaims[i].profile && strictjson.IsNull(raw) {
+			if raw, _ := c.RawJSON(stringClaims[i].name); stringClaims[i].profile && strictjson.IsNull(raw) {
 				continue
 			}
 			return err
@@ -84,7 +84,7 @@ func (t *Token) readClaims(c *token.Claims) error {
 // refused: a verified flag the issuer did not send as a boolean is not
 // trusted to mean what it seems.
 func profileBool(c *token.Claims, name string) (bool, error) {
-	raw, ok := c.Get(name)
+	raw, ok := c.RawJSON(name)
 	if !ok || strictjson.IsNull(raw) {
 		return false, nil
 	}
@@ -98,7 +98,7 @@ func profileBool(c *token.Claims, name string) (bool, error) {
 // updatedAt reads updated_at as seconds since the epoch (OIDC Core §5.1) or,
 // since some issuers send it so, as an RFC 3339 string.
 func updatedAt(c *token.Claims) (time.Time, error) {
-	raw, ok := c.Get("updated_at")
+	raw, ok := c.RawJSON("updated_at")
 	if !ok || strictjson.IsNull(raw) {
 		return time.Time{}, nil
 	}
@@ -116,11 +116,11 @@ func updatedAt(c *token.Claims) (time.Time, error) {
 // address reads the address claim, an object of strings (OIDC Core §5.1.1).
 // Members other than the six defined ones are ignored.
 func address(c *token.Claims) (*Address, error) {
-	raw, ok := c.Get("address")
+	raw, ok := c.RawJSON("address")
 	if !ok || strictjson.IsNull(raw) {
 		return nil, nil
 	}
-	members, err := strictjson.ParseObject(raw, token.MaxClaimsDepth, nil)
+	members, err := strictjson.ParseObject([]byte(raw), token.MaxClaimsDepth, nil)
 	if err != nil {
 		return nil, token.Errorf(token.ErrInvalidClaim, "address", "must be an object; found %s", strictjson.Kind(raw))
 	}

@@ -73,13 +73,13 @@ func checkNotOtherToken(c *token.Claims) error {
 	if c.Has("scp") {
 		return token.Errorf(token.ErrTokenType, "scp", "the token carries scp, the scopes of an access token")
 	}
-	if raw, ok := c.Get("token_use"); ok && !strictjson.StringEqual(raw, "id") {
+	if raw, ok := c.RawJSON("token_use"); ok && !strictjson.StringEqual(raw, "id") {
 		return token.Errorf(token.ErrTokenType, "token_use", "token_use is %s; an ID token says \"id\"", truncate(raw))
 	}
 	if c.Has("events") {
 		return token.Errorf(token.ErrTokenType, "events", "the token carries events: it is a security event or logout token (RFC 8417), not an ID token")
 	}
-	if raw, ok := c.Get("typ"); ok {
+	if raw, ok := c.RawJSON("typ"); ok {
 		if s, isString := strictjson.String(raw); isString && strings.EqualFold(s, "Bearer") {
 			return token.Errorf(token.ErrTokenType, "typ", "the typ claim is %q: the token is an access token", s)
 		}
@@ -88,9 +88,9 @@ func checkNotOtherToken(c *token.Claims) error {
 }
 
 // truncate shortens a raw claim value for an error message.
-func truncate(raw []byte) string {
+func truncate(raw string) string {
 	if len(raw) > 40 {
-		return string(raw[:40]) + "…"
+		return raw[:40] + "…"
 	}
-	return string(raw)
+	return raw
 }

@@ -26,9 +26,11 @@ type Claims struct {
 	IssuedAt  time.Time // iat
 	ID        string    // jti
 
-	raw   []byte
-	text  string            // string(raw), shared by the string fields; "" if not made
-	spans []strictjson.Span // the members, as offsets into raw
+	// text is the claims set as the token carried it, decoded from
+	// base64url: one string that the string fields share (a claim without
+	// escapes is a substring of it, no copy) and that spans index.
+	text  string
+	spans []strictjson.Span // the members, as offsets into text
 	// index finds a member by name in about one comparison: an
 	// open-addressing table of span positions (1-based; 0 is empty) keyed
 	// by nameHash. A validator looks up some thirty claims per token, most
@@ -57,7 +59,7 @@ func nameHash[S string | []byte](name S) uint {
 
 // index adds span i, whose raw name is plain (unescaped), to c.index. The
 // caller keeps the table at most three quarters full.
-func (c *Claims) addToIndex(i int, rawName []byte) {
+func (c *Claims) addToIndex(i int, rawName string) {
 	h := nameHash(rawName) & (claimIndexSize - 1)
 	for c.index[h] != 0 {
 		h = (h + 1) & (claimIndexSize - 1)
@@ -70,28 +72,30 @@ func (c *Claims) addToIndex(i int, rawName []byte) {
 // UTF-8 refused, nesting bounded by MaxClaimsDepth, and the registered claims
 // of the right JSON types. Errors match ErrMalformed or ErrInvalidClaim.
 // Introspection responses (RFC 7662) share these members and this parser.
-// The returned Claims keep data; the caller must not modify it afterwards.
+// The returned Claims keep a copy of data.
 func ParseClaims(data []byte) (*Claims, error) {
 	c := &Claims{}
-	if err := c.parse(newTextView(data), make([]strictjson.Span, 0, 16), nil); err != nil {
+	if err := c.parse(data, string(data), make([]strictjson.Span, 0, 16), nil); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// parse reads the claims in view.buf. Members are appended to spans and
-// audiences to aud, so that the verification pipeline can supply storage it
-// has already allocated; strings are substrings of view.str.
+// parse reads the claims in data, of which text is a string copy that the
+// Claims keep (data is not kept: the pipeline decodes into a buffer on its
+// stack). Members are appended to spans and audiences to aud, so that the
+// verification pipeline can supply storage it has already allocated;
+// strings are substrings of text.
 //
 // The members are kept as strictjson.Spans (offsets) rather than Members
 // (slices): a Span is 20 bytes without pointers where a Member is 48 bytes
 // of pointers, so the storage the pipeline allocates with each token is a
 // third the size and nothing the garbage collector has to trace. Allocation
 // volume is most of the pipeline's cost beyond the signature.
-func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) error {
-	c.raw, c.text = view.buf, view.str
+func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []string) error {
+	c.text = text
 	var err error
-	c.spans, err = strictjson.ParseObjectSpans(c.raw, MaxClaimsDepth, spans)
+	c.spans, err = strictjson.ParseObjectSpans(data, MaxClaimsDepth, spans)
 	if err != nil {
 		c.spans = nil
 		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
@@ -102,10 +106,10 @@ func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) err
 	c.index = [claimIndexSize]uint8{}
 	indexed := len(c.spans) <= claimIndexSize*3/4
 	for i, sp := range c.spans {
-		name := sp.RawName(c.raw)
+		name := text[sp.NameStart:sp.NameEnd]
 		if sp.Escaped {
 			indexed = false
-			name = sp.Name(c.raw)
+			name = strictjson.SpanName(sp, text)
 		} else if indexed {
 			c.addToIndex(i, name)
 		}
@@ -114,16 +118,16 @@ func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) err
 		if len(name) != 3 {
 			continue
 		}
-		value := sp.Value(c.raw)
-		switch string(name) {
+		value := strictjson.SpanValue(sp, text)
+		switch name {
 		case "iss":
-			c.Issuer, err = stringClaim(view, "iss", value)
+			c.Issuer, err = stringClaim("iss", value)
 		case "sub":
-			c.Subject, err = stringClaim(view, "sub", value)
+			c.Subject, err = stringClaim("sub", value)
 		case "jti":
-			c.ID, err = stringClaim(view, "jti", value)
+			c.ID, err = stringClaim("jti", value)
 		case "aud":
-			c.Audience, err = stringsClaim(view, "aud", value, aud)
+			c.Audience, err = stringsClaim("aud", value, aud)
 		case "exp":
 			c.ExpiresAt, err = timeClaim("exp", value)
 		case "nbf":
@@ -139,10 +143,8 @@ func (c *Claims) parse(view textView, spans []strictjson.Span, aud []string) err
 	return nil
 }
 
-func (c *Claims) view() textView { return textView{buf: c.raw, str: c.text} }
-
-func stringClaim(view textView, name string, value []byte) (string, error) {
-	s, ok := view.String(value)
+func stringClaim(name, value string) (string, error) {
+	s, ok := strictjson.String(value)
 	if !ok {
 		return "", Errorf(ErrInvalidClaim, name, "must be a string; found %s", strictjson.Kind(value))
 	}
@@ -150,12 +152,12 @@ func stringClaim(view textView, name string, value []byte) (string, error) {
 }
 
 // stringsClaim reads a string or an array of strings, appending to dst.
-func stringsClaim(view textView, name string, value []byte, dst []string) ([]string, error) {
-	if s, ok := view.String(value); ok {
+func stringsClaim(name, value string, dst []string) ([]string, error) {
+	if s, ok := strictjson.String(value); ok {
 		dst = append(dst[:0], s)
 		return dst[:1:1], nil
 	}
-	var buf [8][]byte
+	var buf [8]string
 	elems, ok := strictjson.Elements(value, buf[:0])
 	if !ok {
 		return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; found %s", strictjson.Kind(value))
@@ -167,7 +169,7 @@ func stringsClaim(view textView, name string, value []byte, dst []string) ([]str
 	}
 	dst = dst[:0]
 	for i, e := range elems {
-		s, ok := view.String(e)
+		s, ok := strictjson.String(e)
 		if !ok {
 			return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; element %d is %s", i, strictjson.Kind(e))
 		}
@@ -183,7 +185,7 @@ func stringsClaim(view textView, name string, value []byte, dst []string) ([]str
 // overflowing time.Time arithmetic.
 const maxNumericDate = 253402300799
 
-func timeClaim(name string, value []byte) (time.Time, error) {
+func timeClaim(name, value string) (time.Time, error) {
 	f, ok := strictjson.Number(value)
 	if !ok {
 		if strictjson.Kind(value) == "a number" {
@@ -198,38 +200,39 @@ func timeClaim(name string, value []byte) (time.Time, error) {
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }
 
-func truncateRaw(b []byte) string {
+func truncateRaw(b string) string {
 	if len(b) > 32 {
-		return string(b[:32]) + "…"
+		return b[:32] + "…"
 	}
-	return string(b)
+	return b
 }
 
 // members returns the members as strictjson.Members, for the paths that
-// need them whole (Decode); the pipeline keeps only their offsets.
-func (c *Claims) members() []strictjson.Member {
+// need them whole (Decode), over data, a byte copy of the claims; the
+// pipeline keeps only their offsets.
+func (c *Claims) members(data []byte) []strictjson.Member {
 	out := make([]strictjson.Member, len(c.spans))
 	for i, sp := range c.spans {
-		out[i] = strictjson.Member{Name: sp.Name(c.raw), Value: sp.Value(c.raw)}
+		out[i] = strictjson.Member{Name: sp.Name(data), Value: sp.Value(data)}
 	}
 	return out
 }
 
-func (c *Claims) member(name string) ([]byte, bool) {
+func (c *Claims) member(name string) (string, bool) {
 	if c.indexed {
 		for h := nameHash(name) & (claimIndexSize - 1); c.index[h] != 0; h = (h + 1) & (claimIndexSize - 1) {
-			if sp := c.spans[c.index[h]-1]; sp.NameIs(c.raw, name) {
-				return sp.Value(c.raw), true
+			if sp := c.spans[c.index[h]-1]; strictjson.SpanNameIs(sp, c.text, name) {
+				return strictjson.SpanValue(sp, c.text), true
 			}
 		}
-		return nil, false
+		return "", false
 	}
 	for _, sp := range c.spans {
-		if sp.NameIs(c.raw, name) {
-			return sp.Value(c.raw), true
+		if strictjson.SpanNameIs(sp, c.text, name) {
+			return strictjson.SpanValue(sp, c.text), true
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // Has reports whether the token carries the named claim (even as null).
@@ -238,10 +241,22 @@ func (c *Claims) Has(name string) bool {
 	return ok
 }
 
-// Get returns the raw JSON of the named claim, and whether it is present.
+// Get returns a copy of the raw JSON of the named claim, and whether it is
+// present. RawJSON returns the same text without a copy.
 func (c *Claims) Get(name string) (json.RawMessage, bool) {
 	v, ok := c.member(name)
-	return json.RawMessage(v), ok
+	if !ok {
+		return nil, false
+	}
+	return json.RawMessage(v), true
+}
+
+// RawJSON returns the raw JSON text of the named claim (a string value
+// keeps its quotes and escapes), and whether it is present. It shares the
+// claims' memory, so it costs no copy: a validator reading many claims on
+// every request uses it rather than Get.
+func (c *Claims) RawJSON(name string) (string, bool) {
+	return c.member(name)
 }
 
 // GetString returns a string claim. ok is false when the claim is absent; an
@@ -251,7 +266,7 @@ func (c *Claims) GetString(name string) (s string, ok bool, err error) {
 	if !present {
 		return "", false, nil
 	}
-	s, err = stringClaim(c.view(), name, v)
+	s, err = stringClaim(name, v)
 	return s, err == nil, err
 }
 
@@ -262,7 +277,7 @@ func (c *Claims) GetStrings(name string) (list []string, ok bool, err error) {
 	if !present {
 		return nil, false, nil
 	}
-	list, err = stringsClaim(c.view(), name, v, nil)
+	list, err = stringsClaim(name, v, nil)
 	return list, err == nil, err
 }
 
@@ -295,11 +310,15 @@ func (c *Claims) GetBool(name string) (b bool, ok bool, err error) {
 func (c *Claims) Names() []string {
 	out := make([]string, len(c.spans))
 	for i, sp := range c.spans {
-		out[i] = string(sp.Name(c.raw))
+		out[i] = strictjson.SpanName(sp, c.text)
 	}
 	return out
 }
 
-// JSON returns the claims set as the token carried it. The caller must not
-// modify it.
-func (c *Claims) JSON() []byte { return c.raw }
+// JSON returns a copy of the claims set as the token carried it.
+func (c *Claims) JSON() []byte {
+	if c.text == "" {
+		return nil
+	}
+	return []byte(c.text)
+}

@@ -25,12 +25,12 @@ import (
 // A JSON type that does not fit a field of v is an error matching
 // ErrInvalidClaim. The zero Claims decode as an empty object.
 func (c *Claims) Decode(v any) error {
-	data := c.raw
+	data := []byte(c.text)
 	if len(data) == 0 {
 		data = []byte("{}")
 	}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && len(c.spans) > 0 {
-		if exact, changed := exactMembers(c.members(), rv.Type().Elem(), 0); changed {
+		if exact, changed := exactMembers(c.members(data), rv.Type().Elem(), 0); changed {
 			data = exact
 		}
 	}

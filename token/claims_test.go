@@ -319,3 +319,34 @@ func TestClaimsLookupManyMembers(t *testing.T) {
 		t.Error("absent claim reported present")
 	}
 }
+
+// Get and JSON hand out copies: a caller changing them changes nothing the
+// Claims hold. RawJSON shares the claims' text and gives the same JSON.
+func TestClaimsGetCopies(t *testing.T) {
+	c, err := ParseClaims([]byte(`{"iss":"https://i/","scope":"read write","n":[1,2]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c.Get("scope")
+	if !ok || string(got) != `"read write"` {
+		t.Fatalf(`Get("scope") = %s, %v`, got, ok)
+	}
+	got[1] = 'X'
+	doc := c.JSON()
+	doc[2] = 'X'
+	if s, _, _ := c.GetString("scope"); s != "read write" {
+		t.Errorf("changing Get's result changed the claim to %q", s)
+	}
+	if raw, ok := c.RawJSON("scope"); !ok || raw != `"read write"` {
+		t.Errorf(`RawJSON("scope") = %s, %v`, raw, ok)
+	}
+	if raw, ok := c.RawJSON("n"); !ok || raw != `[1,2]` {
+		t.Errorf(`RawJSON("n") = %s, %v`, raw, ok)
+	}
+	if string(c.JSON()) != `{"iss":"https://i/","scope":"read write","n":[1,2]}` {
+		t.Errorf("changing JSON's result changed the claims to %s", c.JSON())
+	}
+	if _, ok := c.RawJSON("absent"); ok {
+		t.Error(`RawJSON("absent") found a claim`)
+	}
+}

@@ -76,12 +76,20 @@ var b64URLAlphabet = func() (t [256]bool) {
 
 func isB64URL(c byte) bool { return b64URLAlphabet[c] }
 
-// decodeParts decodes the header and the payload strictly into one buffer:
-// hdr is its start and payload follows directly, so hdr[:len(hdr)+len(payload)]
-// is the whole buffer.
-func decodeParts(s segments) (hdr, payload []byte, verr *ValidationError) {
+// decodeScratchSize is the size of the stack buffer the pipeline decodes a
+// token's header and claims into; a token whose header and claims decode to
+// more (rare: real ones are well under a kilobyte) gets a heap buffer.
+const decodeScratchSize = 2048
+
+// decodeParts decodes the header and the payload strictly into one buffer,
+// scratch when they fit in it: hdr is its start and payload follows
+// directly, so hdr[:len(hdr)+len(payload)] is the whole of it.
+func decodeParts(s segments, scratch []byte) (hdr, payload []byte, verr *ValidationError) {
 	hn := strictB64.DecodedLen(len(s.header))
-	buf := make([]byte, hn+strictB64.DecodedLen(len(s.payload)))
+	buf := scratch
+	if n := hn + strictB64.DecodedLen(len(s.payload)); n > len(scratch) {
+		buf = make([]byte, n)
+	}
 	n, err := strictB64.Decode(buf, []byte(s.header))
 	if err != nil {
 		return nil, nil, segmentError("header", s.header, 0)

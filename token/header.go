@@ -20,22 +20,36 @@ type Header struct {
 	ContentType string   // cty
 	Critical    []string // crit
 
-	raw   []byte
-	spans []strictjson.Span // the members, as offsets into raw
+	text  string            // the header as the token carried it, decoded
+	spans []strictjson.Span // the members, as offsets into text
 }
 
-// Get returns the raw JSON of a header member, and whether it is present.
+// Get returns a copy of the raw JSON of a header member, and whether it is
+// present.
 func (h *Header) Get(name string) (json.RawMessage, bool) {
+	v, ok := h.member(name)
+	if !ok {
+		return nil, false
+	}
+	return json.RawMessage(v), true
+}
+
+func (h *Header) member(name string) (string, bool) {
 	for _, sp := range h.spans {
-		if sp.NameIs(h.raw, name) {
-			return json.RawMessage(sp.Value(h.raw)), true
+		if strictjson.SpanNameIs(sp, h.text, name) {
+			return strictjson.SpanValue(sp, h.text), true
 		}
 	}
-	return nil, false
+	return "", false
 }
 
-// JSON returns the header as the token carried it. The caller must not modify it.
-func (h *Header) JSON() []byte { return h.raw }
+// JSON returns a copy of the header as the token carried it.
+func (h *Header) JSON() []byte {
+	if h.text == "" {
+		return nil
+	}
+	return []byte(h.text)
+}
 
 // registeredHeader lists the header parameters of RFC 7515 and RFC 7516,
 // which crit must never name (RFC 7515 §4.1.11).
@@ -56,25 +70,25 @@ const maxHeaderDepth = 4
 // parseHeader reads the header strictly and applies the rules that need no
 // key: member types, kid bounds, JWE and unencoded-payload markers, and crit.
 // The members are appended to dst (so the caller can supply the storage),
-// and string fields are taken from view, which holds data.
-func parseHeader(h *Header, data []byte, view textView, understood []string, dst []strictjson.Span) *ValidationError {
-	// JSON() hands out raw: cap it, so an append by the caller cannot write
-	// over the claims that follow it in the same buffer.
-	h.raw = data[:len(data):len(data)]
+// and string fields are substrings of text, a string copy of data that the
+// Header keeps (data is not kept).
+func parseHeader(h *Header, data []byte, text string, understood []string, dst []strictjson.Span) *ValidationError {
+	h.text = text
 	var err error
 	h.spans, err = strictjson.ParseObjectSpans(data, maxHeaderDepth, dst)
 	if err != nil {
 		return &ValidationError{Kind: ErrMalformed, Claim: "header", Reason: "the header is not a strict JSON object", Err: err}
 	}
-	var critRaw []byte
+	var critRaw string
+	hasCrit := false
 	for _, sp := range h.spans {
 		var ok = true
-		name, value := sp.Name(data), sp.Value(data)
-		switch string(name) {
+		name, value := strictjson.SpanName(sp, text), strictjson.SpanValue(sp, text)
+		switch name {
 		case "alg":
-			h.Algorithm, ok = view.String(value)
+			h.Algorithm, ok = strictjson.String(value)
 		case "kid":
-			h.KeyID, ok = view.String(value)
+			h.KeyID, ok = strictjson.String(value)
 			if ok && h.KeyID == "" {
 				return Errorf(ErrMalformed, "header.kid", "kid is empty; it must name a key or be left out")
 			}
@@ -82,11 +96,11 @@ func parseHeader(h *Header, data []byte, view textView, understood []string, dst
 				return Errorf(ErrMalformed, "header.kid", "kid is %d bytes long; at most %d are accepted", len(h.KeyID), MaxKeyIDLength)
 			}
 		case "typ":
-			h.Type, ok = view.String(value)
+			h.Type, ok = strictjson.String(value)
 		case "cty":
-			h.ContentType, ok = view.String(value)
+			h.ContentType, ok = strictjson.String(value)
 		case "crit":
-			critRaw = value
+			critRaw, hasCrit = value, true
 		case "enc":
 			return Errorf(ErrMalformed, "header.enc", "the header names a content encryption (enc): the token is a JWE; only signed tokens are accepted")
 		case "zip":
@@ -95,7 +109,7 @@ func parseHeader(h *Header, data []byte, view textView, understood []string, dst
 			return Errorf(ErrCritical, "header.b64", "unencoded payloads (RFC 7797 b64) are not accepted")
 		}
 		if !ok {
-			return Errorf(ErrMalformed, "header."+string(name), "must be a string; found %s", strictjson.Kind(value))
+			return Errorf(ErrMalformed, "header."+name, "must be a string; found %s", strictjson.Kind(value))
 		}
 	}
 	if h.Algorithm == "" {
@@ -107,7 +121,7 @@ func parseHeader(h *Header, data []byte, view textView, understood []string, dst
 	if strings.EqualFold(h.ContentType, "JWT") || strings.EqualFold(h.ContentType, "application/jwt") {
 		return Errorf(ErrMalformed, "header.cty", "nested tokens (cty JWT) are not accepted")
 	}
-	if critRaw != nil {
+	if hasCrit {
 		return parseCrit(h, critRaw, understood)
 	}
 	return nil
@@ -116,7 +130,7 @@ func parseHeader(h *Header, data []byte, view textView, understood []string, dst
 // parseCrit applies RFC 7515 §4.1.11: crit is a non-empty array of distinct
 // names, none of them registered, each present in the header, and each one
 // this verifier understands.
-func parseCrit(h *Header, raw []byte, understood []string) *ValidationError {
+func parseCrit(h *Header, raw string, understood []string) *ValidationError {
 	elems, ok := strictjson.Elements(raw, nil)
 	if !ok || len(elems) == 0 {
 		return Errorf(ErrCritical, "header.crit", "crit must be a non-empty array of names; found %s", strictjson.Kind(raw))
@@ -134,7 +148,7 @@ func parseCrit(h *Header, raw []byte, understood []string) *ValidationError {
 		if registeredHeader(name) {
 			return Errorf(ErrCritical, "header.crit", "crit names the registered parameter %q, which it must not", name)
 		}
-		if _, present := h.Get(name); !present {
+		if _, present := h.member(name); !present {
 			return Errorf(ErrCritical, "header.crit", "crit names %q, which the header does not carry", truncateString(name))
 		}
 		known := false

@@ -166,10 +166,9 @@ func LooksLikeJWS(raw string) bool {
 // (a token for another issuer never makes a remote key source refetch).
 //
 // All three segments are decoded before anything in them is interpreted.
-// On success it costs three allocations of its own: the Verified, one buffer
-// holding the decoded header and claims, and one string copy of that buffer
-// that every string field shares (see textView). The signature is decoded
-// into a stack buffer.
+// On success it costs two allocations of its own: the Verified, and one
+// string holding the decoded header and claims, which every string field
+// shares. The segments are decoded into buffers on the stack.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
 	return v.verify(ctx, raw, nil)
 }
@@ -199,7 +198,11 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 	if verr != nil {
 		return nil, verr
 	}
-	hdr, payload, verr := decodeParts(seg)
+	// The header and claims are decoded into a buffer on the stack, read
+	// there, and kept as one string copy that every string field shares: the
+	// decoded bytes themselves are garbage as soon as the token is read.
+	var scratch [decodeScratchSize]byte
+	hdr, payload, verr := decodeParts(seg, scratch[:])
 	if verr != nil {
 		return nil, verr
 	}
@@ -214,8 +217,8 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 		out = new(Verified)
 	}
 	out.Raw = raw
-	view := newTextView(hdr[:len(hdr)+len(payload)])
-	if verr := parseHeader(&out.Header, hdr, view, v.critical, out.headerMembers[:0]); verr != nil {
+	text := string(hdr[:len(hdr)+len(payload)])
+	if verr := parseHeader(&out.Header, hdr, text[:len(hdr)], v.critical, out.headerMembers[:0]); verr != nil {
 		return nil, verr
 	}
 	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
@@ -235,8 +238,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 			return nil, &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the token", Err: err}
 		}
 	}
-	claimsView := textView{buf: payload, str: view.str[len(hdr):]}
-	if err := out.Claims.parse(claimsView, out.claimMembers[:0], out.audience[:0]); err != nil {
+	if err := out.Claims.parse(payload, text[len(hdr):], out.claimMembers[:0], out.audience[:0]); err != nil {
 		return nil, err
 	}
 	if out.Claims.Issuer != v.issuer {

@@ -228,6 +228,24 @@ func TestVerifyInto(t *testing.T) {
 	}
 }
 
+// A token whose header and claims decode to more than the pipeline's stack
+// buffer holds is read from a heap buffer, with the same result.
+func TestVerifyLargeClaims(t *testing.T) {
+	v := newTestVerifier(t, standardSet(t), nil)
+	big := strings.Repeat("0123456789", decodeScratchSize/10+50)
+	raw := sign(t, RS256, testKeys().rsa, obj{"kid": "rsa"}, validClaims().with("big", big, "aud", []string{"a", "b"}))
+	got, err := v.Verify(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok, err := got.Claims.GetString("big"); s != big || !ok || err != nil {
+		t.Errorf("big claim read back as %d bytes, %v, %v", len(s), ok, err)
+	}
+	if got.Claims.Issuer != testIssuer || fmt.Sprint(got.Claims.Audience) != "[a b]" || got.Header.KeyID != "rsa" {
+		t.Errorf("claims %+v, header %+v", got.Claims, got.Header)
+	}
+}
+
 func TestVerifyCompactForm(t *testing.T) {
 	runVerifyCases(t, []verifyCase{
 		{name: "empty", token: literal(""), want: ErrMalformed},
@@ -904,7 +922,7 @@ func TestLooksLikeJWS(t *testing.T) {
 		// look at the bits that make an encoding canonical.
 		seg, err := splitCompact(tc.in)
 		if err == nil {
-			_, _, err = decodeParts(seg)
+			_, _, err = decodeParts(seg, nil)
 			if err == nil {
 				var buf [MaxRSABits / 8]byte
 				_, err = decodeSignature(seg, buf[:])
@@ -959,9 +977,9 @@ func TestVerifyAllocations(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
-			// The Verified, the decoded header+claims buffer and its string copy.
-			if got-bare > 3 {
-				t.Errorf("Verify allocates %v times, the bare verification %v; want at most 3 more", got, bare)
+			// The Verified and the string holding the decoded header and claims.
+			if got-bare > 2 {
+				t.Errorf("Verify allocates %v times, the bare verification %v; want at most 2 more", got, bare)
 			}
 			// VerifyInto fills the caller's Verified: one fewer.
 			var out Verified
@@ -971,8 +989,8 @@ func TestVerifyAllocations(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
-			if into-bare > 2 {
-				t.Errorf("VerifyInto allocates %v times, the bare verification %v; want at most 2 more", into, bare)
+			if into-bare > 1 {
+				t.Errorf("VerifyInto allocates %v times, the bare verification %v; want at most 1 more", into, bare)
 			}
 		})
 	}

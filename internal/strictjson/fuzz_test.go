@@ -25,7 +25,7 @@ func FuzzStrictJSON(f *testing.F) {
 		`{"a":1,"a":2}`, `{"a":1,"A":2}`, `{"s":1,"\u017f":2}`, `{"k":1,"\u212a":2}`,
 		`"\ud83d\ude00"`, `"\ud800"`, `"\udc00"`, `"\\ud800"`, "\"\xff\"", "\"\xed\xa0\x80\"",
 		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`,
-		`{"a":[1,2,}`, `01`, `1.`, `{"a" 1}`, " {\"a\"\t:\n1} ", `{"a\u0000b":"\u0000"}`,
+		`{"a":["x\",y", [1,[2]], {"b":","}, " ", "\\"], "b":[ ]}`, `{"a":[1,2,}`, `01`, `1.`, `{"a" 1}`, " {\"a\"\t:\n1} ", `{"a\u0000b":"\u0000"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -106,21 +106,40 @@ func FuzzStrictJSON(f *testing.F) {
 				if s, ok := String(m.Value); !ok || s != w || !StringEqual(m.Value, w) {
 					t.Fatalf("String(%s) = %q; encoding/json reads %q", m.Value, s, w)
 				}
+				// The same value held as a Go string reads the same.
+				if s, ok := String(string(m.Value)); !ok || s != w || !StringEqual(string(m.Value), w) {
+					t.Fatalf("String(%q) as a Go string = %q; encoding/json reads %q", m.Value, s, w)
+				}
 			case float64:
 				if n, ok := Number(m.Value); !ok || n != w {
 					t.Fatalf("Number(%s) = %v; encoding/json reads %v", m.Value, n, w)
+				}
+				if n, ok := Number(string(m.Value)); !ok || n != w {
+					t.Fatalf("Number(%q) as a Go string = %v; encoding/json reads %v", m.Value, n, w)
 				}
 			case bool:
 				if b, ok := Bool(m.Value); !ok || b != w {
 					t.Fatalf("Bool(%s) = %v", m.Value, b)
 				}
 			case []any:
+				// Elements finds the elements encoding/json reads, byte for
+				// byte, from bytes and from a Go string alike.
+				var raws []json.RawMessage
+				if err := json.Unmarshal(m.Value, &raws); err != nil {
+					t.Fatal(err)
+				}
 				elems, ok := Elements(m.Value, nil)
-				if !ok || len(elems) != len(w) {
-					t.Fatalf("Elements(%s) = %d elements; encoding/json reads %d", m.Value, len(elems), len(w))
+				strElems, strOK := Elements(string(m.Value), nil)
+				if !ok || !strOK || len(elems) != len(raws) || len(strElems) != len(raws) {
+					t.Fatalf("Elements(%s) = %d (%v), %d as a string (%v); encoding/json reads %d", m.Value, len(elems), ok, len(strElems), strOK, len(raws))
+				}
+				for i := range raws {
+					if !bytes.Equal(elems[i], raws[i]) || strElems[i] != string(raws[i]) {
+						t.Fatalf("element %d of %s is %q (%q as a string); encoding/json reads %q", i, m.Value, elems[i], strElems[i], raws[i])
+					}
 				}
 			case nil:
-				if !IsNull(m.Value) {
+				if !IsNull(m.Value) || !IsNull(string(m.Value)) {
 					t.Fatalf("IsNull(%s) is false", m.Value)
 				}
 			}

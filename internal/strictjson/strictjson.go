@@ -17,7 +17,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -53,10 +52,6 @@ type scanner struct {
 	pos      int
 	depth    int
 	maxDepth int
-	// With wantSpans, the top-level members are appended to spans instead
-	// of the Member slice (see ParseObjectSpans).
-	wantSpans bool
-	spans     []Span
 }
 
 // Span locates one top-level member of an object by offsets into the
@@ -88,7 +83,24 @@ func (sp Span) Name(data []byte) []byte {
 
 // NameIs reports whether the member's unescaped name is name, without
 // allocating unless the name holds escapes.
-func (sp Span) NameIs(data []byte, name string) bool {
+func (sp Span) NameIs(data []byte, name string) bool { return SpanNameIs(sp, data, name) }
+
+// SpanValue returns sp's raw value in data: the document ParseObjectSpans
+// read, or a string copy of it, whose substrings cost no copy.
+func SpanValue[T Text](sp Span, data T) T { return data[sp.ValueStart:sp.ValueEnd] }
+
+// SpanName returns sp's name, unescaped, from data (the document or a string
+// copy of it). From a string, a name without escapes is a substring.
+func SpanName[T Text](sp Span, data T) string {
+	if sp.Escaped {
+		return string(unescape(data[sp.NameStart:sp.NameEnd]))
+	}
+	return string(data[sp.NameStart:sp.NameEnd])
+}
+
+// SpanNameIs reports whether sp's unescaped name in data is name, without
+// allocating unless the name holds escapes.
+func SpanNameIs[T Text](sp Span, data T, name string) bool {
 	if !sp.Escaped {
 		return int(sp.NameEnd-sp.NameStart) == len(name) && string(data[sp.NameStart:sp.NameEnd]) == name
 	}
@@ -105,36 +117,6 @@ func ParseObjectSpans(data []byte, maxDepth int, dst []Span) ([]Span, error) {
 	if len(data) > maxSpanDocument {
 		return dst, &SyntaxError{Offset: maxSpanDocument, Msg: "document too large to index"}
 	}
-	if maxDepth <= 0 {
-		maxDepth = DefaultMaxDepth
-	}
-	s := scanner{data: data, maxDepth: maxDepth, wantSpans: true, spans: dst}
-	s.skipSpace()
-	if s.pos >= len(data) {
-		return dst, s.fail("empty document")
-	}
-	if data[s.pos] != '{' {
-		if err := s.value(); err != nil {
-			return dst, err
-		}
-		return dst, ErrNotObject
-	}
-	if _, err := s.object(nil, true); err != nil {
-		return s.spans, err
-	}
-	s.skipSpace()
-	if s.pos != len(data) {
-		return s.spans, s.fail("data after the top-level value")
-	}
-	return s.spans, nil
-}
-
-func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.pos, Msg: msg} }
-
-// ParseObject checks that data is one strict JSON object and appends its
-// top-level members to dst, which it returns. maxDepth zero means
-// DefaultMaxDepth.
-func ParseObject(data []byte, maxDepth int, dst []Member) ([]Member, error) {
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
 	}
@@ -156,6 +138,27 @@ func ParseObject(data []byte, maxDepth int, dst []Member) ([]Member, error) {
 	s.skipSpace()
 	if s.pos != len(data) {
 		return dst, s.fail("data after the top-level value")
+	}
+	return dst, nil
+}
+
+func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.pos, Msg: msg} }
+
+// ParseObject checks that data is one strict JSON object and appends its
+// top-level members to dst, which it returns. maxDepth zero means
+// DefaultMaxDepth.
+func ParseObject(data []byte, maxDepth int, dst []Member) ([]Member, error) {
+	// The scanner records members only as offsets (Spans), never as slices
+	// of data: a scanner that stored slices of data would make every caller's
+	// document escape to the heap, including the token pipeline's, which
+	// decodes into a buffer on its stack. The Members are built afterwards.
+	var buf [16]Span
+	spans, err := ParseObjectSpans(data, maxDepth, buf[:0])
+	if err != nil {
+		return dst, err
+	}
+	for _, sp := range spans {
+		dst = append(dst, Member{Name: sp.Name(data), Value: sp.Value(data)})
 	}
 	return dst, nil
 }
@@ -372,12 +375,13 @@ var strPlain = func() (t [256]bool) {
 	return t
 }()
 
-func hex4(d []byte, p int) (rune, bool) {
+func hex4[T Text](d T, p int) (rune, bool) {
 	if p+4 > len(d) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range d[p : p+4] {
+	for i := p; i < p+4; i++ {
+		c := d[i]
 		r <<= 4
 		switch {
 		case c >= '0' && c <= '9':
@@ -432,7 +436,13 @@ func (s *scanner) array() error {
 // hostile object with thousands of members stays linear.
 const pairwiseLimit = 32
 
-func (s *scanner) object(dst []Member, collect bool) ([]Member, error) {
+// object scans an object from its opening brace. With collect, its members
+// are appended to dst as Spans. The scanner keeps
+// no slice of data anywhere but in its own data field, and hands out only
+// offsets: storing slices of data (or appending through s) would make the
+// document of every caller escape to the heap, the token pipeline's stack
+// buffer included.
+func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 	s.depth++
 	if s.depth > s.maxDepth {
 		return dst, s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
@@ -507,14 +517,10 @@ func (s *scanner) object(dst []Member, collect bool) ([]Member, error) {
 			return dst, err
 		}
 		if collect {
-			if s.wantSpans {
-				s.spans = append(s.spans, Span{
-					NameStart: int32(nameAt + 1), NameEnd: int32(nameAt + 1 + len(raw)),
-					ValueStart: int32(valStart), ValueEnd: int32(s.pos), Escaped: esc,
-				})
-			} else {
-				dst = append(dst, Member{Name: name, Value: s.data[valStart:s.pos]})
-			}
+			dst = append(dst, Span{
+				NameStart: int32(nameAt + 1), NameEnd: int32(nameAt + 1 + len(raw)),
+				ValueStart: int32(valStart), ValueEnd: int32(s.pos), Escaped: esc,
+			})
 		}
 		s.skipSpace()
 		if s.pos >= len(s.data) {
@@ -614,174 +620,4 @@ func AppendFold(dst, name []byte) []byte {
 func foldKey(b []byte) string {
 	var buf [64]byte
 	return string(AppendFold(buf[:0], b))
-}
-
-// unescape decodes the body of a string the scanner has already checked.
-func unescape(raw []byte) []byte {
-	out := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c != '\\' {
-			out = append(out, c)
-			i++
-			continue
-		}
-		switch raw[i+1] {
-		case '"':
-			out = append(out, '"')
-		case '\\':
-			out = append(out, '\\')
-		case '/':
-			out = append(out, '/')
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, _ := hex4(raw, i+2)
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2, _ := hex4(raw, i+2)
-				r = utf16.DecodeRune(r, r2)
-				i += 6
-			}
-			out = utf8.AppendRune(out, r)
-			continue
-		}
-		i += 2
-	}
-	return out
-}
-
-// String decodes a raw JSON value that must be a string. ok is false when the
-// value is of another JSON type. The value must come from ParseObject or have
-// passed Valid.
-func String(value []byte) (s string, ok bool) {
-	if len(value) < 2 || value[0] != '"' {
-		return "", false
-	}
-	body := value[1 : len(value)-1]
-	for _, c := range body {
-		if c == '\\' {
-			return string(unescape(body)), true
-		}
-	}
-	return string(body), true
-}
-
-// StringEqual reports whether a raw JSON string value decodes to want, without
-// allocating when it holds no escapes.
-func StringEqual(value []byte, want string) bool {
-	if len(value) < 2 || value[0] != '"' {
-		return false
-	}
-	body := value[1 : len(value)-1]
-	for _, c := range body {
-		if c == '\\' {
-			return string(unescape(body)) == want
-		}
-	}
-	return string(body) == want
-}
-
-// Number parses a raw JSON value that must be a number. ok is false when the
-// value is of another JSON type.
-func Number(value []byte) (f float64, ok bool) {
-	if len(value) == 0 || !(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')) {
-		return 0, false
-	}
-	// Fast path: a plain non-negative integer of up to 15 digits is exact in a float64.
-	if len(value) <= 15 {
-		var n int64
-		plain := true
-		for _, c := range value {
-			if c < '0' || c > '9' {
-				plain = false
-				break
-			}
-			n = n*10 + int64(c-'0')
-		}
-		if plain {
-			return float64(n), true
-		}
-	}
-	f, err := strconv.ParseFloat(string(value), 64)
-	if err != nil {
-		return 0, false
-	}
-	return f, true
-}
-
-// Bool parses a raw JSON value that must be true or false.
-func Bool(value []byte) (b bool, ok bool) {
-	switch string(value) {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
-	}
-	return false, false
-}
-
-// IsNull reports whether a raw JSON value is null.
-func IsNull(value []byte) bool { return string(value) == "null" }
-
-// Kind names the JSON type of a raw value, for error messages.
-func Kind(value []byte) string {
-	if len(value) == 0 {
-		return "nothing"
-	}
-	switch c := value[0]; {
-	case c == '"':
-		return "a string"
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == 'n':
-		return "null"
-	default:
-		return "a number"
-	}
-}
-
-// Elements appends the raw elements of a raw JSON array value to dst. ok is
-// false when the value is not an array.
-func Elements(value []byte, dst [][]byte) (elems [][]byte, ok bool) {
-	if len(value) < 2 || value[0] != '[' {
-		return dst, false
-	}
-	s := scanner{data: value, pos: 1, maxDepth: 1 << 30}
-	s.skipSpace()
-	if s.pos < len(value) && value[s.pos] == ']' {
-		return dst, true
-	}
-	for {
-		s.skipSpace()
-		start := s.pos
-		if err := s.value(); err != nil {
-			return dst, false
-		}
-		dst = append(dst, value[start:s.pos])
-		s.skipSpace()
-		if s.pos >= len(value) {
-			return dst, false
-		}
-		switch value[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			return dst, true
-		default:
-			return dst, false
-		}
-	}
 }

@@ -1,0 +1,252 @@
+package strictjson
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Text is a JSON text, or a piece of one: a string or a byte slice. The
+// value helpers below take either, so that a caller holding a document as a
+// string (the token pipeline keeps one string copy of the decoded claims)
+// reads its values as substrings, without a copy each, and a caller holding
+// bytes (a JSON response body, a json.RawMessage) needs no conversion.
+type Text interface{ ~string | ~[]byte }
+
+// unescape decodes the body of a string the scanner has already checked.
+func unescape[T Text](raw T) []byte {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch raw[i+1] {
+		case '"':
+			out = append(out, '"')
+		case '\\':
+			out = append(out, '\\')
+		case '/':
+			out = append(out, '/')
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, _ := hex4(raw, i+2)
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2, _ := hex4(raw, i+2)
+				r = utf16.DecodeRune(r, r2)
+				i += 6
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		}
+		i += 2
+	}
+	return out
+}
+
+// hasBackslash reports whether b holds a backslash: whether a string body
+// holds escapes.
+func hasBackslash[T Text](b T) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+// String decodes a raw JSON value that must be a string. ok is false when the
+// value is of another JSON type. The value must come from ParseObject or have
+// passed Valid. When value is a Go string and the JSON string holds no
+// escapes, the result is a substring of value: no copy is made.
+func String[T Text](value T) (s string, ok bool) {
+	if len(value) < 2 || value[0] != '"' {
+		return "", false
+	}
+	body := value[1 : len(value)-1]
+	if hasBackslash(body) {
+		return string(unescape(body)), true
+	}
+	return string(body), true
+}
+
+// StringEqual reports whether a raw JSON string value decodes to want, without
+// allocating when it holds no escapes.
+func StringEqual[T Text](value T, want string) bool {
+	if len(value) < 2 || value[0] != '"' {
+		return false
+	}
+	body := value[1 : len(value)-1]
+	if hasBackslash(body) {
+		return string(unescape(body)) == want
+	}
+	return string(body) == want
+}
+
+// Number parses a raw JSON value that must be a number. ok is false when the
+// value is of another JSON type.
+func Number[T Text](value T) (f float64, ok bool) {
+	if len(value) == 0 || !(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')) {
+		return 0, false
+	}
+	// Fast path: a plain non-negative integer of up to 15 digits is exact in a float64.
+	if len(value) <= 15 {
+		var n int64
+		plain := true
+		for i := 0; i < len(value); i++ {
+			c := value[i]
+			if c < '0' || c > '9' {
+				plain = false
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if plain {
+			return float64(n), true
+		}
+	}
+	f, err := strconv.ParseFloat(string(value), 64)
+	if err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+// Bool parses a raw JSON value that must be true or false.
+func Bool[T Text](value T) (b bool, ok bool) {
+	switch string(value) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+// IsNull reports whether a raw JSON value is null.
+func IsNull[T Text](value T) bool { return string(value) == "null" }
+
+// Kind names the JSON type of a raw value, for error messages.
+func Kind[T Text](value T) string {
+	if len(value) == 0 {
+		return "nothing"
+	}
+	switch c := value[0]; {
+	case c == '"':
+		return "a string"
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// Elements appends the raw elements of a raw JSON array value to dst. ok is
+// false when the value is not an array. The value must come from
+// ParseObject or have passed Valid: Elements only finds the commas between
+// elements (outside strings, at the array's own level), it does not check
+// the elements again. Malformed input gives ok false or wrong elements,
+// never a panic.
+func Elements[T Text](value T, dst []T) (elems []T, ok bool) {
+	n := len(value)
+	if n < 2 || value[0] != '[' || value[n-1] != ']' {
+		return dst, false
+	}
+	start := skipWhite(value, 1)
+	if start == n-1 {
+		return dst, true // []
+	}
+	depth := 0
+	// At the array's own level, an element is one value: content, then
+	// nothing but white space before the comma ("[1 2]" is refused).
+	saw, gap := false, false
+	for i := start; i < n-1; i++ {
+		if depth == 0 {
+			switch c := value[i]; {
+			case isWhite(c):
+				gap = saw
+				continue
+			case c == ',':
+				saw, gap = false, false
+			case gap:
+				return dst, false
+			default:
+				saw = true
+			}
+		}
+		switch value[i] {
+		case '"':
+			// Skip the string: find its closing quote, stepping over escapes.
+			for i++; i < n-1 && value[i] != '"'; i++ {
+				if value[i] == '\\' {
+					i++
+				}
+			}
+			if i >= n-1 {
+				return dst, false
+			}
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+			if depth < 0 {
+				return dst, false
+			}
+		case ',':
+			if depth == 0 {
+				e := trimWhite(value[start:i])
+				if len(e) == 0 {
+					return dst, false
+				}
+				dst = append(dst, e)
+				start = i + 1
+			}
+		}
+	}
+	if depth != 0 {
+		return dst, false
+	}
+	last := trimWhite(value[start : n-1])
+	if len(last) == 0 {
+		return dst, false // a trailing comma, or nothing between commas
+	}
+	return append(dst, last), true
+}
+
+func isWhite(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipWhite[T Text](b T, i int) int {
+	for i < len(b) && isWhite(b[i]) {
+		i++
+	}
+	return i
+}
+
+func trimWhite[T Text](b T) T {
+	i, j := 0, len(b)
+	for i < j && isWhite(b[i]) {
+		i++
+	}
+	for j > i && isWhite(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
