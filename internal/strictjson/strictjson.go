@@ -437,11 +437,10 @@ func (s *scanner) array() error {
 const pairwiseLimit = 32
 
 // object scans an object from its opening brace. With collect, its members
-// are appended to dst as Spans. The scanner keeps
-// no slice of data anywhere but in its own data field, and hands out only
-// offsets: storing slices of data (or appending through s) would make the
-// document of every caller escape to the heap, the token pipeline's stack
-// buffer included.
+// are appended to dst as Spans. The scanner keeps no slice of data anywhere
+// but in its own data field, and hands out only offsets: storing slices of
+// data (or appending through s) would make the document of every caller
+// escape to the heap, the token pipeline's stack buffer included.
 func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 	s.depth++
 	if s.depth > s.maxDepth {
