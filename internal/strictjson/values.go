@@ -13,6 +13,10 @@ import (
 // bytes (a JSON response body, a json.RawMessage) needs no conversion.
 type Text interface{ ~string | ~[]byte }
 
+// simpleEscape maps the letter after a backslash to the byte it stands for,
+// for every escape but \u; zero for the rest.
+var simpleEscape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
 // unescape decodes the body of a string the scanner has already checked.
 func unescape[T Text](raw T) []byte {
 	out := make([]byte, 0, len(raw))
@@ -23,35 +27,26 @@ func unescape[T Text](raw T) []byte {
 			i++
 			continue
 		}
-		switch raw[i+1] {
-		case '"':
-			out = append(out, '"')
-		case '\\':
-			out = append(out, '\\')
-		case '/':
-			out = append(out, '/')
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, _ := hex4(raw, i+2)
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2, _ := hex4(raw, i+2)
-				r = utf16.DecodeRune(r, r2)
-				i += 6
-			}
-			out = utf8.AppendRune(out, r)
+		if i+1 == len(raw) {
+			break // a lone trailing backslash: not from the scanner
+		}
+		if e := simpleEscape[raw[i+1]]; e != 0 {
+			out = append(out, e)
+			i += 2
 			continue
 		}
-		i += 2
+		if raw[i+1] != 'u' {
+			i += 2 // no other escape passes the scanner
+			continue
+		}
+		r, _ := hex4(raw, i+2)
+		i += 6
+		if utf16.IsSurrogate(r) {
+			r2, _ := hex4(raw, i+2)
+			r = utf16.DecodeRune(r, r2)
+			i += 6
+		}
+		out = utf8.AppendRune(out, r)
 	}
 	return out
 }
