@@ -57,7 +57,7 @@ func nameHash[S string | []byte](name S) uint {
 	return n*31 + uint(name[0])*7 + uint(name[n-1])*13 + uint(name[n/2])*3
 }
 
-// index adds span i, whose raw name is plain (unescaped), to c.index. The
+// addToIndex adds span i, whose raw name is plain (unescaped), to c.index. The
 // caller keeps the table at most three quarters full.
 func (c *Claims) addToIndex(i int, rawName string) {
 	h := nameHash(rawName) & (claimIndexSize - 1)
