@@ -69,6 +69,10 @@ var (
 	// reached or gave an unusable answer. It is not the token's fault; a
 	// resource server should answer 503, not 401.
 	ErrUnavailable = errors.New("validation unavailable")
+	// ErrReplay: a single-use token or proof (a DPoP proof, a logout token)
+	// was presented again while its identifier is still remembered by a
+	// ReplayStore.
+	ErrReplay = errors.New("token already used")
 )
 
 // ValidationError describes why a token was refused. Kind is one of the

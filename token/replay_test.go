@@ -1,0 +1,100 @@
+package token_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenguard/tokenguard/token"
+)
+
+func TestMemoryReplayStoreRefusesSecondUse(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	s := &token.MemoryReplayStore{Now: func() time.Time { return now }}
+	ctx := context.Background()
+
+	require.NoError(t, s.Use(ctx, "jti-1", now.Add(time.Minute)))
+	err := s.Use(ctx, "jti-1", now.Add(time.Minute))
+	require.ErrorIs(t, err, token.ErrReplay)
+	require.NotErrorIs(t, err, token.ErrUnavailable)
+	require.NoError(t, s.Use(ctx, "jti-2", now.Add(time.Minute)), "another identifier is fresh")
+
+	// Once the first entry has expired it is forgotten: nothing could
+	// accept the original proof by then anyway.
+	now = now.Add(time.Minute)
+	require.NoError(t, s.Use(ctx, "jti-1", now.Add(time.Minute)))
+	require.Equal(t, 1, s.Len(), "jti-2 expired with jti-1's first entry")
+}
+
+func TestMemoryReplayStoreBoundFailsClosed(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	s := &token.MemoryReplayStore{MaxEntries: 3, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	for i := range 3 {
+		require.NoError(t, s.Use(ctx, fmt.Sprint("id-", i), now.Add(time.Duration(i+1)*time.Second)))
+	}
+	err := s.Use(ctx, "id-3", now.Add(time.Minute))
+	require.ErrorIs(t, err, token.ErrUnavailable, "a full store refuses rather than forgetting a live identifier")
+	require.ErrorIs(t, s.Use(ctx, "id-0", now.Add(time.Minute)), token.ErrReplay, "live entries were kept")
+
+	now = now.Add(time.Second) // id-0 expires
+	require.NoError(t, s.Use(ctx, "id-3", now.Add(time.Minute)))
+	require.Equal(t, 3, s.Len())
+}
+
+func TestMemoryReplayStoreExpiredOnArrival(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	s := &token.MemoryReplayStore{Now: func() time.Time { return now }}
+	require.NoError(t, s.Use(context.Background(), "old", now.Add(-time.Second)))
+	require.Equal(t, 0, s.Len())
+}
+
+func TestMemoryReplayStoreNilAndCancelled(t *testing.T) {
+	var s *token.MemoryReplayStore
+	require.ErrorIs(t, s.Use(context.Background(), "x", time.Now().Add(time.Minute)), token.ErrUnavailable)
+	require.Equal(t, 0, s.Len())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := (&token.MemoryReplayStore{}).Use(ctx, "x", time.Now().Add(time.Minute))
+	require.ErrorIs(t, err, token.ErrUnavailable)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestMemoryReplayStoreConcurrentUseAcceptsOne(t *testing.T) {
+	s := &token.MemoryReplayStore{}
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	exp := time.Now().Add(time.Minute)
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Use(context.Background(), "same", exp)
+			if err == nil {
+				ok.Add(1)
+			} else if !errors.Is(err, token.ErrReplay) {
+				t.Errorf("unexpected error %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), ok.Load())
+}
+
+func ExampleMemoryReplayStore() {
+	store := &token.MemoryReplayStore{}
+	ctx := context.Background()
+	exp := time.Now().Add(5 * time.Minute)
+	fmt.Println(store.Use(ctx, "proof-jti-1", exp))
+	fmt.Println(errors.Is(store.Use(ctx, "proof-jti-1", exp), token.ErrReplay))
+	// Output:
+	// <nil>
+	// true
+}
