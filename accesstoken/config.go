@@ -15,7 +15,9 @@ const DefaultCacheSize = tokencache.DefaultMaxEntries
 
 // Config configures a Validator. Issuer, an API identifier (Audience or
 // Audiences) and at least one of Keys and Introspector are required; every
-// other zero value is the safe default.
+// other field follows package token's rule for configuration values: zero is
+// the safe default, and a negative number means "none" where a field says so
+// and is an error elsewhere.
 type Config struct {
 	// Issuer is the authorization server's issuer identifier, compared
 	// exactly (no trailing-slash or case folding) with a JWT's iss and with
@@ -67,9 +69,10 @@ type Config struct {
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 	// MaxTokenSize bounds a token's length in bytes, JWT or opaque, checked
-	// before anything else. Zero means token.DefaultMaxTokenSize (16 KiB).
+	// before anything else. Zero means token.DefaultMaxTokenSize (16 KiB); a
+	// negative value is an error.
 	MaxTokenSize int
 	// CacheSize bounds the verified-token cache for JWTs, in tokens. Zero
-	// means DefaultCacheSize; a negative value disables the cache.
+	// means DefaultCacheSize; a negative value means no cache.
 	CacheSize int
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/tokencache"
 	"github.com/tokenguard/tokenguard/introspect"
 	"github.com/tokenguard/tokenguard/token"
@@ -35,9 +36,9 @@ type Validator struct {
 // NewValidator checks cfg and returns a Validator. It returns an error naming
 // the field at fault when Issuer is empty, no API identifier is given, an
 // entry of Audiences is empty, neither Keys nor Introspector is set,
-// IntrospectJWTs or StrictRFC9068 is set without what it needs, or
-// Algorithms names an algorithm that is not supported. It makes no network
-// request.
+// IntrospectJWTs or StrictRFC9068 is set without what it needs,
+// MaxTokenSize is negative, or Algorithms names an algorithm that is not
+// supported. It makes no network request.
 func NewValidator(cfg Config) (*Validator, error) {
 	if cfg.Issuer == "" {
 		return nil, errors.New("accesstoken: Config.Issuer is required: the authorization server's issuer identifier")
@@ -49,9 +50,6 @@ func NewValidator(cfg Config) (*Validator, error) {
 		strict:       cfg.StrictRFC9068,
 		allowNoAud:   cfg.AllowIntrospectionWithoutAudience,
 		introJWTs:    cfg.IntrospectJWTs,
-		leeway:       cfg.Leeway,
-		now:          cfg.Now,
-		maxSize:      cfg.MaxTokenSize,
 	}
 	if cfg.Audience != "" {
 		v.audiences = append(v.audiences, cfg.Audience)
@@ -73,28 +71,20 @@ func NewValidator(cfg Config) (*Validator, error) {
 		return nil, errors.New("accesstoken: Config.IntrospectJWTs needs both Config.Keys and Config.Introspector")
 	case cfg.StrictRFC9068 && cfg.Keys == nil:
 		return nil, errors.New("accesstoken: Config.StrictRFC9068 applies to JWT access tokens, but Config.Keys is nil so no JWT is accepted")
-	case cfg.MaxTokenSize < 0:
-		return nil, fmt.Errorf("accesstoken: Config.MaxTokenSize is %d; it must be zero (the default, %d) or positive", cfg.MaxTokenSize, token.DefaultMaxTokenSize)
 	}
-	if v.leeway == 0 {
-		v.leeway = token.DefaultLeeway
-	} else if v.leeway < 0 {
-		v.leeway = 0
+	set, err := settings.ResolveValidation("accesstoken: Config", cfg.Leeway, cfg.Now, cfg.MaxTokenSize)
+	if err != nil {
+		return nil, err
 	}
-	if v.now == nil {
-		v.now = time.Now
-	}
-	if v.maxSize == 0 {
-		v.maxSize = token.DefaultMaxTokenSize
-	}
+	v.leeway, v.now, v.maxSize = set.Leeway, set.Now, set.MaxTokenSize
 	if cfg.Keys != nil {
 		ver, err := token.NewVerifier(token.VerifierConfig{
 			Issuer:          cfg.Issuer,
 			Keys:            cfg.Keys,
 			Algorithms:      cfg.Algorithms,
-			Leeway:          cfg.Leeway, // the same rules; 0 would mean the default again
-			Now:             v.now,
-			MaxTokenSize:    v.maxSize,
+			Leeway:          cfg.Leeway, // resolved by the same rule as set's
+			Now:             cfg.Now,
+			MaxTokenSize:    cfg.MaxTokenSize,
 			RequireIssuedAt: cfg.StrictRFC9068,
 			CheckHeader:     v.checkHeader,
 		})
@@ -102,7 +92,9 @@ func NewValidator(cfg Config) (*Validator, error) {
 			return nil, fmt.Errorf("accesstoken: %w", err)
 		}
 		v.verifier = ver
-		v.cache = tokencache.New[*Token](cfg.CacheSize)
+		if size := settings.OrNone(cfg.CacheSize, DefaultCacheSize); size > 0 {
+			v.cache = tokencache.New[*Token](size)
+		}
 	}
 	return v, nil
 }

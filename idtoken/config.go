@@ -5,11 +5,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/tokencache"
 	"github.com/tokenguard/tokenguard/token"
 )
 
+// DefaultCacheSize is how many verified ID tokens a Validator remembers when
+// Config.CacheSize is zero.
+const DefaultCacheSize = tokencache.DefaultMaxEntries
+
 // Config configures a Validator. Issuer, ClientID and Keys are required;
-// every other field's zero value is the safe default.
+// every other field follows package token's rule for configuration values:
+// zero is the safe default, and a negative number means "none" where a field
+// says so and is an error elsewhere.
 type Config struct {
 	// Issuer is the OpenID Provider's issuer identifier, compared exactly
 	// (no case folding, no trailing-slash tolerance) with the token's iss.
@@ -35,7 +42,7 @@ type Config struct {
 	TrustedAudiences []string
 	// MaxAge, when positive, refuses tokens issued (iat) longer than MaxAge
 	// plus Leeway ago with token.ErrExpired, whatever their exp says. Zero
-	// means no limit beyond exp.
+	// means no limit beyond exp; a negative value is an error.
 	MaxAge time.Duration
 	// Leeway is the clock skew allowed on exp, nbf, iat and auth_time. Zero
 	// means token.DefaultLeeway (one minute); a negative value means none.
@@ -43,12 +50,13 @@ type Config struct {
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 	// MaxTokenSize bounds the raw token's length in bytes, checked before
-	// any decoding. Zero means token.DefaultMaxTokenSize (16 KiB).
+	// any decoding. Zero means token.DefaultMaxTokenSize (16 KiB); a
+	// negative value is an error.
 	MaxTokenSize int
 	// CacheSize bounds the verified-token cache, which lets a token seen
 	// again skip the signature check (see the package documentation). Each
-	// entry holds the raw token and its Token. Zero means 4096 entries; a
-	// negative value disables the cache.
+	// entry holds the raw token and its Token. Zero means DefaultCacheSize;
+	// a negative value means no cache.
 	CacheSize int
 }
 

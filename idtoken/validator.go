@@ -1,7 +1,6 @@
 package idtoken
 
 import (
-	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/tokencache"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -21,15 +21,22 @@ type Validator struct {
 	clientID string
 	trusted  []string
 	maxAge   time.Duration
+	leeway   time.Duration
+	now      func() time.Time
 	maxSize  int
-	cache    *tokencache.Cache[*Token]
+	cache    *tokencache.Cache[*Token] // nil when Config.CacheSize is negative
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error when
-// Issuer, ClientID or Keys is missing, or when Algorithms names an algorithm
-// that is not supported (such as "none") or is empty but not nil.
+// Issuer, ClientID or Keys is missing, MaxAge or MaxTokenSize is negative, or
+// Algorithms names an algorithm that is not supported (such as "none") or is
+// empty but not nil. It makes no network request.
 func NewValidator(cfg Config) (*Validator, error) {
 	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	set, err := settings.ResolveValidation("idtoken: Config", cfg.Leeway, cfg.Now, cfg.MaxTokenSize)
+	if err != nil {
 		return nil, err
 	}
 	algs := cfg.Algorithms
@@ -40,7 +47,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 		Issuer:          cfg.Issuer,
 		Keys:            cfg.Keys,
 		Algorithms:      algs,
-		Leeway:          cfg.Leeway,
+		Leeway:          cfg.Leeway, // resolved by the same rule as set's
 		Now:             cfg.Now,
 		MaxTokenSize:    cfg.MaxTokenSize,
 		RequireIssuedAt: true, // OIDC Core §2: iat is REQUIRED
@@ -49,15 +56,20 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("idtoken: %w", err)
 	}
-	return &Validator{
+	v := &Validator{
 		verifier: ver,
 		keys:     cfg.Keys,
 		clientID: cfg.ClientID,
 		trusted:  slices.Clone(cfg.TrustedAudiences),
 		maxAge:   cfg.MaxAge,
-		maxSize:  cmp.Or(max(cfg.MaxTokenSize, 0), token.DefaultMaxTokenSize),
-		cache:    tokencache.New[*Token](cfg.CacheSize),
-	}, nil
+		leeway:   set.Leeway,
+		now:      set.Now,
+		maxSize:  set.MaxTokenSize,
+	}
+	if size := settings.OrNone(cfg.CacheSize, DefaultCacheSize); size > 0 {
+		v.cache = tokencache.New[*Token](size)
+	}
+	return v, nil
 }
 
 // Validate checks raw as an ID token for this client, following OpenID
@@ -97,7 +109,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	for _, o := range opts {
 		c.add(o)
 	}
-	now, leeway := v.verifier.Now(), v.verifier.Leeway()
+	now, leeway := v.now(), v.leeway
 	// An oversized token is not even hashed for the cache: Verify refuses it
 	// before reading it.
 	if cached, ok := v.lookup(ctx, raw, now, leeway); ok {

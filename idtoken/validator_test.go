@@ -24,6 +24,7 @@ func TestNewValidatorRequiresConfig(t *testing.T) {
 		{"unknown alg", func(c *idtoken.Config) { c.Algorithms = []string{"RS257"} }},
 		{"empty allow-list", func(c *idtoken.Config) { c.Algorithms = []string{} }},
 		{"negative MaxAge", func(c *idtoken.Config) { c.MaxAge = -time.Second }},
+		{"negative MaxTokenSize", func(c *idtoken.Config) { c.MaxTokenSize = -1 }},
 		{"empty trusted audience", func(c *idtoken.Config) { c.TrustedAudiences = []string{""} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,10 +1,13 @@
 package introspect
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/settings"
 )
 
 // Cache defaults, used when the matching CacheOptions field is zero.
@@ -14,25 +17,29 @@ const (
 	DefaultNegativeTTL = 10 * time.Second
 )
 
-// CacheOptions configures a Cache. The zero value is a safe default.
+// CacheOptions configures a Cache. The zero value is a safe default for every
+// field, and negative numbers follow package token's rule for configuration
+// values: NegativeTTL may be turned off, the other bounds may not.
 type CacheOptions struct {
 	// MaxEntries bounds how many answers are kept. When the cache is full,
 	// adding an answer evicts the least recently used one (exactly so up to
 	// 1,023 entries; larger caches are split into up to 16 parts, each with
 	// its own lock and its own share of the limit, and evict the least
-	// recently used entry of one part). Zero or negative means
-	// DefaultMaxEntries (10,000).
+	// recently used entry of one part). Zero means DefaultMaxEntries
+	// (10,000). A negative value is a configuration mistake: the Cache then
+	// fails every call with an error matching token.ErrUnavailable.
 	MaxEntries int
 	// MaxTTL bounds how long an active answer is reused. An active answer
 	// lives until the token's exp or for MaxTTL, whichever ends first; one
 	// without exp lives for MaxTTL, and one whose exp has passed is not
 	// kept. A shorter MaxTTL notices revocations sooner at the cost of more
-	// requests. Zero or negative means DefaultMaxTTL (5 minutes).
+	// requests. Zero means DefaultMaxTTL (5 minutes). A negative value is a
+	// configuration mistake, treated as a negative MaxEntries is.
 	MaxTTL time.Duration
 	// NegativeTTL is how long an inactive answer is reused, so a client
 	// retrying a revoked or made-up token cannot make every request reach
 	// the authorization server. Zero means DefaultNegativeTTL (10 seconds);
-	// negative means inactive answers are not kept.
+	// a negative value means none: inactive answers are not kept.
 	NegativeTTL time.Duration
 	// Now returns the current time. Nil means time.Now. Tests set it to
 	// move the cache through time.
@@ -70,6 +77,7 @@ type CacheOptions struct {
 // It is safe for concurrent use.
 type Cache struct {
 	inner       Introspector
+	misconfig   error // from NewCache's options; every call returns it
 	maxTTL      time.Duration
 	negativeTTL time.Duration
 	now         func() time.Time
@@ -89,22 +97,25 @@ const (
 	minPerShard = 512
 )
 
-// NewCache returns a cache in front of inner. A nil inner gives a cache whose
-// every call fails with an error matching token.ErrUnavailable.
+// NewCache returns a cache in front of inner. A nil inner, or options with a
+// negative MaxEntries or MaxTTL, give a cache whose every call fails with an
+// error matching token.ErrUnavailable that says why.
 func NewCache(inner Introspector, opts CacheOptions) *Cache {
-	c := &Cache{inner: inner, maxTTL: opts.MaxTTL, negativeTTL: opts.NegativeTTL, now: opts.Now}
-	if c.maxTTL <= 0 {
-		c.maxTTL = DefaultMaxTTL
+	c := &Cache{
+		inner:       inner,
+		negativeTTL: settings.OrNone(opts.NegativeTTL, DefaultNegativeTTL),
+		now:         settings.Clock(opts.Now),
 	}
-	if c.negativeTTL == 0 {
-		c.negativeTTL = DefaultNegativeTTL
+	var err1, err2 error
+	c.maxTTL, err1 = settings.Limit("introspect: CacheOptions.MaxTTL", opts.MaxTTL, DefaultMaxTTL)
+	maxEntries, err2 := settings.Limit("introspect: CacheOptions.MaxEntries", opts.MaxEntries, DefaultMaxEntries)
+	if err := cmp.Or(err1, err2); err != nil {
+		c.misconfig = unavailable(nil, err.Error())
+		// The cache is still built whole, so Len and Forget work.
+		c.maxTTL, maxEntries = DefaultMaxTTL, DefaultMaxEntries
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	maxEntries := opts.MaxEntries
-	if maxEntries <= 0 {
-		maxEntries = DefaultMaxEntries
+	if inner == nil {
+		c.misconfig = unavailable(nil, "introspect: the Cache has no inner Introspector; pass a Client to NewCache")
 	}
 	n := 1
 	for n < maxShards && maxEntries/(n*2) >= minPerShard {
@@ -143,8 +154,8 @@ func (c *Cache) shardFor(k *cacheKey) *shard {
 // or, when ctx ends first, an error matching both token.ErrUnavailable and
 // ctx.Err(). A cached answer is returned even when ctx has already ended.
 func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
-	if c.inner == nil {
-		return nil, unavailable(nil, "introspect: the Cache has no inner Introspector; pass a Client to NewCache")
+	if c.misconfig != nil {
+		return nil, c.misconfig
 	}
 	k := keyOf(tok)
 	s := c.shardFor(&k)
@@ -181,7 +192,7 @@ func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
 // expiry says until when an answer may be reused, and whether at all.
 func (c *Cache) expiry(r *Response, now time.Time) (time.Time, bool) {
 	if !r.Active {
-		if c.negativeTTL < 0 {
+		if c.negativeTTL == 0 {
 			return time.Time{}, false
 		}
 		return now.Add(c.negativeTTL), true

@@ -533,6 +533,29 @@ func TestCacheBadInner(t *testing.T) {
 	}
 }
 
+func TestCacheNegativeBoundsFailClosed(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		opts    CacheOptions
+		mention string
+	}{
+		{"MaxEntries", CacheOptions{MaxEntries: -1}, "CacheOptions.MaxEntries"},
+		{"MaxTTL", CacheOptions{MaxTTL: -time.Second}, "CacheOptions.MaxTTL"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inner := newCounting(active(time.Time{}))
+			c := NewCache(inner, tt.opts)
+			r, err := c.Introspect(context.Background(), "tok-a")
+			assert.Nil(t, r)
+			assert.ErrorIs(t, err, token.ErrUnavailable)
+			assert.Contains(t, err.Error(), tt.mention)
+			assert.Equal(t, 0, inner.total(), "a misconfigured cache asks nobody")
+			c.Forget("tok-a")
+			assert.Equal(t, 0, c.Len())
+		})
+	}
+}
+
 func TestCacheForget(t *testing.T) {
 	inner := newCounting(active(time.Time{}))
 	c := NewCache(inner, CacheOptions{})

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/httpx"
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -127,18 +128,12 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{endpoint: cfg.Endpoint, shown: httpx.Redact(u), query: u.RawQuery, creds: creds, timeout: cfg.Timeout, maxSize: cfg.MaxResponseSize, log: cfg.Logger}
-	switch {
-	case c.timeout < 0:
-		return nil, fmt.Errorf("introspect: Config.Timeout is %v; it must be zero (the default, %v) or positive", cfg.Timeout, DefaultTimeout)
-	case c.timeout == 0:
-		c.timeout = DefaultTimeout
+	c := &Client{endpoint: cfg.Endpoint, shown: httpx.Redact(u), query: u.RawQuery, creds: creds, log: cfg.Logger}
+	if c.timeout, err = settings.Limit("introspect: Config.Timeout", cfg.Timeout, DefaultTimeout); err != nil {
+		return nil, err
 	}
-	switch {
-	case c.maxSize < 0:
-		return nil, fmt.Errorf("introspect: Config.MaxResponseSize is %d; it must be zero (the default, %d bytes) or positive", cfg.MaxResponseSize, DefaultMaxResponseSize)
-	case c.maxSize == 0:
-		c.maxSize = DefaultMaxResponseSize
+	if c.maxSize, err = settings.Limit("introspect: Config.MaxResponseSize", cfg.MaxResponseSize, DefaultMaxResponseSize); err != nil {
+		return nil, err
 	}
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient

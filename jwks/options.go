@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/httpx"
+	"github.com/tokenguard/tokenguard/internal/settings"
 )
 
 // Defaults used when a field of Options is zero.
@@ -39,7 +40,8 @@ const firstRetry = 10 * time.Second
 const maxResponseHeaderBytes = 64 << 10
 
 // Options configures New and FromIssuer. The zero value is the safe default
-// for every field.
+// for every field, and a negative duration or size is an error, as package
+// token's rule for configuration values says.
 type Options struct {
 	// HTTPClient sends the requests. Nil means a client of this package's
 	// own: a transport like http.DefaultTransport with answers' headers
@@ -107,38 +109,29 @@ type config struct {
 
 func (o *Options) config() (*config, error) {
 	c := &config{
-		timeout:    o.Timeout,
-		minRefresh: o.MinRefresh,
-		maxRefresh: o.MaxRefresh,
-		cooldown:   o.RefetchCooldown,
-		maxBody:    o.MaxBodySize,
-		allowHTTP:  o.AllowHTTP,
-		log:        o.Logger,
-		now:        o.now,
-		after:      o.after,
+		allowHTTP: o.AllowHTTP,
+		log:       o.Logger,
+		after:     o.after,
 	}
-	for _, f := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{"Timeout", o.Timeout}, {"MinRefresh", o.MinRefresh}, {"MaxRefresh", o.MaxRefresh}, {"RefetchCooldown", o.RefetchCooldown},
-	} {
-		if f.v < 0 {
-			return nil, fmt.Errorf("jwks: Options.%s is %v; it must be zero (the default) or positive", f.name, f.v)
-		}
+	var err error
+	if c.timeout, err = settings.Limit("jwks: Options.Timeout", o.Timeout, DefaultTimeout); err != nil {
+		return nil, err
 	}
-	if o.MaxBodySize < 0 {
-		return nil, fmt.Errorf("jwks: Options.MaxBodySize is %d; it must be zero (the default, %d bytes) or positive", o.MaxBodySize, DefaultMaxBodySize)
+	if c.cooldown, err = settings.Limit("jwks: Options.RefetchCooldown", o.RefetchCooldown, DefaultRefetchCooldown); err != nil {
+		return nil, err
 	}
-	if c.timeout == 0 {
-		c.timeout = DefaultTimeout
+	if c.maxBody, err = settings.Limit("jwks: Options.MaxBodySize", o.MaxBodySize, DefaultMaxBodySize); err != nil {
+		return nil, err
 	}
-	if c.cooldown == 0 {
-		c.cooldown = DefaultRefetchCooldown
+	// MinRefresh and MaxRefresh default together: one set alone moves the
+	// other's default so that the two stay ordered.
+	if _, err := settings.Limit("jwks: Options.MinRefresh", o.MinRefresh, DefaultMinRefresh); err != nil {
+		return nil, err
 	}
-	if c.maxBody == 0 {
-		c.maxBody = DefaultMaxBodySize
+	if _, err := settings.Limit("jwks: Options.MaxRefresh", o.MaxRefresh, DefaultMaxRefresh); err != nil {
+		return nil, err
 	}
+	c.minRefresh, c.maxRefresh = o.MinRefresh, o.MaxRefresh
 	switch {
 	case c.minRefresh == 0 && c.maxRefresh == 0:
 		c.minRefresh, c.maxRefresh = DefaultMinRefresh, DefaultMaxRefresh
@@ -149,9 +142,7 @@ func (o *Options) config() (*config, error) {
 	case c.minRefresh > c.maxRefresh:
 		return nil, fmt.Errorf("jwks: Options.MinRefresh (%v) is greater than Options.MaxRefresh (%v)", o.MinRefresh, o.MaxRefresh)
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
+	c.now = settings.Clock(o.now)
 	if c.after == nil {
 		c.after = realAfter
 	}

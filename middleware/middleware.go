@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenguard/tokenguard/accesstoken"
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -50,7 +51,9 @@ func (f ValidatorFunc) Validate(ctx context.Context, raw string) (*accesstoken.T
 // token: fail closed, as the server's fault (503), not the client's.
 var errNoValidator = &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the middleware has no Validator configured"}
 
-// Options configures a Middleware. Every zero value is a safe default.
+// Options configures a Middleware. Every zero value is a safe default, and
+// negative numbers follow package token's rule for configuration values:
+// RetryAfter may be turned off, MaxFormSize may not.
 type Options struct {
 	// Realm is the realm parameter of every WWW-Authenticate challenge
 	// (RFC 6750 §3). Empty leaves the parameter out.
@@ -72,7 +75,8 @@ type Options struct {
 	AllowForm bool
 	// MaxFormSize bounds the form body read when AllowForm is set; a longer
 	// body is answered 400 invalid_request. Zero means DefaultMaxFormSize
-	// (1 MiB).
+	// (1 MiB). A negative value is a configuration mistake: the Middleware
+	// then answers every request it protects 503 and logs why.
 	MaxFormSize int64
 
 	// CredentialsOptional lets a request that carries no bearer token
@@ -109,16 +113,23 @@ type Options struct {
 	Logger *slog.Logger
 
 	// RetryAfter is sent, rounded up to whole seconds, in the Retry-After
-	// header of a 503 answer. Zero means DefaultRetryAfter (5s); negative
-	// leaves the header out.
+	// header of a 503 answer. Zero means DefaultRetryAfter (5s); a negative
+	// value means none: the header is left out.
 	RetryAfter time.Duration
 }
 
 func (o *Options) maxFormSize() int64 {
-	if o.MaxFormSize <= 0 {
-		return DefaultMaxFormSize
+	n, _ := settings.Limit("", o.MaxFormSize, DefaultMaxFormSize)
+	return n
+}
+
+// check reports a configuration mistake in o, as the error every request is
+// refused with.
+func (o *Options) check() error {
+	if _, err := settings.Limit("middleware: Options.MaxFormSize", o.MaxFormSize, DefaultMaxFormSize); err != nil {
+		return &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the middleware is misconfigured", Err: err}
 	}
-	return o.MaxFormSize
+	return nil
 }
 
 // Middleware protects net/http handlers with bearer access tokens. It is
@@ -126,14 +137,17 @@ func (o *Options) maxFormSize() int64 {
 // carries a token with 503 (it has no Validator) and every other one with
 // 401; use New.
 type Middleware struct {
-	v    Validator
-	opts Options
+	v         Validator
+	opts      Options
+	misconfig error // from opts; every protected request is refused with it
 }
 
 // New returns a Middleware that validates tokens with v. A nil v gives a
-// Middleware that fails closed, as the zero value does.
+// Middleware that fails closed, as the zero value does: every request that
+// carries a token is answered 503. Options with a negative MaxFormSize fail
+// closed too, answering every request 503.
 func New(v Validator, opts Options) *Middleware {
-	return &Middleware{v: v, opts: opts}
+	return &Middleware{v: v, opts: opts, misconfig: opts.check()}
 }
 
 // requirement is what a valid token must also grant.
@@ -201,6 +215,16 @@ func (m *Middleware) wrap(next http.Handler, req requirement) http.Handler {
 func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, req requirement) {
 	if m.opts.Preflight != nil && isPreflight(r) {
 		m.opts.Preflight.ServeHTTP(w, r)
+		return
+	}
+	if m.misconfig != nil {
+		m.respond(w, r, &Error{
+			Status:      http.StatusServiceUnavailable,
+			Code:        CodeTemporarilyUnavailable,
+			Description: "the access token cannot be validated right now; retry later",
+			Err:         m.misconfig,
+			cause:       m.misconfig.Error(),
+		})
 		return
 	}
 	raw, from, r, e := extract(w, r, &m.opts)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -568,6 +569,19 @@ func TestZeroMiddleware(t *testing.T) {
 	defer srv.Close()
 	assert.Equal(t, 401, send(t, srv, request{}).status)
 	assert.Equal(t, 503, send(t, srv, request{auth: []string{"Bearer " + goodToken}}).status)
+}
+
+// TestNegativeMaxFormSizeFailsClosed checks a bound that cannot be turned
+// off refuses every request (503) rather than reading bodies unbounded.
+func TestNegativeMaxFormSizeFailsClosed(t *testing.T) {
+	var logs strings.Builder
+	m := middleware.New(fakeValidator, middleware.Options{AllowForm: true, MaxFormSize: -1,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv := httptest.NewServer(m.Handler(whoami))
+	defer srv.Close()
+	assert.Equal(t, 503, send(t, srv, request{auth: []string{"Bearer " + goodToken}}).status)
+	assert.Equal(t, 503, send(t, srv, request{}).status)
+	assert.Contains(t, logs.String(), "Options.MaxFormSize")
 }
 
 // TestFormRequestNotModified checks the middleware parses the form into a

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/settings"
 )
 
 // Error codes used in the WWW-Authenticate header and in Error.Code.
@@ -153,13 +155,10 @@ func (m *Middleware) respond(w http.ResponseWriter, r *http.Request, e *Error) {
 	DefaultErrorResponder(w, r, e)
 }
 
-// retryAfter is Options.RetryAfter with its default applied; negative means
-// no Retry-After header.
+// retryAfter is Options.RetryAfter with its default applied; zero means no
+// Retry-After header.
 func (m *Middleware) retryAfter() time.Duration {
-	if m.opts.RetryAfter == 0 {
-		return DefaultRetryAfter
-	}
-	return m.opts.RetryAfter
+	return settings.OrNone(m.opts.RetryAfter, DefaultRetryAfter)
 }
 
 // log records a refusal on Options.Logger: requests that never carried a

@@ -3,12 +3,14 @@ package token
 import (
 	"encoding/base64"
 	"strings"
+
+	"github.com/tokenguard/tokenguard/internal/settings"
 )
 
 // DefaultMaxTokenSize is the largest token the pipeline reads when the
-// configuration sets no bound: 16 KiB, far above any real token and small
-// enough that hostile input costs little.
-const DefaultMaxTokenSize = 16 << 10
+// configuration leaves MaxTokenSize at zero: 16 KiB, far above any real token
+// and small enough that hostile input costs little.
+const DefaultMaxTokenSize = settings.DefaultMaxTokenSize
 
 // strictB64 decodes canonical unpadded base64url: the padding bits of the last
 // character must be zero, so each byte string has exactly one encoding.

@@ -19,4 +19,31 @@
 // KeySource and must fit the algorithm; keys carried in the token's own header
 // (jwk, jku, x5u, x5c) are never used; unknown "crit" parameters are refused;
 // and exp is required, with nbf and iat honoured within a leeway.
+//
+// # Configuration values
+//
+// Every Config and Options struct in tokenguard (VerifierConfig here,
+// idtoken.Config, accesstoken.Config, jwks.Options, introspect.Config,
+// introspect.CacheOptions, middleware.Options) and MemoryReplayStore follow
+// one rule, so that no field needs guessing:
+//
+//   - Zero means the documented default, which is the safe choice. A nil
+//     function or interface means its documented default too (Now nil means
+//     time.Now).
+//   - A negative number means "none" for a field whose documentation says it
+//     can be turned off: Leeway (no leeway), CacheSize (no cache),
+//     introspect.CacheOptions.NegativeTTL (inactive answers not kept),
+//     middleware.Options.RetryAfter (no Retry-After header).
+//   - For every other field, a negative number is a configuration error: a
+//     bound (a size, a timeout, an interval, an entry limit) cannot be
+//     switched off. A constructor that returns an error returns one naming
+//     the field; a value built without one (introspect.NewCache,
+//     middleware.New, MemoryReplayStore) fails closed, with an error matching
+//     ErrUnavailable on every call, as it does when it has nothing to work
+//     with.
+//
+// Each validator resolves these values once, when it is built; the defaults
+// are exported beside the fields that use them (DefaultLeeway,
+// DefaultMaxTokenSize, idtoken.DefaultCacheSize, accesstoken.DefaultCacheSize,
+// and so on).
 package token

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"sync"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/settings"
 )
 
 // ReplayStore remembers single-use identifiers (a DPoP proof's jti, a logout
@@ -43,7 +45,8 @@ const DefaultReplayEntries = 100_000
 // concurrent use.
 type MemoryReplayStore struct {
 	// MaxEntries bounds how many live identifiers are kept. Zero means
-	// DefaultReplayEntries; a negative value is treated as zero. Set it
+	// DefaultReplayEntries; a negative value is a configuration mistake,
+	// and every Use then fails with an error matching ErrUnavailable. Set it
 	// before first use.
 	MaxEntries int
 	// Now returns the current time. Nil means time.Now.
@@ -61,14 +64,14 @@ func (s *MemoryReplayStore) Use(ctx context.Context, key string, expires time.Ti
 	if s == nil {
 		return Errorf(ErrUnavailable, "", "the replay store is nil")
 	}
+	limit, err := settings.Limit("token: MemoryReplayStore.MaxEntries", s.MaxEntries, DefaultReplayEntries)
+	if err != nil {
+		return &ValidationError{Kind: ErrUnavailable, Reason: "the replay store is misconfigured", Err: err}
+	}
 	if err := ctx.Err(); err != nil {
 		return &ValidationError{Kind: ErrUnavailable, Reason: "the caller's context ended before the replay check", Err: err}
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	t := now()
+	t := settings.Clock(s.Now)()
 	k := sha256.Sum256([]byte(key))
 
 	s.mu.Lock()
@@ -84,10 +87,6 @@ func (s *MemoryReplayStore) Use(ctx context.Context, key string, expires time.Ti
 		// Already past its life: nothing to remember, and nothing could
 		// accept it again.
 		return nil
-	}
-	limit := s.MaxEntries
-	if limit <= 0 {
-		limit = DefaultReplayEntries
 	}
 	if len(s.entries) >= limit {
 		return Errorf(ErrUnavailable, "", "the replay store holds its limit of %d live identifiers; refusing rather than forgetting one", limit)

@@ -98,3 +98,11 @@ func ExampleMemoryReplayStore() {
 	// <nil>
 	// true
 }
+
+func TestMemoryReplayStoreNegativeBoundFailsClosed(t *testing.T) {
+	s := &token.MemoryReplayStore{MaxEntries: -1}
+	err := s.Use(context.Background(), "x", time.Now().Add(time.Minute))
+	require.ErrorIs(t, err, token.ErrUnavailable)
+	require.ErrorContains(t, err, "MaxEntries")
+	require.Equal(t, 0, s.Len())
+}

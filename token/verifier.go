@@ -7,16 +7,18 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
 // DefaultLeeway is the clock skew allowed on exp, nbf and iat when a
-// configuration leaves Leeway at zero.
-const DefaultLeeway = time.Minute
+// configuration leaves Leeway at zero: one minute.
+const DefaultLeeway = settings.DefaultLeeway
 
 // VerifierConfig configures the verification pipeline shared by the ID token
-// and access token validators. Its zero values are the safe defaults; Issuer
-// and Keys are required.
+// and access token validators. Issuer and Keys are required; every other
+// field follows the package's rule for configuration values (zero is the
+// safe default).
 type VerifierConfig struct {
 	// Issuer is compared exactly (no trailing-slash or case folding) with the
 	// token's iss.
@@ -32,12 +34,12 @@ type VerifierConfig struct {
 	// handles itself. Any other crit value is refused with ErrCritical.
 	Critical []string
 	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway; a negative value means no leeway at all.
+	// DefaultLeeway; a negative value means none.
 	Leeway time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 	// MaxTokenSize bounds the raw token's length in bytes, checked before any
-	// decoding. Zero means DefaultMaxTokenSize.
+	// decoding. Zero means DefaultMaxTokenSize; a negative value is an error.
 	MaxTokenSize int
 	// RequireIssuedAt makes iat a required claim.
 	RequireIssuedAt bool
@@ -77,7 +79,9 @@ type Verified struct {
 	audience      [4]string
 }
 
-// NewVerifier checks cfg and returns a Verifier.
+// NewVerifier checks cfg and returns a Verifier. It returns an error when
+// Issuer or Keys is missing, MaxTokenSize is negative, or Algorithms is empty
+// but not nil or names an algorithm that is not supported.
 func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Issuer == "" {
 		return nil, errors.New("token: VerifierConfig.Issuer is required")
@@ -85,13 +89,17 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Keys == nil {
 		return nil, errors.New("token: VerifierConfig.Keys is required")
 	}
+	set, err := settings.ResolveValidation("token: VerifierConfig", cfg.Leeway, cfg.Now, cfg.MaxTokenSize)
+	if err != nil {
+		return nil, err
+	}
 	v := &Verifier{
 		issuer:      cfg.Issuer,
 		keys:        cfg.Keys,
 		critical:    slices.Clone(cfg.Critical),
-		leeway:      cfg.Leeway,
-		now:         cfg.Now,
-		maxSize:     cfg.MaxTokenSize,
+		leeway:      set.Leeway,
+		now:         set.Now,
+		maxSize:     set.MaxTokenSize,
 		requireIAT:  cfg.RequireIssuedAt,
 		checkHeader: cfg.CheckHeader,
 	}
@@ -108,17 +116,6 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			return nil, fmt.Errorf("token: algorithm %q is not supported", name)
 		}
 		v.allowed = append(v.allowed, a)
-	}
-	if v.leeway == 0 {
-		v.leeway = DefaultLeeway
-	} else if v.leeway < 0 {
-		v.leeway = 0
-	}
-	if v.now == nil {
-		v.now = time.Now
-	}
-	if v.maxSize <= 0 {
-		v.maxSize = DefaultMaxTokenSize
 	}
 	return v, nil
 }

@@ -995,3 +995,10 @@ func TestVerifyAllocations(t *testing.T) {
 		})
 	}
 }
+
+func TestNewVerifierRefusesNegativeMaxTokenSize(t *testing.T) {
+	_, err := NewVerifier(VerifierConfig{Issuer: testIssuer, Keys: staticSource{}, MaxTokenSize: -1})
+	if err == nil || !strings.Contains(err.Error(), "VerifierConfig.MaxTokenSize") {
+		t.Fatalf("NewVerifier with a negative MaxTokenSize: %v; want an error naming the field", err)
+	}
+}
