@@ -17,7 +17,8 @@ import (
 
 // Validator validates access tokens for one API. Build it with
 // NewValidator; it is safe for concurrent use and holds no goroutines, so it
-// needs no Close.
+// needs no Close. A nil or zero Validator refuses every token with
+// token.ErrUnavailable: the fault is the program's, not the token's.
 type Validator struct {
 	issuer       string
 	audiences    []string

@@ -3,7 +3,6 @@ package idtoken
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -13,8 +12,11 @@ import (
 	"github.com/tokenguard/tokenguard/token"
 )
 
-// Validator validates ID tokens for one client of one OpenID Provider. It is
-// safe for concurrent use; create one and share it.
+// Validator validates ID tokens for one client of one OpenID Provider. Build
+// it with NewValidator; it is safe for concurrent use and holds no
+// goroutines, so it needs no Close. A nil or zero Validator refuses every
+// token with token.ErrUnavailable: the fault is the program's, not the
+// token's.
 type Validator struct {
 	verifier *token.Verifier
 	keys     token.KeySource
@@ -103,7 +105,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 // and every option are checked again on each call.
 func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*Token, error) {
 	if v == nil || v.verifier == nil {
-		return nil, errors.New("idtoken: Validate called on a Validator not made by NewValidator")
+		return nil, token.Errorf(token.ErrUnavailable, "", "the ID token validator is not configured; build it with idtoken.NewValidator")
 	}
 	var c checks
 	for _, o := range opts {

@@ -74,7 +74,8 @@ type CacheOptions struct {
 // reach the end of the eviction order. Nothing runs in the background (a
 // shared call's goroutine ends with the call), so the cache needs no Close;
 // closing the inner Introspector (Client.Close) is up to whoever made it.
-// It is safe for concurrent use.
+// It is safe for concurrent use. A nil or zero Cache fails every Introspect
+// with an error matching token.ErrUnavailable; use NewCache.
 type Cache struct {
 	inner       Introspector
 	misconfig   error // from NewCache's options; every call returns it
@@ -154,7 +155,10 @@ func (c *Cache) shardFor(k *cacheKey) *shard {
 // or, when ctx ends first, an error matching both token.ErrUnavailable and
 // ctx.Err(). A cached answer is returned even when ctx has already ended.
 func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
-	if c.misconfig != nil {
+	switch {
+	case c == nil || len(c.shards) == 0:
+		return nil, unavailable(nil, "introspect: the Cache was not made by NewCache")
+	case c.misconfig != nil:
 		return nil, c.misconfig
 	}
 	k := keyOf(tok)
@@ -207,6 +211,9 @@ func (c *Cache) expiry(r *Response, now time.Time) (time.Time, bool) {
 // Len returns how many answers the cache holds, counting expired ones not
 // yet dropped.
 func (c *Cache) Len() int {
+	if c == nil {
+		return 0
+	}
 	n := 0
 	for i := range c.shards {
 		s := &c.shards[i]
@@ -226,6 +233,9 @@ func (c *Cache) Len() int {
 // reaches the callers already waiting for it, but it is not cached, and
 // callers arriving after Forget start a fresh call.
 func (c *Cache) Forget(tok string) {
+	if c == nil || len(c.shards) == 0 {
+		return
+	}
 	k := keyOf(tok)
 	s := c.shardFor(&k)
 	s.mu.Lock()

@@ -91,7 +91,9 @@ type Config struct {
 }
 
 // Client is an RFC 7662 introspection client. It is safe for concurrent use.
-// It does not cache: wrap it with NewCache.
+// It does not cache: wrap it with NewCache. A nil or zero Client fails every
+// Introspect with an error matching token.ErrUnavailable, and its Close does
+// nothing.
 //
 // Without Config.HTTPClient, the client builds its own transport, whose
 // kept-alive connections (each with goroutines of its own) stay open until
@@ -186,15 +188,21 @@ func checkEndpoint(endpoint string, allowHTTP bool) (*url.URL, error) {
 // Endpoint returns the introspection endpoint's URL exactly as configured,
 // query included. Error messages and log lines name it without its query
 // (shown as "?..."), which may carry an API key.
-func (c *Client) Endpoint() string { return c.endpoint }
+func (c *Client) Endpoint() string {
+	if c == nil {
+		return ""
+	}
+	return c.endpoint
+}
 
 // Close closes the idle connections of the transport the client built for
 // itself (when Config.HTTPClient was nil), ending their goroutines. It leaves
 // a transport given in Config.HTTPClient alone: that one is the caller's to
 // manage. Requests in flight are not interrupted, and the client stays
-// usable: a later request opens a new connection. Close always returns nil.
+// usable: a later request opens a new connection. Close always returns nil,
+// and does nothing on a nil or zero Client.
 func (c *Client) Close() error {
-	if c.own != nil {
+	if c != nil && c.own != nil {
 		c.own.CloseIdleConnections()
 	}
 	return nil
@@ -215,6 +223,9 @@ var errClientTimeout = errors.New("introspection timeout")
 // context's error) and says what an operator should check; none contains
 // the token or a secret.
 func (c *Client) Introspect(ctx context.Context, tok string) (*Response, error) {
+	if c == nil || c.http == nil {
+		return nil, unavailable(nil, "introspect: the Client was not made by NewClient")
+	}
 	if tok == "" {
 		return &Response{Active: false}, nil
 	}

@@ -16,7 +16,8 @@ import (
 // FromIssuer and share it between every validator of that issuer; it is
 // safe for concurrent use. Close it when done.
 //
-// The zero value holds no keys: Keys fails with token.ErrUnavailable.
+// The zero value, and a nil *Remote, hold no keys: Keys fails with
+// token.ErrUnavailable, Close does nothing.
 type Remote struct {
 	url   *url.URL
 	shown string // url without its query, for messages
@@ -85,12 +86,17 @@ func start(ctx context.Context, cfg *config, u *url.URL, disc *Discovery) (*Remo
 }
 
 // URL returns the JWKS URL, with any query shown as "...".
-func (r *Remote) URL() string { return r.shown }
+func (r *Remote) URL() string {
+	if r == nil {
+		return ""
+	}
+	return r.shown
+}
 
 // Discovery returns the discovery document FromIssuer read, or nil for a
 // Remote made by New. The result is a copy; changing it changes nothing.
 func (r *Remote) Discovery() *Discovery {
-	if r.disc == nil {
+	if r == nil || r.disc == nil {
 		return nil
 	}
 	return r.disc.clone()
@@ -115,6 +121,9 @@ func (r *Remote) Discovery() *Discovery {
 // After Close, Keys keeps answering from the last key set and no longer
 // refetches.
 func (r *Remote) Keys(ctx context.Context, kid string) (*token.KeySet, error) {
+	if r == nil {
+		return nil, unavailable(nil, "the JWKS key source is nil")
+	}
 	set := r.keys.Load()
 	if set != nil && (kid == "" || len(set.Lookup(kid)) > 0) {
 		return set, nil
@@ -243,6 +252,9 @@ func mergeKeys(old, fresh *token.KeySet) (*token.KeySet, bool) {
 
 // Stats returns counters and times of the Remote's fetches.
 func (r *Remote) Stats() Stats {
+	if r == nil {
+		return Stats{}
+	}
 	s := r.stats.snapshot()
 	s.Keys = r.keys.Load().Len()
 	return s
@@ -253,7 +265,7 @@ func (r *Remote) Stats() Stats {
 // from the last key set, without refetching. Close is idempotent, safe to
 // call concurrently, and returns nil.
 func (r *Remote) Close() error {
-	if r.cancel == nil {
+	if r == nil || r.cancel == nil {
 		return nil
 	}
 	r.cancel()

@@ -133,9 +133,9 @@ func (o *Options) check() error {
 }
 
 // Middleware protects net/http handlers with bearer access tokens. It is
-// safe for concurrent use. The zero value refuses every request that
-// carries a token with 503 (it has no Validator) and every other one with
-// 401; use New.
+// safe for concurrent use. The zero value, and a nil *Middleware, refuse
+// every request that carries a token with 503 (there is no Validator) and
+// every other one with 401; use New.
 type Middleware struct {
 	v         Validator
 	opts      Options
@@ -207,6 +207,9 @@ func (m *Middleware) wrapper(kind requirementKind, values []string) func(http.Ha
 }
 
 func (m *Middleware) wrap(next http.Handler, req requirement) http.Handler {
+	if m == nil {
+		m = new(Middleware) // a nil Middleware fails closed, as the zero value does
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.serve(w, r, next, req)
 	})
@@ -341,6 +344,9 @@ func (req requirement) check(tok *accesstoken.Token) *Error {
 // (acr) or too old (auth_time) for the resource; the client then sends the
 // user back to the authorization server with these values.
 func (m *Middleware) StepUp(w http.ResponseWriter, r *http.Request, acrValues []string, maxAge time.Duration) {
+	if m == nil {
+		m = new(Middleware)
+	}
 	desc := "a different authentication level is required"
 	if len(acrValues) == 0 && maxAge > 0 {
 		desc = "a more recent authentication is required"

@@ -562,13 +562,22 @@ func TestRequireCopiesScopes(t *testing.T) {
 	assert.Equal(t, 200, a.status)
 }
 
-// TestZeroMiddleware checks the zero value fails closed.
+// TestZeroMiddleware checks the zero value, and a nil *Middleware, fail
+// closed.
 func TestZeroMiddleware(t *testing.T) {
-	var m middleware.Middleware
-	srv := httptest.NewServer(m.Handler(whoami))
-	defer srv.Close()
-	assert.Equal(t, 401, send(t, srv, request{}).status)
-	assert.Equal(t, 503, send(t, srv, request{auth: []string{"Bearer " + goodToken}}).status)
+	var nilM *middleware.Middleware
+	for _, m := range []*middleware.Middleware{new(middleware.Middleware), nilM} {
+		srv := httptest.NewServer(m.Require("read")(whoami))
+		assert.Equal(t, 401, send(t, srv, request{}).status)
+		assert.Equal(t, 503, send(t, srv, request{auth: []string{"Bearer " + goodToken}}).status)
+		srv.Close()
+		w := httptest.NewRecorder()
+		m.StepUp(w, httptest.NewRequest(http.MethodGet, "/", nil), []string{"mfa"}, 0)
+		assert.Equal(t, 401, w.Code)
+	}
+	var e *middleware.Error
+	assert.NotEmpty(t, e.Error())
+	assert.NoError(t, e.Unwrap())
 }
 
 // TestNegativeMaxFormSizeFailsClosed checks a bound that cannot be turned

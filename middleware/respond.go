@@ -95,6 +95,9 @@ type Error struct {
 
 // Error returns "status code: description".
 func (e *Error) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	code := e.Code
 	if code == "" {
 		code = "unauthorized"
@@ -103,7 +106,12 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns Err, so errors.Is(e, token.ErrExpired) works.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // errorBody is the default JSON body.
 type errorBody struct {

@@ -219,6 +219,9 @@ func (c *Claims) members(data []byte) []strictjson.Member {
 }
 
 func (c *Claims) member(name string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
 	if c.indexed {
 		for h := nameHash(name) & (claimIndexSize - 1); c.index[h] != 0; h = (h + 1) & (claimIndexSize - 1) {
 			if sp := c.spans[c.index[h]-1]; strictjson.SpanNameIs(sp, c.text, name) {
@@ -308,6 +311,9 @@ func (c *Claims) GetBool(name string) (b bool, ok bool, err error) {
 
 // Names returns the names of every claim, in token order.
 func (c *Claims) Names() []string {
+	if c == nil {
+		return nil
+	}
 	out := make([]string, len(c.spans))
 	for i, sp := range c.spans {
 		out[i] = strictjson.SpanName(sp, c.text)
@@ -317,7 +323,7 @@ func (c *Claims) Names() []string {
 
 // JSON returns a copy of the claims set as the token carried it.
 func (c *Claims) JSON() []byte {
-	if c.text == "" {
+	if c == nil || c.text == "" {
 		return nil
 	}
 	return []byte(c.text)

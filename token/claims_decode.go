@@ -23,13 +23,17 @@ import (
 // so no two members can differ only by case and no duplicate can win.
 //
 // A JSON type that does not fit a field of v is an error matching
-// ErrInvalidClaim. The zero Claims decode as an empty object.
+// ErrInvalidClaim, and so is a v that is not a non-nil pointer. The zero
+// Claims, and a nil *Claims, decode as an empty object.
 func (c *Claims) Decode(v any) error {
-	data := []byte(c.text)
+	var data []byte
+	if c != nil {
+		data = []byte(c.text)
+	}
 	if len(data) == 0 {
 		data = []byte("{}")
 	}
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && len(c.spans) > 0 {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && c != nil && len(c.spans) > 0 {
 		if exact, changed := exactMembers(c.members(data), rv.Type().Elem(), 0); changed {
 			data = exact
 		}

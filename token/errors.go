@@ -99,6 +99,9 @@ func Errorf(kind error, claim, format string, args ...any) *ValidationError {
 
 // Error returns "kind (claim): reason: cause".
 func (e *ValidationError) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	var b strings.Builder
 	if e.Kind != nil {
 		b.WriteString(e.Kind.Error())
@@ -123,6 +126,9 @@ func (e *ValidationError) Error() string {
 
 // Unwrap returns the sentinel and the cause, for errors.Is and errors.As.
 func (e *ValidationError) Unwrap() []error {
+	if e == nil {
+		return nil
+	}
 	if e.Err == nil {
 		return []error{e.Kind}
 	}

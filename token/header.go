@@ -35,6 +35,9 @@ func (h *Header) Get(name string) (json.RawMessage, bool) {
 }
 
 func (h *Header) member(name string) (string, bool) {
+	if h == nil {
+		return "", false
+	}
 	for _, sp := range h.spans {
 		if strictjson.SpanNameIs(sp, h.text, name) {
 			return strictjson.SpanValue(sp, h.text), true
@@ -45,7 +48,7 @@ func (h *Header) member(name string) (string, bool) {
 
 // JSON returns a copy of the header as the token carried it.
 func (h *Header) JSON() []byte {
-	if h.text == "" {
+	if h == nil || h.text == "" {
 		return nil
 	}
 	return []byte(h.text)

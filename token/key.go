@@ -133,18 +133,34 @@ func ParseKey(data []byte) (*Key, error) {
 	return NewPublicKey(p, j.Public)
 }
 
-// ID returns the key's kid.
-func (k *Key) ID() string { return k.id }
+// ID returns the key's kid ("" for a nil Key).
+func (k *Key) ID() string {
+	if k == nil {
+		return ""
+	}
+	return k.id
+}
 
-// Algorithm returns the JWK's own alg, or "" when the key does not restrict it.
-func (k *Key) Algorithm() string { return k.alg }
+// Algorithm returns the JWK's own alg, or "" when the key does not restrict
+// it (or is nil).
+func (k *Key) Algorithm() string {
+	if k == nil {
+		return ""
+	}
+	return k.alg
+}
 
 // Public returns the public key (*rsa.PublicKey, *ecdsa.PublicKey or
-// ed25519.PublicKey), or nil for a symmetric key.
-func (k *Key) Public() crypto.PublicKey { return k.public }
+// ed25519.PublicKey), or nil for a symmetric or nil key.
+func (k *Key) Public() crypto.PublicKey {
+	if k == nil {
+		return nil
+	}
+	return k.public
+}
 
 // Symmetric reports whether the key is an HMAC secret.
-func (k *Key) Symmetric() bool { return k.kind == kindHMAC }
+func (k *Key) Symmetric() bool { return k != nil && k.kind == kindHMAC }
 
 // fitsAlg reports whether the key may verify a token signed with alg.
 func (k *Key) fitsAlg(a algorithm) bool { return k.fits(a) == "" }

@@ -120,14 +120,30 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	return v, nil
 }
 
-// Now returns the verifier's current time, from the configured clock.
-func (v *Verifier) Now() time.Time { return v.now() }
+// Now returns the verifier's current time, from the configured clock
+// (time.Now for a Verifier not made by NewVerifier).
+func (v *Verifier) Now() time.Time {
+	if v == nil || v.now == nil {
+		return time.Now()
+	}
+	return v.now()
+}
 
 // Leeway returns the clock skew the verifier allows.
-func (v *Verifier) Leeway() time.Duration { return v.leeway }
+func (v *Verifier) Leeway() time.Duration {
+	if v == nil {
+		return 0
+	}
+	return v.leeway
+}
 
 // Issuer returns the configured issuer.
-func (v *Verifier) Issuer() string { return v.issuer }
+func (v *Verifier) Issuer() string {
+	if v == nil {
+		return ""
+	}
+	return v.issuer
+}
 
 // LooksLikeJWS reports whether raw has the form of a compact JWS (three
 // base64url segments) without decoding it. The access token validator uses it
@@ -155,7 +171,9 @@ func LooksLikeJWS(raw string) bool {
 	return dots == 2 && first > 0 && second > first+1
 }
 
-// Verify runs the pipeline on raw. Every error is a *ValidationError.
+// Verify runs the pipeline on raw. Every error is a *ValidationError. A nil
+// or zero Verifier refuses every token with ErrUnavailable: the fault is the
+// program's, not the token's.
 //
 // The order is chosen so that hostile input costs little: the size bound
 // comes before any decoding, the form before any JSON, the header and the
@@ -188,6 +206,9 @@ func (v *Verifier) VerifyInto(ctx context.Context, raw string, out *Verified) er
 // Verified, and only once the token has passed the checks of its form, so
 // that garbage costs no allocation of that size.
 func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Verified, error) {
+	if v == nil || v.keys == nil {
+		return nil, Errorf(ErrUnavailable, "", "the Verifier was not made by NewVerifier")
+	}
 	if len(raw) > v.maxSize {
 		return nil, Errorf(ErrTooLarge, "", "the token is %d bytes; at most %d are accepted", len(raw), v.maxSize)
 	}

@@ -99,8 +99,11 @@ func start(t testing.TB, opts []Option) (*Issuer, error) {
 
 // Close stops the server, first releasing requests that SlowJWKS or
 // SlowIntrospection hold. It is called by the t.Cleanup of NewIssuer; a
-// second call does nothing.
+// second call, or a call on a nil Issuer, does nothing.
 func (i *Issuer) Close() {
+	if i == nil || i.closed == nil {
+		return
+	}
 	i.close.Do(func() {
 		close(i.closed)
 		i.srv.Close()
