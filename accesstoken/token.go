@@ -1,8 +1,6 @@
 package accesstoken
 
 import (
-	"encoding/json"
-	"errors"
 	"slices"
 	"time"
 
@@ -13,14 +11,24 @@ import (
 // Token is a validated access token, from a JWT or from introspection.
 // Every call to Validator.Validate returns a Token of its own, so a caller
 // may change it (append to Scopes, say) without affecting any other caller.
+//
+// The fields both kinds of token carry (Issuer through ID, and Raw) have the
+// same names, order and meaning as idtoken.Token's.
 type Token struct {
+	// Issuer is the iss claim.
+	Issuer string
 	// Subject is the sub claim: the user, or the client for a
 	// client-credentials token.
 	Subject string
-	// Issuer is the iss claim.
-	Issuer string
 	// Audience lists the API identifiers the token was issued for.
 	Audience []string
+	// ExpiresAt, IssuedAt and NotBefore are the token's times; zero when absent.
+	ExpiresAt time.Time
+	IssuedAt  time.Time
+	NotBefore time.Time
+	// ID is the jti claim, "" when absent.
+	ID string
+
 	// Scopes are the granted scopes, from "scope" (a space-separated string)
 	// or, when there is no scope, "scp" (a space-separated string or an
 	// array), of the JWT or of the introspection answer. Nil when none.
@@ -32,12 +40,6 @@ type Token struct {
 	// client_id, else azp, cid (Okta) or appid (Entra ID v1); for an opaque
 	// token the answer's client_id, else azp.
 	ClientID string
-	// ExpiresAt, IssuedAt and NotBefore are the token's times; zero when absent.
-	ExpiresAt time.Time
-	IssuedAt  time.Time
-	NotBefore time.Time
-	// ID is the jti claim.
-	ID string
 	// Opaque is true when the token was resolved by introspection.
 	Opaque bool
 	// Raw is the token as presented.
@@ -47,39 +49,47 @@ type Token struct {
 	answer *introspect.Response // an opaque token's introspection answer; shared, never modified
 }
 
-// Claims decodes the token's claims into v, a pointer to a struct or a map,
-// with encoding/json: for a JWT its whole claims set, for an opaque token the
-// introspection answer's members (active, scope, client_id, exp, ... and
-// whatever else the server sent). Use it for claims the Token does not type,
-// such as a provider's namespaced ones. The claims were read strictly first,
-// so no member can shadow another by case and no duplicate can win. A JSON
-// type that does not fit a field of v is an error matching
+// Claims decodes the token's claims into v, a pointer to a struct or a map:
+// for a JWT its whole claims set, for an opaque token the introspection
+// answer's members (active, scope, client_id, exp, ... and whatever else the
+// server sent). Use it for claims the Token does not type, such as a
+// provider's namespaced ones. It works as token.Claims.Decode does, for both
+// kinds alike: names match struct fields exactly (a claim "Roles" never fills
+// a field tagged "roles"), and a JSON type that does not fit a field of v, or
+// a v that is not a non-nil pointer, is an error matching
 // token.ErrInvalidClaim. On a Token not made by a Validator it decodes
-// nothing and returns nil.
+// nothing and returns nil, as idtoken.Token.Claims does.
 func (t *Token) Claims(v any) error {
-	var doc []byte
+	c, err := t.claimSet()
+	if c == nil || err != nil {
+		return err
+	}
+	return c.Decode(v)
+}
+
+// claimSet returns the claims Claims decodes: a JWT's own, or an opaque
+// token's introspection answer read as claims; nil for a Token not made by
+// a Validator.
+func (t *Token) claimSet() (*token.Claims, error) {
 	switch {
 	case t == nil:
-		return nil
+		return nil, nil
 	case t.claims != nil:
-		doc = t.claims.JSON()
-	case t.answer != nil:
-		var err error
-		if doc, err = t.answer.MarshalJSON(); err != nil {
-			return &token.ValidationError{Kind: token.ErrInvalidClaim, Reason: "the introspection answer cannot be written as claims", Err: err}
-		}
-	default:
-		return nil
+		return t.claims, nil
+	case t.answer == nil:
+		return nil, nil
 	}
-	if err := json.Unmarshal(doc, v); err != nil {
-		claim := ""
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			claim = te.Field
-		}
-		return &token.ValidationError{Kind: token.ErrInvalidClaim, Claim: claim, Reason: "the claims do not fit the destination", Err: err}
+	doc, err := t.answer.MarshalJSON()
+	if err != nil {
+		return nil, &token.ValidationError{Kind: token.ErrInvalidClaim, Reason: "the introspection answer cannot be written as claims", Err: err}
 	}
-	return nil
+	c, err := token.ParseClaims(doc)
+	if err != nil {
+		// Keep the words, not the sentinel: the failure is ErrInvalidClaim
+		// alone.
+		return nil, token.Errorf(token.ErrInvalidClaim, "", "the introspection answer cannot be read as claims: %s", err.Error())
+	}
+	return c, nil
 }
 
 // clone returns a copy of t that shares nothing a caller could change: the

@@ -152,10 +152,34 @@ func TestUpdatedAtString(t *testing.T) {
 	}
 }
 
+// TestClaimsOnZeroToken checks a Token not made by a Validator decodes
+// nothing and fails with no error, as accesstoken.Token's does: a handler's
+// test may build one by hand.
 func TestClaimsOnZeroToken(t *testing.T) {
-	var tok idtoken.Token
 	var m map[string]any
-	if err := tok.Claims(&m); err == nil {
-		t.Fatal("Claims on a zero Token succeeded")
+	var nilToken *idtoken.Token
+	for _, tok := range []*idtoken.Token{new(idtoken.Token), nilToken} {
+		if err := tok.Claims(&m); err != nil || m != nil {
+			t.Fatalf("Claims on %p: %v, %v; want nothing decoded and no error", tok, err, m)
+		}
+	}
+}
+
+// TestSharedFieldsFilled checks the fields Token shares with
+// accesstoken.Token (nbf and jti among them) are filled.
+func TestSharedFieldsFilled(t *testing.T) {
+	f := newFixture(t)
+	v := f.validator(t, nil)
+	raw := f.iss.IDToken(tokentest.Claims{"nbf": at(-time.Minute), "jti": "id-123"})
+	got := expect(t, v, raw, nil)
+	if got.ID != "id-123" || !got.NotBefore.Equal(time.Unix(at(-time.Minute), 0)) {
+		t.Errorf("ID, NotBefore = %q, %v; want id-123 and a minute ago", got.ID, got.NotBefore)
+	}
+	if got.Issuer != f.iss.URL() || got.Raw != raw {
+		t.Errorf("Issuer, Raw = %q, %q", got.Issuer, got.Raw)
+	}
+	// A second call is served by the cache and reads the same.
+	if again := expect(t, v, raw, nil); again.ID != got.ID || !again.NotBefore.Equal(got.NotBefore) {
+		t.Errorf("cached Token differs: %+v", again)
 	}
 }

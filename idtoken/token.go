@@ -1,7 +1,6 @@
 package idtoken
 
 import (
-	"errors"
 	"slices"
 	"time"
 
@@ -16,6 +15,9 @@ import (
 // the issuer sent as JSON null read as absent. The Token is the caller's own:
 // Validate never hands out a value it keeps (a cached token is copied on
 // every hit), so modifying it affects nothing else.
+//
+// The fields both kinds of token carry (Issuer through ID, and Raw) have the
+// same names, order and meaning as accesstoken.Token's.
 type Token struct {
 	// Issuer is iss: the configured issuer, compared exactly.
 	Issuer string
@@ -23,8 +25,14 @@ type Token struct {
 	Subject string
 	// Audience is aud: the client ID, and trusted audiences if any.
 	Audience []string
-	// ExpiresAt is exp; IssuedAt is iat. Both are always present.
-	ExpiresAt, IssuedAt time.Time
+	// ExpiresAt is exp and IssuedAt is iat, both always present; NotBefore
+	// is nbf, zero when absent.
+	ExpiresAt time.Time
+	IssuedAt  time.Time
+	NotBefore time.Time
+	// ID is jti, "" when absent.
+	ID string
+
 	// AuthTime is auth_time: when the user last authenticated actively.
 	AuthTime time.Time
 	// Nonce is the nonce the application sent in its authentication request.
@@ -59,7 +67,7 @@ type Token struct {
 	// Auth0 does) are read too.
 	UpdatedAt time.Time
 
-	// Raw is the token as presented to Validate.
+	// Raw is the token as presented.
 	Raw string
 
 	claims *token.Claims // immutable, shared by every copy
@@ -83,14 +91,16 @@ type Address struct {
 }
 
 // Claims decodes the token's whole claims set into v, a pointer to a struct
-// or a map, with encoding/json, for claims beyond the standard ones (a
-// provider's namespaced claims, roles, groups). The claims were checked
-// strictly when the token was validated, so no duplicate name and no name
-// differing only in case can reach v. A JSON type that does not fit a field
-// of v is an error matching token.ErrInvalidClaim.
+// or a map, for claims beyond the standard ones (a provider's namespaced
+// claims, roles, groups). It works as token.Claims.Decode does: names match
+// struct fields exactly (a claim "Roles" never fills a field tagged
+// "roles"), and a JSON type that does not fit a field of v, or a v that is
+// not a non-nil pointer, is an error matching token.ErrInvalidClaim. On a
+// Token not made by a Validator it decodes nothing and returns nil, as
+// accesstoken.Token.Claims does.
 func (t *Token) Claims(v any) error {
 	if t == nil || t.claims == nil {
-		return errors.New("idtoken: Claims called on a Token that Validate did not return")
+		return nil
 	}
 	return t.claims.Decode(v)
 }

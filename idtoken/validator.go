@@ -199,6 +199,8 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 		Audience:  c.Audience,
 		ExpiresAt: c.ExpiresAt,
 		IssuedAt:  c.IssuedAt,
+		NotBefore: c.NotBefore,
+		ID:        c.ID,
 		Raw:       verified.Raw,
 		claims:    c,
 		alg:       verified.Header.Algorithm,
