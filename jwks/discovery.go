@@ -174,11 +174,11 @@ func (d *Discovery) clone() *Discovery {
 // document served by one issuer could vouch for keys of another. Its
 // jwks_uri must be present and pass the same URL rules as New's, except
 // that an https issuer's jwks_uri must use https even on a loopback address
-// (unless Options.AllowHTTP is set). The
+// (unless Options.AllowInsecureHTTP is set). The
 // document is read once; only the key set is refreshed.
 //
 // The issuer must be an https URL without query or fragment (http only on a
-// loopback address or with Options.AllowHTTP), or the error matches ErrURL.
+// loopback address or with Options.AllowInsecureHTTP), or the error matches ErrURL.
 // Every failure to get a usable document or key set matches
 // token.ErrUnavailable.
 func FromIssuer(ctx context.Context, issuer string, opts Options) (*Remote, error) {
@@ -215,12 +215,12 @@ func FromIssuer(ctx context.Context, issuer string, opts Options) (*Remote, erro
 // document from a remote https issuer has no business pointing at this
 // machine's own ports). A plain-http loopback jwks_uri is accepted only
 // when the issuer itself is plain http (which checkURL allows only on a
-// loopback address), or with Options.AllowHTTP.
+// loopback address), or with Options.AllowInsecureHTTP.
 func checkDowngrade(iu, ju *url.URL, allowHTTP bool) error {
 	if allowHTTP || !strings.EqualFold(ju.Scheme, "http") || strings.EqualFold(iu.Scheme, "http") {
 		return nil
 	}
-	return fmt.Errorf("%w: the jwks_uri %s of an https issuer uses http, so anyone on the path could substitute keys; it must use https too, or set Options.AllowHTTP if the network is trusted", ErrURL, redact(ju))
+	return fmt.Errorf("%w: the jwks_uri %s of an https issuer uses http, so anyone on the path could substitute keys; it must use https too, or set Options.AllowInsecureHTTP if the network is trusted", ErrURL, redact(ju))
 }
 
 // discoveryURLs returns the OpenID Connect and the RFC 8414 locations of

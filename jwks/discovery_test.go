@@ -367,7 +367,7 @@ func deep(n int) string {
 
 // A discovery document fetched over https may not send us to fetch keys
 // over plain http, not even from a loopback address: only a plain-http
-// (hence loopback) issuer, or Options.AllowHTTP, permits a plain-http
+// (hence loopback) issuer, or Options.AllowInsecureHTTP, permits a plain-http
 // loopback jwks_uri.
 func TestFromIssuerHTTPSIssuerRefusesHTTPJWKSURI(t *testing.T) {
 	const oidc = "/.well-known/openid-configuration"
@@ -398,7 +398,7 @@ func TestFromIssuerHTTPSIssuerRefusesHTTPJWKSURI(t *testing.T) {
 			srv := tlsIssuer(t)
 			return srv.URL, srv.Client()
 		}, false, ErrURL},
-		{"https issuer, http loopback jwks_uri, AllowHTTP", func(t *testing.T) (string, *http.Client) {
+		{"https issuer, http loopback jwks_uri, AllowInsecureHTTP", func(t *testing.T) (string, *http.Client) {
 			srv := tlsIssuer(t)
 			return srv.URL, srv.Client()
 		}, true, nil},
@@ -413,7 +413,7 @@ func TestFromIssuerHTTPSIssuerRefusesHTTPJWKSURI(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			iss, client := tc.issuer(t)
-			r, err := FromIssuer(context.Background(), iss, Options{HTTPClient: client, AllowHTTP: tc.allowHTTP})
+			r, err := FromIssuer(context.Background(), iss, Options{HTTPClient: client, AllowInsecureHTTP: tc.allowHTTP})
 			if tc.wantErr == nil {
 				require.NoError(t, err)
 				r.Close()

@@ -70,7 +70,7 @@
 // Every fetch has a timeout (Options.Timeout, 10 seconds) and a body cap
 // (Options.MaxBodySize, 1 MiB), enforced while reading, so a hanging or
 // flooding server costs little. URLs must be https, except loopback
-// addresses (for tests and local development) or with Options.AllowHTTP. A
+// addresses (for tests and local development) or with Options.AllowInsecureHTTP. A
 // redirect is followed only within the same host and port and never from
 // https to http; anything else fails the fetch with a cause matching
 // ErrRedirect. Documents are parsed strictly (no duplicate member names, no

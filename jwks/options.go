@@ -76,11 +76,11 @@ type Options struct {
 	// DefaultMaxBodySize (1 MiB).
 	MaxBodySize int64
 
-	// AllowHTTP permits plain http URLs on hosts that are not loopback
+	// AllowInsecureHTTP permits plain http URLs on hosts that are not loopback
 	// addresses. Anyone on the network path could then substitute their own
 	// keys; use it only inside a network you trust completely. http to
 	// localhost, 127.0.0.0/8 and ::1 is always allowed.
-	AllowHTTP bool
+	AllowInsecureHTTP bool
 
 	// Logger, if not nil, receives a warning for each failed fetch, an info
 	// line when the key set changes, and debug lines for each fetch and each
@@ -109,7 +109,7 @@ type config struct {
 
 func (o *Options) config() (*config, error) {
 	c := &config{
-		allowHTTP: o.AllowHTTP,
+		allowHTTP: o.AllowInsecureHTTP,
 		log:       o.Logger,
 		after:     o.after,
 	}

@@ -49,7 +49,7 @@ var _ token.KeySource = (*Remote)(nil)
 // usual), not a request's.
 //
 // The URL must be https, except on a loopback address or with
-// Options.AllowHTTP; otherwise the error matches ErrURL and nothing is
+// Options.AllowInsecureHTTP; otherwise the error matches ErrURL and nothing is
 // fetched. An invalid Options field is an error too. When the first fetch
 // fails (the endpoint cannot be reached, answers an error status, too much,
 // malformed JSON or no usable signing key), the error matches

@@ -13,7 +13,7 @@ import (
 // ErrURL is matched (with errors.Is) by the error New and FromIssuer return
 // for a URL they refuse to fetch: not absolute, carrying user credentials or
 // a fragment, or plain http to a host that is not a loopback address without
-// Options.AllowHTTP. An issuer's discovery document naming such a jwks_uri
+// Options.AllowInsecureHTTP. An issuer's discovery document naming such a jwks_uri
 // fails the same way.
 var ErrURL = errors.New("jwks: URL not acceptable")
 
@@ -55,7 +55,7 @@ func checkURL(raw, what string, allowHTTP bool) (*url.URL, error) {
 	case "https":
 	case "http":
 		if !allowHTTP && !httpx.IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%w: the %s %q uses http, so anyone on the path could substitute keys; use https, or set Options.AllowHTTP if the network is trusted", ErrURL, what, shown)
+			return nil, fmt.Errorf("%w: the %s %q uses http, so anyone on the path could substitute keys; use https, or set Options.AllowInsecureHTTP if the network is trusted", ErrURL, what, shown)
 		}
 	default:
 		return nil, fmt.Errorf("%w: the %s %q must use https", ErrURL, what, shown)

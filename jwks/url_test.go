@@ -27,12 +27,12 @@ func TestURLRules(t *testing.T) {
 		{"http on 127.1.2.3", "http://127.1.2.3/jwks", false, true},
 		{"http on ::1", "http://[::1]:8080/jwks", false, true},
 		{"http on localhost", "http://LocalHost:8080/jwks", false, true},
-		{"http elsewhere with AllowHTTP", "http://issuer.internal/jwks", true, true},
+		{"http elsewhere with AllowInsecureHTTP", "http://issuer.internal/jwks", true, true},
 		{"http elsewhere", "http://issuer.example.com/jwks", false, false},
 		{"http on a name under localhost", "http://evil.localhost/jwks", false, false},
 		{"http on a private address", "http://10.0.0.1/jwks", false, false},
 		{"ftp", "ftp://issuer.example.com/jwks", false, false},
-		{"ftp even with AllowHTTP", "ftp://issuer.example.com/jwks", true, false},
+		{"ftp even with AllowInsecureHTTP", "ftp://issuer.example.com/jwks", true, false},
 		{"relative", "/jwks", false, false},
 		{"no host", "https:///jwks", false, false},
 		{"opaque", "https:issuer.example.com", false, false},
@@ -59,7 +59,7 @@ func TestNewRefusesHTTPWithoutARequest(t *testing.T) {
 	_, err := New(context.Background(), "http://issuer.example.com/jwks", Options{HTTPClient: &http.Client{Transport: &rt}})
 	require.ErrorIs(t, err, ErrURL)
 	assert.NotErrorIs(t, err, token.ErrUnavailable)
-	assert.Contains(t, err.Error(), "Options.AllowHTTP")
+	assert.Contains(t, err.Error(), "Options.AllowInsecureHTTP")
 	assert.Zero(t, rt.n())
 }
 
@@ -68,7 +68,7 @@ func TestAllowHTTPReachesTheNetwork(t *testing.T) {
 	failing := roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return nil, errors.New("no route to host")
 	})
-	_, err := New(context.Background(), "http://issuer.internal/jwks", Options{AllowHTTP: true, HTTPClient: &http.Client{Transport: failing}})
+	_, err := New(context.Background(), "http://issuer.internal/jwks", Options{AllowInsecureHTTP: true, HTTPClient: &http.Client{Transport: failing}})
 	require.ErrorIs(t, err, token.ErrUnavailable)
 	assert.NotErrorIs(t, err, ErrURL)
 	assert.Contains(t, err.Error(), "no route to host")

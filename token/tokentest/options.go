@@ -14,6 +14,13 @@ const (
 )
 
 // Option configures NewIssuer.
+//
+// The library's constructors take a Config or Options struct; NewIssuer
+// takes functional options instead because it is called once per test, in
+// one line, where nearly every call wants every default (NewIssuer(t)) and
+// the rest change one thing (WithAlgorithm("ES256")). Per-call variation
+// uses options throughout the module: idtoken.Option for Validate and
+// MintOption for minting here.
 type Option func(*config)
 
 type config struct {
