@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/httpx"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/introspect"
 	"github.com/tokenguard/tokenguard/token"
@@ -13,7 +14,9 @@ import (
 // validateOpaque resolves an opaque token through the Introspector and
 // checks the answer.
 func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, error) {
-	if i := invalidB64Token(raw); i >= 0 {
+	// A string outside RFC 6750's b64token cannot have come from an
+	// Authorization header and is not worth a network call.
+	if i := httpx.InvalidB64Token(raw); i >= 0 {
 		return nil, token.Errorf(token.ErrMalformed, "", "the token holds a character outside the RFC 6750 bearer token alphabet at offset %d", i)
 	}
 	if v.introspector == nil {
@@ -162,29 +165,4 @@ func answerFault(err error) error {
 	return token.Errorf(token.ErrUnavailable, claim,
 		"the introspection answer's %s member %s; the answer is unusable, so nothing was decided about the token: the authorization server's introspection endpoint needs fixing",
 		quote(claim), reason)
-}
-
-// invalidB64Token returns the offset of the first byte that breaks RFC 6750
-// §2.1's b64token syntax (1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
-// "/" ) *"="), or -1 when raw follows it. A string outside it cannot have
-// come from an Authorization header and is not worth a network call.
-func invalidB64Token(raw string) int {
-	i := 0
-	for ; i < len(raw); i++ {
-		c := raw[i]
-		if (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			continue
-		}
-		break
-	}
-	if i == 0 {
-		return 0
-	}
-	for ; i < len(raw); i++ {
-		if raw[i] != '=' {
-			return i
-		}
-	}
-	return -1
 }

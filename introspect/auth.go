@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/tokenguard/tokenguard/internal/httpx"
 )
 
 // AuthMethod is how the client authenticates this resource server to the
@@ -72,7 +73,7 @@ func newCredentials(cfg *Config) (credentials, error) {
 		if cfg.ClientSecret != "" {
 			return c, fmt.Errorf("introspect: Config.ClientSecret is set but AuthMethod is %s, which sends only BearerToken; leave ClientSecret empty or choose %s or %s", method, AuthClientSecretBasic, AuthClientSecretPost)
 		}
-		if !isB64Token(cfg.BearerToken) {
+		if httpx.InvalidB64Token(cfg.BearerToken) >= 0 {
 			return c, fmt.Errorf("introspect: Config.BearerToken holds characters a bearer token may not contain (RFC 6750 §2.1 allows letters, digits and -._~+/ with trailing =)")
 		}
 		c.authorization = "Bearer " + cfg.BearerToken
@@ -81,25 +82,6 @@ func newCredentials(cfg *Config) (credentials, error) {
 		return c, fmt.Errorf("introspect: Config.AuthMethod %q is not supported; use %s (the default), %s or %s", string(method), AuthClientSecretBasic, AuthClientSecretPost, AuthBearer)
 	}
 	return c, nil
-}
-
-// isB64Token reports whether s matches RFC 6750's b64token:
-// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func isB64Token(s string) bool {
-	body := strings.TrimRight(s, "=")
-	if body == "" {
-		return false
-	}
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // apply adds the credentials to a request and, for client_secret_post, to

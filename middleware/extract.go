@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/tokenguard/tokenguard/internal/httpx"
 )
 
 // source records where a token was found.
@@ -21,42 +23,6 @@ const (
 
 // tokenParam is the form and query parameter name of RFC 6750 §2.2 and §2.3.
 const tokenParam = "access_token"
-
-// b64token marks the bytes of RFC 6750 §2.1's b64token other than the
-// trailing "=" padding: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/".
-var b64token = func() (t [256]bool) {
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for _, c := range "-._~+/" {
-		t[c] = true
-	}
-	return t
-}()
-
-// isB64token reports whether s matches 1*( ALPHA / DIGIT / "-" / "." / "_" /
-// "~" / "+" / "/" ) *"=".
-func isB64token(s string) bool {
-	i := 0
-	for i < len(s) && b64token[s[i]] {
-		i++
-	}
-	if i == 0 {
-		return false
-	}
-	for ; i < len(s); i++ {
-		if s[i] != '=' {
-			return false
-		}
-	}
-	return true
-}
 
 // isTchar reports whether c may appear in an RFC 9110 token, such as an
 // authentication scheme name.
@@ -99,7 +65,7 @@ func parseAuthorization(v string) (tok string, bearer, ok bool) {
 	}
 	// RFC 6750 §2.1: "Bearer" 1*SP b64token. Spaces only; a tab is not SP.
 	rest := strings.TrimLeft(v[len(scheme):], " ")
-	if len(rest) == len(v)-len(scheme) || !isB64token(rest) {
+	if len(rest) == len(v)-len(scheme) || httpx.InvalidB64Token(rest) >= 0 {
 		return "", true, false
 	}
 	return rest, true, true
@@ -226,7 +192,7 @@ func param(vs url.Values, where string) (tok string, found bool, e *Error) {
 		return "", false, nil
 	case len(v) != 1:
 		return "", false, badRequest(fmt.Sprintf("the %s repeats the access_token parameter", where), nil)
-	case !isB64token(v[0]):
+	case httpx.InvalidB64Token(v[0]) >= 0:
 		return "", false, badRequest(fmt.Sprintf("the %s's access_token parameter is not a b64token", where), nil)
 	}
 	return v[0], true, nil

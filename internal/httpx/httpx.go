@@ -1,6 +1,8 @@
-// Package httpx holds the HTTP plumbing that jwks and introspect share: the
-// loopback rule for plain-http URLs and the transport they build when the
-// caller gives no client.
+// Package httpx holds the HTTP rules and plumbing several packages share:
+// the loopback rule for plain-http URLs and the transport jwks and introspect
+// build when the caller gives no client, the redaction of URLs in messages,
+// and RFC 6750's b64token syntax that the middleware, the access token
+// validator and the introspection client all apply.
 package httpx
 
 import (
