@@ -27,20 +27,14 @@ const (
 	typOther
 )
 
-// mediaType classifies a typ value. RFC 7515 §4.1.9: the "application/"
-// prefix may be left out, and media types compare case-insensitively.
+// mediaType classifies a typ value, as token.MediaTypeIs compares them.
 func mediaType(typ string) int {
-	const prefix = "application/"
-	if typ == "" {
-		return typAbsent
-	}
-	if len(typ) > len(prefix) && strings.EqualFold(typ[:len(prefix)], prefix) {
-		typ = typ[len(prefix):]
-	}
 	switch {
-	case strings.EqualFold(typ, "at+jwt"):
+	case typ == "":
+		return typAbsent
+	case token.MediaTypeIs(typ, "at+jwt"):
 		return typAccessToken
-	case strings.EqualFold(typ, "JWT"):
+	case token.MediaTypeIs(typ, "JWT"):
 		return typJWT
 	}
 	return typOther

@@ -36,8 +36,8 @@ import (
 // granted scope into ID tokens. Neither is the absence of nonce, which is
 // optional in the authorization code flow.
 
-// otherTypes are header typ values of JWTs that are not ID tokens, in lower
-// case without the "application/" prefix.
+// otherTypes are header typ values of JWTs that are not ID tokens, as
+// token.MediaTypeIs takes them.
 var otherTypes = [...]string{
 	"at+jwt", "logout+jwt", "secevent+jwt", "token-introspection+jwt", "dpop+jwt", "oauth-authz-req+jwt",
 }
@@ -45,15 +45,11 @@ var otherTypes = [...]string{
 // checkHeaderType refuses a token whose header typ names another kind of JWT.
 // It runs before any key is looked up.
 func checkHeaderType(h *token.Header) error {
-	typ := h.Type
-	if typ == "" {
+	if h.Type == "" {
 		return nil
 	}
-	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
-		typ = typ[len("application/"):]
-	}
 	for _, other := range otherTypes {
-		if strings.EqualFold(typ, other) {
+		if token.MediaTypeIs(h.Type, other) {
 			what := "an access token"
 			if other != "at+jwt" {
 				what = "a " + other + " token, not an ID token"

@@ -118,16 +118,28 @@ func parseHeader(h *Header, data []byte, text string, understood []string, dst [
 	if h.Algorithm == "" {
 		return Errorf(ErrMalformed, "header.alg", "the header has no alg")
 	}
-	// Media type names are case-insensitive, and "application/" may be left
-	// out (RFC 7515 §4.1.10): "jwt", "JWT" and "application/jwt" all mean a
-	// nested token.
-	if strings.EqualFold(h.ContentType, "JWT") || strings.EqualFold(h.ContentType, "application/jwt") {
+	// "jwt", "JWT" and "application/jwt" all mean a nested token.
+	if MediaTypeIs(h.ContentType, "JWT") {
 		return Errorf(ErrMalformed, "header.cty", "nested tokens (cty JWT) are not accepted")
 	}
 	if hasCrit {
 		return parseCrit(h, critRaw, understood)
 	}
 	return nil
+}
+
+// MediaTypeIs reports whether v, the value of a typ or cty header
+// parameter, names the media type name (given without "application/"):
+// media types compare case-insensitively, and RFC 7515 §4.1.9 lets the
+// "application/" prefix be left out, so "at+jwt", "AT+JWT" and
+// "application/at+jwt" all name "at+jwt". Both validators classify typ with
+// it.
+func MediaTypeIs(v, name string) bool {
+	const prefix = "application/"
+	if len(v) > len(prefix) && strings.EqualFold(v[:len(prefix)], prefix) {
+		v = v[len(prefix):]
+	}
+	return strings.EqualFold(v, name)
 }
 
 // parseCrit applies RFC 7515 §4.1.11: crit is a non-empty array of distinct
