@@ -2,10 +2,10 @@ package accesstoken
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -60,7 +60,7 @@ func (v *Validator) checkHeader(h *token.Header) error {
 		}
 		return nil
 	}
-	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %s; an access token is typed \"at+jwt\" (or \"JWT\")", quote(h.Type))
+	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %s; an access token is typed \"at+jwt\" (or \"JWT\")", excerpt.Quote(h.Type))
 }
 
 // cacheHit finishes a validation the verified-token cache answered. The
@@ -160,7 +160,7 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 				// never are, is taken at its word here.
 				return token.Errorf(token.ErrTokenType, "aud",
 					"the token's audience includes %s, the client it was issued to, as an ID token's does; an access token is for an API. If this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068)",
-					quote(clientID))
+					excerpt.Quote(clientID))
 			}
 		}
 	}
@@ -212,7 +212,7 @@ func (v *Validator) checkCachedTimes(t *Token, now time.Time) error {
 
 func (v *Validator) audienceList() string {
 	if len(v.audiences) == 1 {
-		return quote(v.audiences[0])
+		return excerpt.Quote(v.audiences[0])
 	}
 	return "one of " + quoteList(v.audiences)
 }
@@ -232,17 +232,7 @@ func quoteList(list []string) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quote(s))
+		b.WriteString(excerpt.Quote(s))
 	}
 	return b.String()
-}
-
-func quote(s string) string { return strconv.Quote(truncate(s)) }
-
-// truncate bounds a value taken from a token for an error message.
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

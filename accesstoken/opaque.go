@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/httpx"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/introspect"
@@ -33,7 +34,7 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 		return nil, err
 	}
 	if resp.Issuer != "" && resp.Issuer != v.issuer {
-		return nil, token.Errorf(token.ErrIssuer, "iss", "the introspection answer names issuer %s; expected %s", quote(resp.Issuer), quote(v.issuer))
+		return nil, token.Errorf(token.ErrIssuer, "iss", "the introspection answer names issuer %s; expected %s", excerpt.Quote(resp.Issuer), excerpt.Quote(v.issuer))
 	}
 	if len(resp.Audience) == 0 {
 		if !v.allowNoAud {
@@ -82,7 +83,7 @@ func checkTokenType(tt string) error {
 			"the token is DPoP-bound (token_type %q); it is good only with a DPoP proof, which this validator does not check, so it is not accepted as a bearer token", tt)
 	}
 	return token.Errorf(token.ErrTokenType, "token_type",
-		"the introspection answer says the token is a %s; only access tokens (token_type \"Bearer\", \"access_token\" or \"urn:ietf:params:oauth:token-type:access_token\") are accepted", quote(tt))
+		"the introspection answer says the token is a %s; only access tokens (token_type \"Bearer\", \"access_token\" or \"urn:ietf:params:oauth:token-type:access_token\") are accepted", excerpt.Quote(tt))
 }
 
 // checkAnswerTimes applies the time rules to an answer's exp, nbf and iat,
@@ -148,7 +149,7 @@ func extraClaims(t *Token, r *introspect.Response) error {
 			return answerFault(token.Errorf(token.ErrInvalidClaim, "azp", "must be a string; found %s", strictjson.Kind(raw)))
 		}
 		if t.ClientID != "" && azp != t.ClientID {
-			return answerFault(token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", quote(t.ClientID), quote(azp)))
+			return answerFault(token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", excerpt.Quote(t.ClientID), excerpt.Quote(azp)))
 		}
 		t.ClientID = azp
 	}
@@ -164,5 +165,5 @@ func answerFault(err error) error {
 	}
 	return token.Errorf(token.ErrUnavailable, claim,
 		"the introspection answer's %s member %s; the answer is unusable, so nothing was decided about the token: the authorization server's introspection endpoint needs fixing",
-		quote(claim), reason)
+		excerpt.Quote(claim), reason)
 }

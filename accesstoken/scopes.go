@@ -1,6 +1,7 @@
 package accesstoken
 
 import (
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -98,7 +99,7 @@ func clientIDOf(c *token.Claims) (id string, named bool, err error) {
 		if !named {
 			id, named = s, true
 		} else if name == "azp" && s != id {
-			return "", false, token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", quote(id), quote(s))
+			return "", false, token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", excerpt.Quote(id), excerpt.Quote(s))
 		}
 	}
 	return id, named, nil

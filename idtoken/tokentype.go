@@ -3,6 +3,7 @@ package idtoken
 import (
 	"strings"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -70,7 +71,7 @@ func checkNotOtherToken(c *token.Claims) error {
 		return token.Errorf(token.ErrTokenType, "scp", "the token carries scp, the scopes of an access token")
 	}
 	if raw, ok := c.RawJSON("token_use"); ok && !strictjson.StringEqual(raw, "id") {
-		return token.Errorf(token.ErrTokenType, "token_use", "token_use is %s; an ID token says \"id\"", truncate(raw))
+		return token.Errorf(token.ErrTokenType, "token_use", "token_use is %s; an ID token says \"id\"", excerpt.Of(raw))
 	}
 	if c.Has("events") {
 		return token.Errorf(token.ErrTokenType, "events", "the token carries events: it is a security event or logout token (RFC 8417), not an ID token")
@@ -81,12 +82,4 @@ func checkNotOtherToken(c *token.Claims) error {
 		}
 	}
 	return nil
-}
-
-// truncate shortens a raw claim value for an error message.
-func truncate(raw string) string {
-	if len(raw) > 40 {
-		return raw[:40] + "…"
-	}
-	return raw
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/tokencache"
 	"github.com/tokenguard/tokenguard/token"
@@ -210,7 +211,7 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	}
 	if t.AuthorizedParty != v.clientID {
 		if c.Has("azp") {
-			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q; expected the client ID %q", truncateString(t.AuthorizedParty), v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q; expected the client ID %q", excerpt.Of(t.AuthorizedParty), v.clientID)
 		}
 		if multiple {
 			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name the client ID %q", len(c.Audience), v.clientID)
@@ -237,7 +238,7 @@ func (v *Validator) checkAudience(c *token.Claims) (multiple bool, err error) {
 			continue
 		}
 		if !slices.Contains(v.trusted, a) {
-			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither the client ID %q nor a trusted audience", truncateString(a), v.clientID)
+			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither the client ID %q nor a trusted audience", excerpt.Of(a), v.clientID)
 		}
 		multiple = true
 	}
@@ -297,7 +298,7 @@ func (c *checks) run(t *Token, now time.Time, leeway time.Duration) error {
 			return token.Errorf(token.ErrACR, "acr", "the token has no acr; one of %q is required", c.acr)
 		}
 		if !slices.Contains(c.acr, t.ACR) {
-			return token.Errorf(token.ErrACR, "acr", "acr is %q; one of %q is required", truncateString(t.ACR), c.acr)
+			return token.Errorf(token.ErrACR, "acr", "acr is %q; one of %q is required", excerpt.Of(t.ACR), c.acr)
 		}
 	}
 	return nil
@@ -310,12 +311,4 @@ func checkHash(t *Token, claim, what, value string) error {
 		return err // not a string: ErrInvalidClaim, as for every claim of the wrong JSON type
 	}
 	return checkTokenHash(claim, what, t.alg, value, claimed, present)
-}
-
-// truncateString shortens a claim value for an error message.
-func truncateString(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -140,12 +141,7 @@ func wrongType(err error) error {
 	return &token.ValidationError{
 		Kind:  token.ErrUnavailable,
 		Claim: member,
-		Reason: "the introspection answer's " + quote(member) + " member " + reason +
+		Reason: "the introspection answer's " + excerpt.Quote(member) + " member " + reason +
 			" (RFC 7662 §2.2); the answer is unusable, so nothing was decided about the token: the authorization server's introspection endpoint needs fixing",
 	}
-}
-
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

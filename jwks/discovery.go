@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -260,7 +261,7 @@ func discover(ctx context.Context, cfg *config, issuer string, iu *url.URL) (*Di
 		}
 		if d.Issuer != issuer {
 			return nil, &token.ValidationError{Kind: token.ErrUnavailable, Claim: "issuer",
-				Reason: fmt.Sprintf("the discovery document at %s names issuer %q; expected exactly %q", redact(u), truncate(d.Issuer), issuer)}
+				Reason: fmt.Sprintf("the discovery document at %s names issuer %q; expected exactly %q", redact(u), excerpt.Of(d.Issuer), issuer)}
 		}
 		if d.JWKSURI == "" {
 			return nil, unavailable(nil, "the discovery document at %s has no jwks_uri", redact(u))

@@ -7,9 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -116,18 +116,9 @@ func (c *config) fetchKeys(ctx context.Context, u *url.URL) (fetched, error) {
 	if set.Len() == 0 {
 		why := ""
 		if sk := set.Skipped(); len(sk) > 0 {
-			why = fmt.Sprintf(" (%d skipped; the first, %q, because %s)", len(sk), truncate(sk[0].KeyID), sk[0].Reason)
+			why = fmt.Sprintf(" (%d skipped; the first, %q, because %s)", len(sk), excerpt.Of(sk[0].KeyID), sk[0].Reason)
 		}
 		return fetched{}, unavailable(nil, "the JWKS document at %s has no usable signing key%s", redact(u), why)
 	}
 	return fetched{set: set, next: refreshAfter(hdr, c.now(), c.minRefresh, c.maxRefresh)}, nil
-}
-
-// truncate bounds a server-supplied string for messages and logs.
-func truncate(s string) string {
-	const n = 64
-	if len(s) > n {
-		s = s[:n] + "..."
-	}
-	return strings.ToValidUTF8(s, "?")
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 )
 
 // flight runs at most one fetch at a time and lets everyone who asks while
@@ -53,7 +55,7 @@ func (f *flight) run(c *call, fn func(*call)) {
 		// A panic here (in a caller's http.RoundTripper, say) would end the
 		// whole program; make it a failed fetch instead.
 		if p := recover(); p != nil {
-			c.err = unavailable(nil, "the key set fetch panicked: %s", truncate(fmt.Sprint(p)))
+			c.err = unavailable(nil, "the key set fetch panicked: %s", excerpt.Of(fmt.Sprint(p)))
 		}
 		// Forget the call before waking its waiters: one that looks again
 		// must not join a fetch that has ended.

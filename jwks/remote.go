@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -148,7 +149,7 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 			return set, nil
 		}
 		return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
-			"no key with kid %q in the issuer's key set (refetched less than %v ago)", truncate(kid), r.cfg.cooldown)
+			"no key with kid %q in the issuer's key set (refetched less than %v ago)", excerpt.Of(kid), r.cfg.cooldown)
 	}
 	select {
 	case <-c.done:
@@ -161,10 +162,10 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 	}
 	if c.err != nil {
 		return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
-			"no key with kid %q in the issuer's key set, and refetching it failed: %s", truncate(kid), reasonOf(c.err))
+			"no key with kid %q in the issuer's key set, and refetching it failed: %s", excerpt.Of(kid), reasonOf(c.err))
 	}
 	return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
-		"no key with kid %q in the issuer's key set, even after refetching it", truncate(kid))
+		"no key with kid %q in the issuer's key set, even after refetching it", excerpt.Of(kid))
 }
 
 // mayRefetch is the flight's gate for an unknown kid: yes once per
@@ -204,7 +205,7 @@ func (r *Remote) record(f fetched, err error) {
 	r.stats.fetched(now, len(skipped), nil)
 	r.log.log(slog.LevelDebug, "jwks: fetched", "url", r.shown, "keys", f.set.Len(), "skipped", len(skipped), "next_refresh", f.next)
 	for _, sk := range skipped {
-		r.log.log(slog.LevelDebug, "jwks: key skipped", "url", r.shown, "index", sk.Index, "kid", truncate(sk.KeyID), "reason", sk.Reason)
+		r.log.log(slog.LevelDebug, "jwks: key skipped", "url", r.shown, "index", sk.Index, "kid", excerpt.Of(sk.KeyID), "reason", sk.Reason)
 	}
 }
 

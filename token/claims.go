@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
@@ -189,22 +190,15 @@ func timeClaim(name, value string) (time.Time, error) {
 	f, ok := strictjson.Number(value)
 	if !ok {
 		if strictjson.Kind(value) == "a number" {
-			return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", truncateRaw(value))
+			return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", excerpt.Of(value))
 		}
 		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a number of seconds since the epoch; found %s", strictjson.Kind(value))
 	}
 	if f < 0 || f > maxNumericDate || math.IsNaN(f) {
-		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", truncateRaw(value))
+		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", excerpt.Of(value))
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-}
-
-func truncateRaw(b string) string {
-	if len(b) > 32 {
-		return b[:32] + "…"
-	}
-	return b
 }
 
 // members returns the members as strictjson.Members, for the paths that

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
@@ -157,14 +158,14 @@ func parseCrit(h *Header, raw string, understood []string) *ValidationError {
 		}
 		for _, prev := range h.Critical {
 			if prev == name {
-				return Errorf(ErrCritical, "header.crit", "crit names %q twice", truncateString(name))
+				return Errorf(ErrCritical, "header.crit", "crit names %q twice", excerpt.Of(name))
 			}
 		}
 		if registeredHeader(name) {
 			return Errorf(ErrCritical, "header.crit", "crit names the registered parameter %q, which it must not", name)
 		}
 		if _, present := h.member(name); !present {
-			return Errorf(ErrCritical, "header.crit", "crit names %q, which the header does not carry", truncateString(name))
+			return Errorf(ErrCritical, "header.crit", "crit names %q, which the header does not carry", excerpt.Of(name))
 		}
 		known := false
 		for _, u := range understood {
@@ -173,16 +174,9 @@ func parseCrit(h *Header, raw string, understood []string) *ValidationError {
 			}
 		}
 		if !known {
-			return Errorf(ErrCritical, "header.crit", "the header requires the extension %q, which this validator does not understand", truncateString(name))
+			return Errorf(ErrCritical, "header.crit", "the header requires the extension %q, which this validator does not understand", excerpt.Of(name))
 		}
 		h.Critical = append(h.Critical, name)
 	}
 	return nil
-}
-
-func truncateString(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

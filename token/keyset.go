@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
@@ -122,7 +123,7 @@ func ParseKeySet(doc []byte) (*KeySet, error) {
 			// An alg this library does not verify with ("RSA-OAEP", "ES256K"),
 			// or one the key cannot serve, makes a key that never fits.
 			if a, ok := lookupAlgorithm(k.alg); !ok || k.fits(a) != "" {
-				err = fmt.Errorf("alg %q is not a signature algorithm supported for this key", truncateString(k.alg))
+				err = fmt.Errorf("alg %q is not a signature algorithm supported for this key", excerpt.Of(k.alg))
 			}
 		}
 		if err != nil {

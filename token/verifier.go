@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
@@ -242,7 +243,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
 	if !ok {
 		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "alg %q is not allowed; allowed: %s",
-			truncateString(out.Header.Algorithm), v.allowedNames())
+			excerpt.Of(out.Header.Algorithm), v.allowedNames())
 	}
 	if seg.signature == "" {
 		return nil, Errorf(ErrSignature, "", "the token has an empty signature")
@@ -263,7 +264,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 		if !out.Claims.Has("iss") {
 			return nil, Errorf(ErrMissingClaim, "iss", "the token has no issuer; expected %q", v.issuer)
 		}
-		return nil, Errorf(ErrIssuer, "iss", "issuer is %q; expected %q", truncateString(out.Claims.Issuer), v.issuer)
+		return nil, Errorf(ErrIssuer, "iss", "issuer is %q; expected %q", excerpt.Of(out.Claims.Issuer), v.issuer)
 	}
 	key, err := v.selectKey(ctx, &out.Header, alg)
 	if err != nil {
@@ -273,7 +274,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 		return nil, Errorf(ErrSignature, "", "the signature is longer than any key's signature")
 	}
 	if !verifySignature(alg, key, seg.signingInput, sig) {
-		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, truncateString(key.id))
+		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, excerpt.Of(key.id))
 	}
 	out.Key = key
 	if err := v.checkTimes(&out.Claims); err != nil {
@@ -340,7 +341,7 @@ func (v *Verifier) selectKey(ctx context.Context, h *Header, alg algorithm) (*Ke
 	}
 	candidates := set.Lookup(h.KeyID)
 	if len(candidates) == 0 {
-		return nil, Errorf(ErrKeyNotFound, "header.kid", "no key with kid %q in the issuer's key set", truncateString(h.KeyID))
+		return nil, Errorf(ErrKeyNotFound, "header.kid", "no key with kid %q in the issuer's key set", excerpt.Of(h.KeyID))
 	}
 	for _, k := range candidates {
 		if k.fitsAlg(alg) {

@@ -20,6 +20,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 )
 
 // DefaultMaxDepth bounds nesting when the caller passes zero. Real tokens nest
@@ -486,7 +488,7 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 			for i := 0; i < count; i++ {
 				if (keys[i] == 0 || key == 0 || keys[i] == key) && foldEqual(names[i], name) {
 					s.pos = nameAt
-					return dst, s.fail(fmt.Sprintf("duplicate member name %q", truncate(name)))
+					return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(name)))
 				}
 			}
 			names[count], keys[count] = name, key
@@ -501,7 +503,7 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 			k := foldKey(name)
 			if _, dup := folded[k]; dup {
 				s.pos = nameAt
-				return dst, s.fail(fmt.Sprintf("duplicate member name %q", truncate(name)))
+				return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(name)))
 			}
 			folded[k] = struct{}{}
 		}
@@ -536,13 +538,6 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 			return dst, s.fail("expected ',' or '}' in object")
 		}
 	}
-}
-
-func truncate(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "…"
-	}
-	return string(b)
 }
 
 // foldRune is the folding encoding/json applies when it matches object names
