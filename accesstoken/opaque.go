@@ -86,23 +86,11 @@ func checkTokenType(tt string) error {
 		"the introspection answer says the token is a %s; only access tokens (token_type \"Bearer\", \"access_token\" or \"urn:ietf:params:oauth:token-type:access_token\") are accepted", excerpt.Quote(tt))
 }
 
-// checkAnswerTimes applies the time rules to an answer's exp, nbf and iat,
-// each only when present: RFC 7662 makes them all optional, and an active
-// answer is the server's word that the token is valid now.
+// checkAnswerTimes applies the pipeline's time rules to an answer's exp, nbf
+// and iat, each only when present: RFC 7662 makes them all optional, and an
+// active answer is the server's word that the token is valid now.
 func checkAnswerTimes(r *introspect.Response, now time.Time, leeway time.Duration) error {
-	if !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt.Add(leeway)) {
-		return token.Errorf(token.ErrExpired, "exp", "the introspection answer says the token expired at %s, %s ago (leeway %s)",
-			r.ExpiresAt.Format(time.RFC3339), now.Sub(r.ExpiresAt).Round(time.Second), leeway)
-	}
-	if !r.NotBefore.IsZero() && now.Add(leeway).Before(r.NotBefore) {
-		return token.Errorf(token.ErrNotYetValid, "nbf", "the introspection answer says the token is valid only from %s, %s from now (leeway %s)",
-			r.NotBefore.Format(time.RFC3339), r.NotBefore.Sub(now).Round(time.Second), leeway)
-	}
-	if !r.IssuedAt.IsZero() && now.Add(leeway).Before(r.IssuedAt) {
-		return token.Errorf(token.ErrIssuedInFuture, "iat", "the introspection answer says the token was issued at %s, %s from now (leeway %s)",
-			r.IssuedAt.Format(time.RFC3339), r.IssuedAt.Sub(now).Round(time.Second), leeway)
-	}
-	return nil
+	return token.CheckPresentTimes(&token.Claims{ExpiresAt: r.ExpiresAt, NotBefore: r.NotBefore, IssuedAt: r.IssuedAt}, now, leeway)
 }
 
 // extraClaims reads the members RFC 7662 does not register but providers

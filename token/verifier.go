@@ -359,12 +359,25 @@ func (v *Verifier) checkTimes(c *Claims) error {
 // CheckTimes applies the time rules of the pipeline to claims at now: exp is
 // required and must not have passed, nbf and iat must not be in the future,
 // each within leeway; iat is required when requireIAT is set. The
-// verified-token caches and the introspection path reuse it.
+// verified-token caches reuse it.
 func CheckTimes(c *Claims, now time.Time, leeway time.Duration, requireIAT bool) error {
+	return checkTimes(c, now, leeway, true, requireIAT)
+}
+
+// CheckPresentTimes applies the same rules as CheckTimes to those of exp,
+// nbf and iat that c carries, and requires none of them: for documents in
+// which each is optional, such as an RFC 7662 introspection answer.
+func CheckPresentTimes(c *Claims, now time.Time, leeway time.Duration) error {
+	return checkTimes(c, now, leeway, false, false)
+}
+
+// checkTimes is CheckTimes and CheckPresentTimes.
+func checkTimes(c *Claims, now time.Time, leeway time.Duration, requireEXP, requireIAT bool) error {
 	if c.ExpiresAt.IsZero() {
-		return Errorf(ErrMissingClaim, "exp", "the token has no expiry; exp is required")
-	}
-	if !now.Before(c.ExpiresAt.Add(leeway)) {
+		if requireEXP {
+			return Errorf(ErrMissingClaim, "exp", "the token has no expiry; exp is required")
+		}
+	} else if !now.Before(c.ExpiresAt.Add(leeway)) {
 		return Errorf(ErrExpired, "exp", "the token expired at %s, %s ago (leeway %s)",
 			c.ExpiresAt.Format(time.RFC3339), now.Sub(c.ExpiresAt).Round(time.Second), leeway)
 	}

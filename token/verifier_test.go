@@ -1002,3 +1002,33 @@ func TestNewVerifierRefusesNegativeMaxTokenSize(t *testing.T) {
 		t.Fatalf("NewVerifier with a negative MaxTokenSize: %v; want an error naming the field", err)
 	}
 }
+
+func TestCheckPresentTimes(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		name string
+		c    Claims
+		want error
+	}{
+		{"none present", Claims{}, nil},
+		{"exp ahead", Claims{ExpiresAt: now.Add(time.Minute)}, nil},
+		{"exp passed", Claims{ExpiresAt: now.Add(-2 * time.Minute)}, ErrExpired},
+		{"nbf ahead", Claims{NotBefore: now.Add(2 * time.Minute)}, ErrNotYetValid},
+		{"iat ahead", Claims{IssuedAt: now.Add(2 * time.Minute)}, ErrIssuedInFuture},
+		{"within leeway", Claims{ExpiresAt: now.Add(-30 * time.Second), IssuedAt: now.Add(30 * time.Second)}, nil},
+	} {
+		err := CheckPresentTimes(&tc.c, now, time.Minute)
+		if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+			t.Errorf("%s: %v; want %v", tc.name, err, tc.want)
+		}
+		// CheckTimes gives the same answer, except that it requires exp.
+		full := CheckTimes(&tc.c, now, time.Minute, false)
+		if tc.c.ExpiresAt.IsZero() {
+			if !errors.Is(full, ErrMissingClaim) {
+				t.Errorf("%s: CheckTimes %v; want ErrMissingClaim", tc.name, full)
+			}
+		} else if !errors.Is(full, tc.want) || (tc.want == nil && full != nil) {
+			t.Errorf("%s: CheckTimes %v; want %v", tc.name, full, tc.want)
+		}
+	}
+}
