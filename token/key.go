@@ -8,7 +8,9 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"slices"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/jose"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
@@ -171,20 +173,8 @@ func (k *Key) fits(a algorithm) string {
 	if k.alg != "" && k.alg != a.name {
 		return fmt.Sprintf("key %q is for %s, the token says %s", k.id, k.alg, a.name)
 	}
-	if k.use != "" && k.use != "sig" {
-		return fmt.Sprintf("key %q has use %q, not \"sig\"", k.id, k.use)
-	}
-	if len(k.ops) > 0 {
-		found := false
-		for _, op := range k.ops {
-			if op == "verify" {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return fmt.Sprintf("key %q has key_ops without \"verify\"", k.id)
-		}
+	if why := k.purposeFault(); why != "" {
+		return fmt.Sprintf("key %q: %s", k.id, why)
 	}
 	switch a.kind {
 	case kindRSA, kindRSAPSS:
@@ -205,6 +195,38 @@ func (k *Key) fits(a algorithm) string {
 		}
 	}
 	return ""
+}
+
+// purposeFault says why the key's own use or key_ops forbid verifying
+// signatures with it, or returns "" when they allow it. It allocates only for
+// the sentence.
+func (k *Key) purposeFault() string {
+	if k.use != "" && k.use != "sig" {
+		return fmt.Sprintf("use is %q, not \"sig\"", k.use)
+	}
+	if len(k.ops) > 0 && !slices.Contains(k.ops, "verify") {
+		return fmt.Sprintf("key_ops %q does not include \"verify\"", k.ops)
+	}
+	return ""
+}
+
+// usable returns why the key can never verify a signature with this
+// library, or nil: its use or key_ops forbid it, or its own alg is not a
+// supported signature algorithm that fits it. ParseKeySet skips such keys;
+// the pipeline refuses a token that names one with ErrKeyMismatch, through
+// fits, which applies the same rules to the token's alg.
+func (k *Key) usable() error {
+	if why := k.purposeFault(); why != "" {
+		return errors.New(why)
+	}
+	if k.alg != "" {
+		// An alg this library does not verify with ("RSA-OAEP", "ES256K"),
+		// or one the key cannot serve, makes a key that never fits.
+		if a, ok := lookupAlgorithm(k.alg); !ok || k.fits(a) != "" {
+			return fmt.Errorf("alg %q is not a signature algorithm supported for this key", excerpt.Of(k.alg))
+		}
+	}
+	return nil
 }
 
 func (k *Key) kindName() string {

@@ -412,3 +412,39 @@ type wrapErr struct {
 
 func (w *wrapErr) Error() string { return w.msg + ": " + w.err.Error() }
 func (w *wrapErr) Unwrap() error { return w.err }
+
+// TestUsableAgreesWithFits checks ParseKeySet's rule (usable) and the
+// pipeline's (fits) are one rule: a key ParseKeySet skips fits no
+// algorithm, and a key it keeps fits at least one.
+func TestUsableAgreesWithFits(t *testing.T) {
+	k := testKeys()
+	all := append(DefaultAlgorithms(), HS256, HS384, HS512)
+	for _, tc := range []struct {
+		name   string
+		params KeyParams
+		usable bool
+	}{
+		{"plain", KeyParams{ID: "a"}, true},
+		{"use sig", KeyParams{ID: "a", Use: "sig"}, true},
+		{"use enc", KeyParams{ID: "a", Use: "enc"}, false},
+		{"key_ops verify", KeyParams{ID: "a", Operations: []string{"sign", "verify"}}, true},
+		{"key_ops encrypt", KeyParams{ID: "a", Operations: []string{"encrypt"}}, false},
+		{"alg fits", KeyParams{ID: "a", Algorithm: RS256}, true},
+		{"alg of another type", KeyParams{ID: "a", Algorithm: ES256}, false},
+		{"alg not a signature", KeyParams{ID: "a", Algorithm: "RSA-OAEP"}, false},
+	} {
+		key := mustKey(t, tc.params, &k.rsa.PublicKey)
+		err := key.usable()
+		if (err == nil) != tc.usable {
+			t.Errorf("%s: usable() = %v; want usable %v", tc.name, err, tc.usable)
+		}
+		fitsSome := false
+		for _, name := range all {
+			a, _ := lookupAlgorithm(name)
+			fitsSome = fitsSome || key.fitsAlg(a)
+		}
+		if fitsSome != tc.usable {
+			t.Errorf("%s: fits some algorithm = %v, but usable = %v", tc.name, fitsSome, err)
+		}
+	}
+}

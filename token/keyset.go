@@ -3,9 +3,7 @@ package token
 import (
 	"context"
 	"fmt"
-	"slices"
 
-	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
@@ -47,21 +45,35 @@ type SkippedKey struct {
 
 // NewKeySet makes a set of the given keys. Keys may share a kid only when
 // they are of different types (RFC 7517 §4.5).
+//
+// Unlike ParseKeySet, NewKeySet keeps every key it is given, symmetric keys
+// included, even one whose use, key_ops or alg means it can never verify a
+// signature: the caller chose each key, so a token naming such a key is
+// refused with ErrKeyMismatch saying why, rather than with ErrKeyNotFound as
+// if the key were not there.
 func NewKeySet(keys ...*Key) (*KeySet, error) {
 	s := &KeySet{byID: make(map[string][]*Key, len(keys))}
 	for _, k := range keys {
 		if k == nil {
 			return nil, fmt.Errorf("token: nil key in key set")
 		}
-		for _, other := range s.byID[k.id] {
-			if other.kind == k.kind && other.curve == k.curve {
-				return nil, fmt.Errorf("token: two keys of the same type share kid %q", k.id)
-			}
+		if err := s.add(k); err != nil {
+			return nil, fmt.Errorf("token: %w", err)
 		}
-		s.keys = append(s.keys, k)
-		s.byID[k.id] = append(s.byID[k.id], k)
 	}
 	return s, nil
+}
+
+// add adds k to the set, unless a key of the same type already has its kid.
+func (s *KeySet) add(k *Key) error {
+	for _, other := range s.byID[k.id] {
+		if other.kind == k.kind && other.curve == k.curve {
+			return fmt.Errorf("another key of the same type has kid %q", k.id)
+		}
+	}
+	s.keys = append(s.keys, k)
+	s.byID[k.id] = append(s.byID[k.id], k)
+	return nil
 }
 
 // MaxKeySetKeys bounds how many keys ParseKeySet reads from one document.
@@ -103,35 +115,18 @@ func ParseKeySet(doc []byte) (*KeySet, error) {
 			}
 		}
 		k, err := ParseKey(e)
-		if err == nil && k.Symmetric() {
+		switch {
+		case err != nil:
+		case k.Symmetric():
 			err = fmt.Errorf("symmetric keys are not taken from a key set document")
-		}
-		if err == nil {
-			for _, other := range s.byID[k.id] {
-				if other.kind == k.kind && other.curve == k.curve {
-					err = fmt.Errorf("another key of the same type has kid %q", k.id)
-				}
-			}
-		}
-		if err == nil && k.use != "" && k.use != "sig" {
-			err = fmt.Errorf("use is %q, not \"sig\"", k.use)
-		}
-		if err == nil && len(k.ops) > 0 && !slices.Contains(k.ops, "verify") {
-			err = fmt.Errorf("key_ops %q does not include \"verify\"", k.ops)
-		}
-		if err == nil && k.alg != "" {
-			// An alg this library does not verify with ("RSA-OAEP", "ES256K"),
-			// or one the key cannot serve, makes a key that never fits.
-			if a, ok := lookupAlgorithm(k.alg); !ok || k.fits(a) != "" {
-				err = fmt.Errorf("alg %q is not a signature algorithm supported for this key", excerpt.Of(k.alg))
+		default:
+			if err = k.usable(); err == nil {
+				err = s.add(k)
 			}
 		}
 		if err != nil {
 			s.skipped = append(s.skipped, SkippedKey{Index: i, KeyID: kid, Reason: err.Error()})
-			continue
 		}
-		s.keys = append(s.keys, k)
-		s.byID[k.id] = append(s.byID[k.id], k)
 	}
 	return s, nil
 }
