@@ -27,19 +27,14 @@ type Issuer struct {
 	closed  chan struct{} // closed by Close, releases slow handlers
 	close   sync.Once
 
-	mu         sync.Mutex
-	keys       []*signingKey // published keys; the last one signs
-	keySet     *token.KeySet // public view of keys
-	jwksDoc    []byte        // JWKS document of keys
-	tokens     map[string][]byte
-	jwksFail   int
-	jwksDelay  time.Duration
-	introFail  int
-	introDelay time.Duration
+	mu      sync.Mutex
+	keys    []*signingKey // published keys; the last one signs
+	keySet  *token.KeySet // public view of keys
+	jwksDoc []byte        // JWKS document of keys
+	tokens  map[string][]byte
 
-	jwksRequests      atomic.Int64
+	jwks, intro       endpoint // the JWKS and introspection endpoints
 	discoveryRequests atomic.Int64
-	introRequests     atomic.Int64
 }
 
 // NewIssuer starts a fake issuer on an httptest server (plain HTTP on
@@ -172,22 +167,15 @@ func (i *Issuer) FailJWKS(status int) {
 	if i.t != nil {
 		i.t.Helper()
 	}
-	if !i.validStatus("FailJWKS", status) {
-		return
+	if i.validStatus("FailJWKS", status) {
+		i.jwks.fail(status)
 	}
-	i.mu.Lock()
-	i.jwksFail = status
-	i.mu.Unlock()
 }
 
 // SlowJWKS makes the JWKS endpoint wait d before answering, or until the
 // request's context is done or the issuer is cleaned up, whichever comes
 // first, until Heal.
-func (i *Issuer) SlowJWKS(d time.Duration) {
-	i.mu.Lock()
-	i.jwksDelay = d
-	i.mu.Unlock()
-}
+func (i *Issuer) SlowJWKS(d time.Duration) { i.jwks.slow(d) }
 
 // FailIntrospection makes the introspection endpoint answer status (200 to
 // 599) with a short error body until Heal. Any other status fails the test.
@@ -195,33 +183,25 @@ func (i *Issuer) FailIntrospection(status int) {
 	if i.t != nil {
 		i.t.Helper()
 	}
-	if !i.validStatus("FailIntrospection", status) {
-		return
+	if i.validStatus("FailIntrospection", status) {
+		i.intro.fail(status)
 	}
-	i.mu.Lock()
-	i.introFail = status
-	i.mu.Unlock()
 }
 
 // SlowIntrospection makes the introspection endpoint wait d before
 // answering, or until the request's context is done or the issuer is cleaned
 // up, until Heal.
-func (i *Issuer) SlowIntrospection(d time.Duration) {
-	i.mu.Lock()
-	i.introDelay = d
-	i.mu.Unlock()
-}
+func (i *Issuer) SlowIntrospection(d time.Duration) { i.intro.slow(d) }
 
 // Heal undoes FailJWKS, SlowJWKS, FailIntrospection and SlowIntrospection.
 func (i *Issuer) Heal() {
-	i.mu.Lock()
-	i.jwksFail, i.jwksDelay, i.introFail, i.introDelay = 0, 0, 0, 0
-	i.mu.Unlock()
+	i.jwks.heal()
+	i.intro.heal()
 }
 
 // JWKSRequests returns how many requests the JWKS endpoint has received,
 // failed and slow ones included.
-func (i *Issuer) JWKSRequests() int { return int(i.jwksRequests.Load()) }
+func (i *Issuer) JWKSRequests() int { return int(i.jwks.requests.Load()) }
 
 // DiscoveryRequests returns how many requests the two discovery document
 // paths have received together.
@@ -229,7 +209,7 @@ func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryRequests.Load()
 
 // IntrospectionRequests returns how many requests the introspection endpoint
 // has received, refused and failed ones included.
-func (i *Issuer) IntrospectionRequests() int { return int(i.introRequests.Load()) }
+func (i *Issuer) IntrospectionRequests() int { return int(i.intro.requests.Load()) }
 
 func (i *Issuer) validStatus(method string, status int) bool {
 	if i.t != nil {

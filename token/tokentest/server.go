@@ -76,10 +76,8 @@ func getOnly(w http.ResponseWriter, r *http.Request) bool {
 // RFC 8414 one, which is the same here).
 func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	i.discoveryRequests.Add(1)
-	i.mu.Lock()
-	fail := i.jwksFail
-	i.mu.Unlock()
-	if fail != 0 {
+	// Discovery fails with the JWKS endpoint, and answers at once.
+	if fail, _ := i.jwks.faults(); fail != 0 {
 		writeError(w, fail, "temporarily_unavailable", "tokentest: discovery fails on purpose (FailJWKS)")
 		return
 	}
@@ -108,18 +106,7 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 
 // serveJWKS answers the published keys.
 func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
-	i.jwksRequests.Add(1)
-	i.mu.Lock()
-	fail, delay := i.jwksFail, i.jwksDelay
-	i.mu.Unlock()
-	if !i.wait(w, r, delay) {
-		return
-	}
-	if fail != 0 {
-		writeError(w, fail, "temporarily_unavailable", "tokentest: JWKS fails on purpose (FailJWKS)")
-		return
-	}
-	if !getOnly(w, r) {
+	if !i.admit(w, r, &i.jwks, "tokentest: JWKS fails on purpose (FailJWKS)") || !getOnly(w, r) {
 		return
 	}
 	i.mu.Lock()
@@ -130,15 +117,7 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 
 // serveIntrospection is the RFC 7662 endpoint.
 func (i *Issuer) serveIntrospection(w http.ResponseWriter, r *http.Request) {
-	i.introRequests.Add(1)
-	i.mu.Lock()
-	fail, delay := i.introFail, i.introDelay
-	i.mu.Unlock()
-	if !i.wait(w, r, delay) {
-		return
-	}
-	if fail != 0 {
-		writeError(w, fail, "temporarily_unavailable", "tokentest: introspection fails on purpose (FailIntrospection)")
+	if !i.admit(w, r, &i.intro, "tokentest: introspection fails on purpose (FailIntrospection)") {
 		return
 	}
 	if r.Method != http.MethodPost {
