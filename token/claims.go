@@ -207,7 +207,7 @@ func timeClaim(name, value string) (time.Time, error) {
 func (c *Claims) members(data []byte) []strictjson.Member {
 	out := make([]strictjson.Member, len(c.spans))
 	for i, sp := range c.spans {
-		out[i] = strictjson.Member{Name: sp.Name(data), Value: sp.Value(data)}
+		out[i] = strictjson.Member{Name: strictjson.SpanName(sp, data), Value: strictjson.SpanValue(sp, data)}
 	}
 	return out
 }

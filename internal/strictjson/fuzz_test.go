@@ -46,9 +46,9 @@ func FuzzStrictJSON(f *testing.F) {
 				t.Fatalf("%d spans for %d members", len(spans), len(members))
 			}
 			for i, sp := range spans {
-				if !bytes.Equal(sp.Name(data), members[i].Name) || !bytes.Equal(sp.Value(data), members[i].Value) ||
-					!sp.NameIs(data, string(members[i].Name)) {
-					t.Fatalf("span %d is %q: %q; member is %q: %q", i, sp.Name(data), sp.Value(data), members[i].Name, members[i].Value)
+				if !bytes.Equal(SpanName(sp, data), members[i].Name) || !bytes.Equal(SpanValue(sp, data), members[i].Value) ||
+					!SpanNameIs(sp, data, string(members[i].Name)) {
+					t.Fatalf("span %d is %q: %q; member is %q: %q", i, SpanName(sp, data), SpanValue(sp, data), members[i].Name, members[i].Value)
 				}
 			}
 		}

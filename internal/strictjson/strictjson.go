@@ -62,42 +62,32 @@ type scanner struct {
 // of the memory of the same Members and nothing for the garbage collector
 // to trace. Escaped reports whether the raw name holds escapes; its
 // unescaped form is then String(data[NameStart-1 : NameEnd+1]).
+//
+// A Span is read with the generic functions SpanValue, SpanName, SpanRawName
+// and SpanNameIs, not with methods: a method cannot take the document as
+// either a string or a byte slice, and the package has one style, generic
+// functions over Text, for everything that reads a document.
 type Span struct {
 	NameStart, NameEnd   int32
 	ValueStart, ValueEnd int32
 	Escaped              bool
 }
 
-// RawName returns the name's raw bytes between the quotes in data.
-func (sp Span) RawName(data []byte) []byte { return data[sp.NameStart:sp.NameEnd] }
-
-// Value returns the member's raw value in data.
-func (sp Span) Value(data []byte) []byte { return data[sp.ValueStart:sp.ValueEnd] }
-
-// Name returns the member's name, unescaped; it allocates only when the
-// name holds escapes.
-func (sp Span) Name(data []byte) []byte {
-	if sp.Escaped {
-		return unescape(data[sp.NameStart:sp.NameEnd])
-	}
-	return data[sp.NameStart:sp.NameEnd]
-}
-
-// NameIs reports whether the member's unescaped name is name, without
-// allocating unless the name holds escapes.
-func (sp Span) NameIs(data []byte, name string) bool { return SpanNameIs(sp, data, name) }
-
 // SpanValue returns sp's raw value in data: the document ParseObjectSpans
 // read, or a string copy of it, whose substrings cost no copy.
 func SpanValue[T Text](sp Span, data T) T { return data[sp.ValueStart:sp.ValueEnd] }
 
+// SpanRawName returns sp's name as it stands between the quotes in data,
+// escapes included.
+func SpanRawName[T Text](sp Span, data T) T { return data[sp.NameStart:sp.NameEnd] }
+
 // SpanName returns sp's name, unescaped, from data (the document or a string
-// copy of it). From a string, a name without escapes is a substring.
-func SpanName[T Text](sp Span, data T) string {
+// copy of it). A name without escapes is a part of data, not a copy.
+func SpanName[T Text](sp Span, data T) T {
 	if sp.Escaped {
-		return string(unescape(data[sp.NameStart:sp.NameEnd]))
+		return T(unescape(data[sp.NameStart:sp.NameEnd]))
 	}
-	return string(data[sp.NameStart:sp.NameEnd])
+	return data[sp.NameStart:sp.NameEnd]
 }
 
 // SpanNameIs reports whether sp's unescaped name in data is name, without
@@ -160,7 +150,7 @@ func ParseObject(data []byte, maxDepth int, dst []Member) ([]Member, error) {
 		return dst, err
 	}
 	for _, sp := range spans {
-		dst = append(dst, Member{Name: sp.Name(data), Value: sp.Value(data)})
+		dst = append(dst, Member{Name: SpanName(sp, data), Value: SpanValue(sp, data)})
 	}
 	return dst, nil
 }

@@ -312,12 +312,12 @@ func TestParseObjectSpans(t *testing.T) {
 	}
 	for i, w := range want {
 		sp := spans[i]
-		if string(sp.Name(data)) != w.name || string(sp.Value(data)) != w.value || !sp.NameIs(data, w.name) || sp.NameIs(data, w.name+"x") {
-			t.Errorf("span %d = %q: %q; want %q: %q", i, sp.Name(data), sp.Value(data), w.name, w.value)
+		if string(SpanName(sp, data)) != w.name || string(SpanValue(sp, data)) != w.value || !SpanNameIs(sp, data, w.name) || SpanNameIs(sp, data, w.name+"x") {
+			t.Errorf("span %d = %q: %q; want %q: %q", i, SpanName(sp, data), SpanValue(sp, data), w.name, w.value)
 		}
 	}
-	if !spans[1].Escaped || string(spans[1].RawName(data)) != `\u0061ud` {
-		t.Errorf("span 1 raw name %q, escaped %v; want the escaped form", spans[1].RawName(data), spans[1].Escaped)
+	if !spans[1].Escaped || string(SpanRawName(spans[1], data)) != `\u0061ud` {
+		t.Errorf("span 1 raw name %q, escaped %v; want the escaped form", SpanRawName(spans[1], data), spans[1].Escaped)
 	}
 	if _, err := ParseObjectSpans([]byte(`{"a":1,"A":2}`), 0, nil); err == nil {
 		t.Error("a case-fold duplicate was accepted")
