@@ -9,8 +9,9 @@ import (
 )
 
 // DefaultCacheSize is how many verified JWTs a Validator remembers when
-// Config.CacheSize is zero. An entry costs well under a kilobyte beside the
-// token itself.
+// Config.CacheSize is zero. An entry keeps the raw token and, beside it,
+// about 1.8 KB (measured for a 770-byte RS256 token with a 400-byte claims
+// set): the verified claims and their index, and the Token.
 const DefaultCacheSize = tokencache.DefaultMaxEntries
 
 // Config configures a Validator. Issuer, an API identifier (Audience or

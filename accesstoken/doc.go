@@ -109,7 +109,7 @@
 //
 // JWTs that pass are remembered in a verified-token cache (on by default,
 // Config.CacheSize entries; see package internal/tokencache's design): a
-// token seen again skips the signature check, which makes a hit tens of
+// token seen again skips the signature check, which makes a hit hundreds of
 // times cheaper than a full RS256 validation (under a microsecond, two
 // allocations). An entry never
 // outlives the token's exp, dies as soon as the key that verified it leaves

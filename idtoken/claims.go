@@ -43,9 +43,10 @@ func (t *Token) stringFields() [nStringClaims]*string {
 // each claim is found among the members token.Claims indexed when it parsed
 // the payload, and a string claim without escapes is a substring of the
 // decoded payload that token.Claims already holds, so reading it allocates
-// nothing. (A single pass over the claims JSON to learn which names are
-// present, so as to skip looking up absent ones, measured slower than the
-// thirty lookups: a lookup is a short scan of about twenty indexed names.)
+// nothing. Each lookup is one probe, or a few, of the hash index of claim
+// names that token.Claims built while parsing (a scan only for the rare
+// claims set the index does not cover), so looking up the thirty names, most
+// of them absent, costs less than a pass over the claims would.
 // A claim of the wrong JSON type is refused with token.ErrInvalidClaim
 // rather than read as a zero value.
 func (t *Token) readClaims(c *token.Claims) error {

@@ -70,9 +70,9 @@
 // Every fetch has a timeout (Options.Timeout, 10 seconds) and a body cap
 // (Options.MaxBodySize, 1 MiB), enforced while reading, so a hanging or
 // flooding server costs little. URLs must be https, except loopback
-// addresses (for tests and local development) or with Options.AllowInsecureHTTP. A
-// redirect is followed only within the same host and port and never from
-// https to http; anything else fails the fetch with a cause matching
+// addresses (for tests and local development) or with
+// Options.AllowInsecureHTTP. A redirect is followed only within the same
+// host and port and never from https to http; anything else fails the fetch with a cause matching
 // ErrRedirect. Documents are parsed strictly (no duplicate member names, no
 // invalid UTF-8, bounded nesting).
 //
@@ -82,26 +82,6 @@
 // Close, or cancelling the context given to New or FromIssuer, stops them
 // and cancels a fetch in progress; Close returns when all have returned.
 // Keys goes on answering from the last key set afterwards.
-//
-// # Why not jwk.Cache
-//
-// jwx, which internal/jose wraps to read keys, has a cache of its own,
-// jwk.Cache (on httprc v1). We wrote the small scheduler in this package
-// instead, because jwk.Cache as it stands in jwx v2 is a poor fit for a
-// validator's hot path:
-//
-//   - every Get takes a per-URL semaphore, so all readers serialize on it;
-//   - a fetch holds the entry's write lock for the whole HTTP request, so
-//     readers wait on the network exactly when the issuer is slow;
-//   - concurrent refreshes of one URL are not merged into one request;
-//   - the response body is read without a size cap;
-//   - the default HTTP client has no timeout.
-//
-// Its parser also refuses a whole key set over one key of a type it does not
-// know, where we parse key by key and skip what cannot be used. What we need
-// instead is small: an atomic pointer for readers, one goroutine with a timer
-// for refreshes, and a single-flight for fetches (flight.go; golang.org/x/sync
-// is not a dependency).
 //
 // # Observability
 //

@@ -147,11 +147,14 @@ func (v *Verifier) Issuer() string {
 }
 
 // LooksLikeJWS reports whether raw has the form of a compact JWS (three
-// base64url segments) without decoding it. The access token validator uses it
-// to route opaque tokens to introspection.
+// base64url segments separated by dots, the header and payload not empty)
+// without decoding it, for a program that routes tokens itself. It agrees with the
+// pipeline's own splitting but builds no error, so a routing decision costs
+// a scan of the token and nothing else.
 //
-// It agrees with the pipeline's own splitting but builds no error, so that
-// routing an opaque token costs a scan of it and nothing else.
+// The access token validator routes by a broader rule of its own (see
+// package accesstoken): anything meant as a JOSE object, well-formed or not,
+// is validated locally and never sent to introspection.
 func LooksLikeJWS(raw string) bool {
 	dots, first, second := 0, -1, -1
 	for i := 0; i < len(raw); i++ {
