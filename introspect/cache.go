@@ -4,31 +4,45 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
+	"errors"
+	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/settings"
+	"github.com/tokenguard/tokenguard/token"
 )
 
 // Cache defaults, used when the matching CacheOptions field is zero.
 const (
-	DefaultMaxEntries  = 10_000
 	DefaultMaxTTL      = 5 * time.Minute
 	DefaultNegativeTTL = 10 * time.Second
+	// DefaultMaxConcurrentCalls bounds how many calls a Cache makes to its
+	// inner Introspector at once.
+	DefaultMaxConcurrentCalls = 64
 )
 
 // CacheOptions configures a Cache. The zero value is a safe default for every
 // field, and negative numbers follow package token's rule for configuration
 // values: NegativeTTL may be turned off, the other bounds may not.
 type CacheOptions struct {
-	// MaxEntries bounds how many answers are kept. When the cache is full,
-	// adding an answer evicts the least recently used one (exactly so up to
-	// 1,023 entries; larger caches are split into up to 16 parts, each with
-	// its own lock and its own share of the limit, and evict the least
-	// recently used entry of one part). Zero means DefaultMaxEntries
-	// (10,000). A negative value is a configuration mistake: the Cache then
-	// fails every call with an error matching token.ErrUnavailable.
+	// Store keeps the answers. Nil means a MemoryStore made from
+	// MaxEntries, MaxInactiveEntries and Now; a Store given here is used as
+	// it is, and those three fields do not apply to it.
+	Store Store
+	// MaxEntries bounds how many active answers the default MemoryStore
+	// keeps (see MemoryStoreOptions.MaxEntries). Zero means
+	// DefaultMaxEntries (10,000). A negative value is a configuration
+	// mistake: the Cache then fails every call with an error matching
+	// token.ErrUnavailable.
 	MaxEntries int
+	// MaxInactiveEntries bounds how many inactive answers the default
+	// MemoryStore keeps, in a budget of their own, so that a flood of
+	// made-up tokens cannot push out the answers about real ones. Zero
+	// means DefaultMaxInactiveEntries (10,000). A negative value is a
+	// configuration mistake, treated as a negative MaxEntries is (set a
+	// negative NegativeTTL to keep no inactive answer).
+	MaxInactiveEntries int
 	// MaxTTL bounds how long an active answer is reused. An active answer
 	// lives until the token's exp or for MaxTTL, whichever ends first; one
 	// without exp lives for MaxTTL, and one whose exp has passed is not
@@ -41,17 +55,35 @@ type CacheOptions struct {
 	// the authorization server. Zero means DefaultNegativeTTL (10 seconds);
 	// a negative value means none: inactive answers are not kept.
 	NegativeTTL time.Duration
+	// MaxConcurrentCalls bounds how many calls to the inner Introspector
+	// run at once, whatever the number of distinct tokens asked about: a
+	// flood of made-up tokens then costs the authorization server at most
+	// this many requests at a time, and this process at most this many
+	// goroutines of the Cache's. A caller whose token is neither cached nor
+	// being asked about already waits for a call to finish, within its
+	// context; when the context ends first it gets an error matching
+	// token.ErrUnavailable. Cached answers are served without waiting.
+	// Zero means DefaultMaxConcurrentCalls (64). A negative value is a
+	// configuration mistake, treated as a negative MaxEntries is.
+	MaxConcurrentCalls int
 	// Now returns the current time. Nil means time.Now. Tests set it to
 	// move the cache through time.
 	Now func() time.Time
+	// Logger, if not nil, receives a warning when the Store fails to keep
+	// or remove an answer (a failure to read it is returned to the caller
+	// instead). Log lines never contain the token.
+	Logger *slog.Logger
 }
 
 // Cache is an Introspector that remembers the answers of another one.
 //
-// Entries are keyed by the SHA-256 of the token, so the cache never holds a
-// raw token: a heap dump shows which answers are cached, not the bearer
-// credentials that would replay them. Errors are never cached, so an outage
-// ends for every token as soon as the endpoint recovers.
+// Answers are kept in a Store (by default a bounded MemoryStore) keyed by
+// the SHA-256 of the token, so the cache never holds a raw token: a heap dump
+// shows which answers are cached, not the bearer credentials that would
+// replay them. Errors are never cached, so an outage ends for every token as
+// soon as the endpoint recovers. A Store that fails to answer is an outage
+// too: the call fails with an error matching token.ErrUnavailable rather
+// than asking the inner Introspector behind the Store's back.
 //
 // Concurrent calls for a token that is not cached share one call to the
 // inner Introspector. That call runs on its own goroutine with a context that
@@ -63,6 +95,12 @@ type CacheOptions struct {
 // answer is cached even if every caller has gone, so a retry finds it
 // (unless Forget was called for the token while the call was in flight).
 //
+// At most CacheOptions.MaxConcurrentCalls shared calls run at once; callers
+// beyond that wait for one to finish, within their own context. So a flood
+// of distinct made-up tokens reaches the authorization server at that rate
+// at most, holds at most that many of the Cache's goroutines, and never
+// delays the answers already cached.
+//
 // Every call returns its own copy of the answer (Response.Clone), so a
 // caller that modifies it changes nothing for anyone else.
 //
@@ -70,66 +108,64 @@ type CacheOptions struct {
 // returned as an error matching token.ErrUnavailable, since on the shared
 // call's goroutine it would otherwise end the program.
 //
-// Expired entries are dropped when they are next looked up or when they
-// reach the end of the eviction order. Nothing runs in the background (a
-// shared call's goroutine ends with the call), so the cache needs no Close;
-// closing the inner Introspector (Client.Close) is up to whoever made it.
-// It is safe for concurrent use. A nil or zero Cache fails every Introspect
-// with an error matching token.ErrUnavailable; use NewCache.
+// Nothing runs in the background (a shared call's goroutine ends with the
+// call), so the cache needs no Close; closing the inner Introspector
+// (Client.Close) and the Store is up to whoever made them. It is safe for
+// concurrent use. A nil or zero Cache fails every call with an error
+// matching token.ErrUnavailable; use NewCache.
 type Cache struct {
 	inner       Introspector
-	misconfig   error // from NewCache's options; every call returns it
+	misconfig   error // from NewCache's options; every Introspect returns it
+	store       Store
 	maxTTL      time.Duration
 	negativeTTL time.Duration
 	now         func() time.Time
-	shards      []shard
-	mask        uint64
+	log         *slog.Logger
+	// slots holds one value per shared call running; its capacity is
+	// MaxConcurrentCalls.
+	slots   chan struct{}
+	flights [flightShards]flights
 }
 
 var _ Introspector = (*Cache)(nil)
 
 // cacheKey is the SHA-256 of a token.
-type cacheKey [sha256.Size]byte
-
-const (
-	maxShards = 16
-	// minPerShard is the smallest share of MaxEntries a part gets when a
-	// cache is split, so that small caches stay exactly LRU.
-	minPerShard = 512
-)
+type cacheKey = [sha256.Size]byte
 
 // NewCache returns a cache in front of inner. A nil inner, or options with a
-// negative MaxEntries or MaxTTL, give a cache whose every call fails with an
-// error matching token.ErrUnavailable that says why.
+// negative MaxEntries, MaxInactiveEntries, MaxTTL or MaxConcurrentCalls,
+// give a cache whose every Introspect fails with an error matching
+// token.ErrUnavailable that says why.
 func NewCache(inner Introspector, opts CacheOptions) *Cache {
 	c := &Cache{
 		inner:       inner,
+		store:       opts.Store,
 		negativeTTL: settings.OrNone(opts.NegativeTTL, DefaultNegativeTTL),
 		now:         settings.Clock(opts.Now),
+		log:         opts.Logger,
 	}
-	var err1, err2 error
-	c.maxTTL, err1 = settings.Limit("introspect: CacheOptions.MaxTTL", opts.MaxTTL, DefaultMaxTTL)
-	maxEntries, err2 := settings.Limit("introspect: CacheOptions.MaxEntries", opts.MaxEntries, DefaultMaxEntries)
-	if err := cmp.Or(err1, err2); err != nil {
+	var (
+		errs                          [4]error
+		maxActive, maxInactive, calls int
+	)
+	c.maxTTL, errs[0] = settings.Limit("introspect: CacheOptions.MaxTTL", opts.MaxTTL, DefaultMaxTTL)
+	maxActive, errs[1] = settings.Limit("introspect: CacheOptions.MaxEntries", opts.MaxEntries, DefaultMaxEntries)
+	maxInactive, errs[2] = settings.Limit("introspect: CacheOptions.MaxInactiveEntries", opts.MaxInactiveEntries, DefaultMaxInactiveEntries)
+	calls, errs[3] = settings.Limit("introspect: CacheOptions.MaxConcurrentCalls", opts.MaxConcurrentCalls, DefaultMaxConcurrentCalls)
+	if err := cmp.Or(errs[:]...); err != nil {
 		c.misconfig = unavailable(nil, err.Error())
-		// The cache is still built whole, so Len and Forget work.
-		c.maxTTL, maxEntries = DefaultMaxTTL, DefaultMaxEntries
+		// The cache is still built whole, so Forget works.
+		c.maxTTL, maxActive, maxInactive, calls = DefaultMaxTTL, DefaultMaxEntries, DefaultMaxInactiveEntries, DefaultMaxConcurrentCalls
 	}
 	if inner == nil {
 		c.misconfig = unavailable(nil, "introspect: the Cache has no inner Introspector; pass a Client to NewCache")
 	}
-	n := 1
-	for n < maxShards && maxEntries/(n*2) >= minPerShard {
-		n *= 2
+	if c.store == nil {
+		c.store = NewMemoryStore(MemoryStoreOptions{MaxEntries: maxActive, MaxInactiveEntries: maxInactive, Now: c.now})
 	}
-	c.shards = make([]shard, n)
-	c.mask = uint64(n - 1)
-	for i := range c.shards {
-		limit := maxEntries / n
-		if i < maxEntries%n {
-			limit++
-		}
-		c.shards[i].init(limit)
+	c.slots = make(chan struct{}, calls)
+	for i := range c.flights {
+		c.flights[i].calls = make(map[cacheKey]*call)
 	}
 	return c
 }
@@ -144,43 +180,99 @@ func keyOf(tok string) cacheKey {
 	return sha256.Sum256([]byte(tok))
 }
 
-func (c *Cache) shardFor(k *cacheKey) *shard {
-	return &c.shards[binary.LittleEndian.Uint64(k[:8])&c.mask]
-}
-
 // Introspect returns the cached answer for tok if there is a live one, and
 // otherwise asks the inner Introspector (once for all concurrent callers
 // asking about the same token), caches a successful answer and returns it.
 // Errors are the inner Introspector's, passed on unchanged and never cached,
 // or, when ctx ends first, an error matching both token.ErrUnavailable and
-// ctx.Err(). A cached answer is returned even when ctx has already ended.
+// ctx.Err(), or, when the Store fails, one matching token.ErrUnavailable. A
+// cached answer is returned even when ctx has already ended.
 func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
 	switch {
-	case c == nil || len(c.shards) == 0:
-		return nil, unavailable(nil, "introspect: the Cache was not made by NewCache")
+	case c == nil || c.store == nil:
+		return nil, errNotMade()
 	case c.misconfig != nil:
 		return nil, c.misconfig
 	}
 	k := keyOf(tok)
-	s := c.shardFor(&k)
-	now := c.now()
-
-	s.mu.Lock()
-	if r := s.lookup(&k, now); r != nil {
-		s.mu.Unlock()
-		return r.Clone(), nil
+	if r, ok, err := c.lookup(ctx, k); err != nil || ok {
+		return r, err
 	}
-	cl := s.calls[k]
+	f := c.flightFor(&k)
+	f.mu.Lock()
+	cl := f.calls[k]
 	if cl == nil {
 		if err := ctx.Err(); err != nil {
-			s.mu.Unlock()
+			f.mu.Unlock()
 			return nil, unavailable(err, "the caller's context ended before introspection began")
 		}
-		cl = c.startCall(ctx, s, k, tok)
+		select {
+		case c.slots <- struct{}{}:
+		default:
+			f.mu.Unlock()
+			return c.introspectQueued(ctx, k, tok)
+		}
+		cl = c.startCall(ctx, f, k, tok)
 	}
 	cl.waiters++
-	s.mu.Unlock()
+	f.mu.Unlock()
+	return c.wait(ctx, f, k, cl)
+}
 
+// introspectQueued is Introspect for a caller that found every slot for a
+// shared call taken: it waits for one within ctx, then looks again, since
+// the answer may have arrived meanwhile.
+func (c *Cache) introspectQueued(ctx context.Context, k cacheKey, tok string) (*Response, error) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, unavailable(ctx.Err(), "the caller's context ended while waiting for one of the "+
+			strconv.Itoa(cap(c.slots))+" introspection calls already in flight (CacheOptions.MaxConcurrentCalls) to finish")
+	}
+	if r, ok, err := c.lookup(ctx, k); err != nil || ok {
+		<-c.slots
+		return r, err
+	}
+	f := c.flightFor(&k)
+	f.mu.Lock()
+	cl := f.calls[k]
+	if cl == nil {
+		cl = c.startCall(ctx, f, k, tok)
+	} else {
+		<-c.slots // another caller started the call meanwhile: join it
+	}
+	cl.waiters++
+	f.mu.Unlock()
+	return c.wait(ctx, f, k, cl)
+}
+
+// lookup asks the Store for k.
+func (c *Cache) lookup(ctx context.Context, k cacheKey) (*Response, bool, error) {
+	r, ok, err := c.store.Get(ctx, k)
+	switch {
+	case err != nil:
+		return nil, false, storeFailed(err, "could not be read")
+	case ok && r == nil:
+		return nil, false, unavailable(nil, "introspect: the Cache's Store returned neither an answer nor an error")
+	}
+	return r, ok, nil
+}
+
+// errNotMade is what a nil or zero Cache answers.
+func errNotMade() error {
+	return unavailable(nil, "introspect: the Cache was not made by NewCache")
+}
+
+// storeFailed wraps a Store's error so that it matches token.ErrUnavailable.
+func storeFailed(err error, what string) error {
+	if errors.Is(err, token.ErrUnavailable) {
+		return err
+	}
+	return unavailable(err, "introspect: the Cache's Store "+what)
+}
+
+// wait waits for cl's answer or for ctx to end.
+func (c *Cache) wait(ctx context.Context, f *flights, k cacheKey, cl *call) (*Response, error) {
 	select {
 	case <-cl.done:
 		if cl.err != nil {
@@ -188,7 +280,7 @@ func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
 		}
 		return cl.resp.Clone(), nil
 	case <-ctx.Done():
-		s.leave(k, cl)
+		f.leave(k, cl)
 		return nil, unavailable(ctx.Err(), "the caller's context ended before the introspection answer arrived")
 	}
 }
@@ -208,43 +300,34 @@ func (c *Cache) expiry(r *Response, now time.Time) (time.Time, bool) {
 	return until, now.Before(until)
 }
 
-// Len returns how many answers the cache holds, counting expired ones not
-// yet dropped.
-func (c *Cache) Len() int {
-	if c == nil {
-		return 0
-	}
-	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		n += len(s.entries)
-		s.mu.Unlock()
-	}
-	return n
-}
-
 // Forget drops the cached answer for tok, if any, so the next call asks the
 // inner Introspector. Use it when the application learns of a revocation
-// (a logout, a revocation event) before the cached answer would expire.
+// (a logout, a revocation event) before the cached answer would expire. It
+// returns an error matching token.ErrUnavailable when the Store could not
+// remove the answer; the default MemoryStore always can.
 //
 // A call to the inner Introspector for tok that is in flight when Forget is
 // called may have been answered before the revocation: its answer still
 // reaches the callers already waiting for it, but it is not cached, and
 // callers arriving after Forget start a fresh call.
-func (c *Cache) Forget(tok string) {
-	if c == nil || len(c.shards) == 0 {
-		return
+//
+// On a nil or zero Cache, which holds nothing, Forget returns an error
+// matching token.ErrUnavailable, since the revocation it was asked to act
+// on reaches no cache.
+func (c *Cache) Forget(ctx context.Context, tok string) error {
+	if c == nil || c.store == nil {
+		return errNotMade()
 	}
 	k := keyOf(tok)
-	s := c.shardFor(&k)
-	s.mu.Lock()
-	if e := s.entries[k]; e != nil {
-		s.remove(e)
-	}
-	if cl := s.calls[k]; cl != nil {
+	f := c.flightFor(&k)
+	f.mu.Lock()
+	if cl := f.calls[k]; cl != nil {
 		cl.forgotten = true
-		delete(s.calls, k)
+		delete(f.calls, k)
 	}
-	s.mu.Unlock()
+	f.mu.Unlock()
+	if err := c.store.Delete(ctx, k); err != nil {
+		return storeFailed(err, "could not remove the answer to forget")
+	}
+	return nil
 }

@@ -223,7 +223,7 @@ func TestCacheErrorsAreNotCached(t *testing.T) {
 		assert.ErrorIs(t, err, token.ErrUnavailable)
 	}
 	assert.Equal(t, 3, inner.count("tok-a"), "every call during an outage asks again")
-	assert.Equal(t, 0, c.Len())
+	assert.Equal(t, 0, cacheLen(c))
 
 	fail.Store(false)
 	assert.True(t, mustIntrospect(t, c, "tok-a").Active)
@@ -244,10 +244,10 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	for _, tok := range []string{"tok-a", "tok-b", "tok-c"} {
 		mustIntrospect(t, c, tok)
 	}
-	assert.Equal(t, 3, c.Len())
+	assert.Equal(t, 3, cacheLen(c))
 	mustIntrospect(t, c, "tok-a") // a is now the most recently used; b the least
 	mustIntrospect(t, c, "tok-d") // evicts b
-	assert.Equal(t, 3, c.Len())
+	assert.Equal(t, 3, cacheLen(c))
 
 	for _, tok := range []string{"tok-a", "tok-c", "tok-d"} {
 		before := inner.count(tok)
@@ -256,38 +256,49 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 	mustIntrospect(t, c, "tok-b")
 	assert.Equal(t, 2, inner.count("tok-b"), "tok-b should have been evicted")
-	assert.Equal(t, 3, c.Len())
+	assert.Equal(t, 3, cacheLen(c))
 }
 
 func TestCacheBoundedAtScale(t *testing.T) {
 	for _, max := range []int{1, 7, 1023, 1024, 5000} {
 		t.Run(fmt.Sprint(max), func(t *testing.T) {
-			c := NewCache(newCounting(active(time.Time{})), CacheOptions{MaxEntries: max})
+			c := NewCache(newCounting(active(time.Time{})), CacheOptions{MaxEntries: max, MaxInactiveEntries: max})
+			st := c.store.(*MemoryStore)
 			limits := 0
-			for i := range c.shards {
-				limits += c.shards[i].limit
+			for i := range st.shards {
+				limits += st.shards[i].lists[kindActive].limit
 			}
 			assert.Equal(t, max, limits, "the parts' limits add up to MaxEntries")
 			for i := range 3 * max {
 				mustIntrospect(t, c, fmt.Sprintf("tok-%06d", i))
-				require.LessOrEqual(t, c.Len(), max)
+				require.LessOrEqual(t, cacheLen(c), max)
 			}
 			if max < 1024 {
-				assert.Len(t, c.shards, 1, "small caches are exactly LRU")
-				assert.Equal(t, max, c.Len())
+				assert.Len(t, st.shards, 1, "small caches are exactly LRU")
+				assert.Equal(t, max, cacheLen(c))
 			} else {
-				assert.Greater(t, len(c.shards), 1)
-				assert.Greater(t, c.Len(), max*3/4, "a split cache still uses most of its room")
+				assert.Greater(t, len(st.shards), 1)
+				assert.Greater(t, cacheLen(c), max*3/4, "a split cache still uses most of its room")
 			}
 		})
 	}
 	c := NewCache(inactiveIntrospector(), CacheOptions{})
-	assert.Len(t, c.shards, maxShards)
-	sum := 0
-	for i := range c.shards {
-		sum += c.shards[i].limit
+	st := c.store.(*MemoryStore)
+	assert.Len(t, st.shards, maxShards)
+	sums := [2]int{}
+	for i := range st.shards {
+		for k := range sums {
+			sums[k] += st.shards[i].lists[k].limit
+		}
 	}
-	assert.Equal(t, DefaultMaxEntries, sum)
+	assert.Equal(t, DefaultMaxEntries, sums[kindActive])
+	assert.Equal(t, DefaultMaxInactiveEntries, sums[kindInactive])
+}
+
+// cacheLen is how many answers c's MemoryStore holds.
+func cacheLen(c *Cache) int {
+	a, i := c.store.(*MemoryStore).Len()
+	return a + i
 }
 
 func inactiveIntrospector() Introspector { return IntrospectorFunc(inactive) }
@@ -298,11 +309,17 @@ func TestCacheKeepsNoRawToken(t *testing.T) {
 	for _, tok := range tokens {
 		mustIntrospect(t, c, tok)
 	}
+	for i := range c.flights {
+		f := &c.flights[i]
+		f.mu.Lock()
+		assert.Empty(t, f.calls, "no call left in flight")
+		f.mu.Unlock()
+	}
 	keys := map[cacheKey]bool{}
-	for i := range c.shards {
-		s := &c.shards[i]
+	st := c.store.(*MemoryStore)
+	for i := range st.shards {
+		s := &st.shards[i]
 		s.mu.Lock()
-		assert.Empty(t, s.calls, "no call left in flight")
 		for k, e := range s.entries {
 			keys[k] = true
 			assert.Equal(t, k, e.key)
@@ -392,15 +409,15 @@ func TestCacheSharesOneCallAmongConcurrentMisses(t *testing.T) {
 func waitForWaiters(t *testing.T, c *Cache, tok string, n int) {
 	t.Helper()
 	k := cacheKey(sha256.Sum256([]byte(tok)))
-	s := c.shardFor(&k)
+	f := c.flightFor(&k)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.mu.Lock()
+		f.mu.Lock()
 		got := 0
-		if cl := s.calls[k]; cl != nil {
+		if cl := f.calls[k]; cl != nil {
 			got = cl.waiters
 		}
-		s.mu.Unlock()
+		f.mu.Unlock()
 		if got == n {
 			return
 		}
@@ -482,12 +499,12 @@ func TestCacheCallCancelledWhenEveryWaiterLeaves(t *testing.T) {
 	}
 	assert.Eventually(t, func() bool {
 		k := cacheKey(sha256.Sum256([]byte("tok-a")))
-		s := c.shardFor(&k)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return len(s.calls) == 0
+		f := c.flightFor(&k)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return len(f.calls) == 0
 	}, 5*time.Second, time.Millisecond)
-	assert.Equal(t, 0, c.Len())
+	assert.Equal(t, 0, cacheLen(c))
 }
 
 func TestCacheAlreadyCancelledCallerStartsNothing(t *testing.T) {
@@ -528,7 +545,7 @@ func TestCacheBadInner(t *testing.T) {
 				assert.Contains(t, err.Error(), tt.mention)
 				assert.NotContains(t, err.Error(), "tok-secret")
 			}
-			assert.Equal(t, 0, c.Len())
+			assert.Equal(t, 0, cacheLen(c))
 		})
 	}
 }
@@ -541,6 +558,8 @@ func TestCacheNegativeBoundsFailClosed(t *testing.T) {
 	}{
 		{"MaxEntries", CacheOptions{MaxEntries: -1}, "CacheOptions.MaxEntries"},
 		{"MaxTTL", CacheOptions{MaxTTL: -time.Second}, "CacheOptions.MaxTTL"},
+		{"MaxInactiveEntries", CacheOptions{MaxInactiveEntries: -1}, "CacheOptions.MaxInactiveEntries"},
+		{"MaxConcurrentCalls", CacheOptions{MaxConcurrentCalls: -1}, "CacheOptions.MaxConcurrentCalls"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			inner := newCounting(active(time.Time{}))
@@ -550,8 +569,8 @@ func TestCacheNegativeBoundsFailClosed(t *testing.T) {
 			assert.ErrorIs(t, err, token.ErrUnavailable)
 			assert.Contains(t, err.Error(), tt.mention)
 			assert.Equal(t, 0, inner.total(), "a misconfigured cache asks nobody")
-			c.Forget("tok-a")
-			assert.Equal(t, 0, c.Len())
+			assert.NoError(t, c.Forget(context.Background(), "tok-a"))
+			assert.Equal(t, 0, cacheLen(c))
 		})
 	}
 }
@@ -561,9 +580,9 @@ func TestCacheForget(t *testing.T) {
 	c := NewCache(inner, CacheOptions{})
 	mustIntrospect(t, c, "tok-a")
 	mustIntrospect(t, c, "tok-b")
-	c.Forget("tok-a")
-	c.Forget("tok-unknown")
-	assert.Equal(t, 1, c.Len())
+	require.NoError(t, c.Forget(context.Background(), "tok-a"))
+	require.NoError(t, c.Forget(context.Background(), "tok-unknown"))
+	assert.Equal(t, 1, cacheLen(c))
 	mustIntrospect(t, c, "tok-a")
 	mustIntrospect(t, c, "tok-b")
 	assert.Equal(t, 2, inner.count("tok-a"))
@@ -596,7 +615,7 @@ func TestCacheForgetDuringInFlightCall(t *testing.T) {
 	}()
 	<-entered
 	waitForWaiters(t, c, "tok-a", 1)
-	c.Forget("tok-a")
+	require.NoError(t, c.Forget(context.Background(), "tok-a"))
 
 	second := make(chan *Response, 1)
 	go func() {
@@ -631,7 +650,7 @@ func TestCacheConcurrentStress(t *testing.T) {
 		}
 		return &Response{Active: true, Subject: tok, ExpiresAt: clock.Now().Add(2 * time.Second)}, nil
 	})
-	c := NewCache(inner, CacheOptions{MaxEntries: 8, MaxTTL: time.Second, NegativeTTL: 500 * time.Millisecond, Now: clock.Now})
+	c := NewCache(inner, CacheOptions{MaxEntries: 8, MaxInactiveEntries: 4, MaxTTL: time.Second, NegativeTTL: 500 * time.Millisecond, Now: clock.Now})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -660,13 +679,15 @@ func TestCacheConcurrentStress(t *testing.T) {
 					clock.Advance(100 * time.Millisecond)
 				}
 				if i%97 == 0 {
-					c.Forget(tok)
+					assert.NoError(t, c.Forget(context.Background(), tok))
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	assert.LessOrEqual(t, c.Len(), 8)
+	a, i := c.store.(*MemoryStore).Len()
+	assert.LessOrEqual(t, a, 8)
+	assert.LessOrEqual(t, i, 4)
 }
 
 // The cache in front of a real client: one HTTP request for concurrent

@@ -17,9 +17,13 @@
 //   - Cache, an Introspector that remembers another one's answers, keyed by
 //     the SHA-256 of the token so no raw token is ever kept: an active answer
 //     until the token's exp or a maximum TTL, whichever comes first, an
-//     inactive one for a short negative TTL, errors never. Memory is bounded by
-//     an entry limit with least-recently-used eviction, and concurrent
-//     requests for the same token share one upstream call.
+//     inactive one for a short negative TTL, errors never. Concurrent
+//     requests for the same token share one upstream call. Cache.Forget
+//     drops an answer when the application learns of a revocation.
+//   - Store, where a Cache keeps its answers: MemoryStore by default, bounded
+//     with least-recently-used eviction and separate budgets for active and
+//     inactive answers, so made-up tokens cannot push out real ones; a store
+//     shared by a fleet of servers can take its place.
 //
 // # Errors
 //

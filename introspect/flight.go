@@ -2,59 +2,112 @@ package introspect
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"log/slog"
+	"sync"
+	"time"
 )
+
+// flightShards is how many parts the table of calls in flight is split
+// into, each with its own lock.
+const flightShards = 16
+
+// flights is one part of a Cache's table of calls in flight.
+type flights struct {
+	mu    sync.Mutex
+	calls map[cacheKey]*call
+}
+
+func (c *Cache) flightFor(k *cacheKey) *flights {
+	return &c.flights[binary.LittleEndian.Uint64(k[8:16])%flightShards]
+}
 
 // call is one request to the inner Introspector that every concurrent caller
 // asking about the same token waits for. resp and err are written before
 // done is closed and never after; waiters, forgotten and cancel are guarded
-// by the shard's lock.
+// by the lock of the flights holding the call.
 type call struct {
 	done    chan struct{}
-	resp    *Response // the stored copy; waiters clone it
+	resp    *Response // the shared copy; waiters clone it
 	err     error
 	waiters int
 	// forgotten is set by Forget while the call is in flight: its answer
 	// may predate a revocation, so it is handed to the callers already
-	// waiting but never stored.
+	// waiting but never stored (or removed again if it was).
 	forgotten bool
 	cancel    context.CancelFunc
 }
 
-// startCall registers a call for k and starts it. The caller holds s.mu.
-func (c *Cache) startCall(ctx context.Context, s *shard, k cacheKey, tok string) *call {
+// startCall registers a call for k and starts it on a slot the caller has
+// taken, which the call gives back when the inner Introspector returns. The
+// caller holds f.mu.
+func (c *Cache) startCall(ctx context.Context, f *flights, k cacheKey, tok string) *call {
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	cl := &call{done: make(chan struct{}), cancel: cancel}
-	s.calls[k] = cl
-	go c.run(callCtx, s, k, cl, tok)
+	f.calls[k] = cl
+	go c.run(callCtx, f, k, cl, tok)
 	return cl
 }
 
-// run makes the shared call, caches a successful answer (unless Forget was
-// called for the token meanwhile), and wakes the waiters.
-func (c *Cache) run(ctx context.Context, s *shard, k cacheKey, cl *call, tok string) {
+// run makes the shared call, wakes the waiters and stores a successful
+// answer (unless Forget was called for the token meanwhile). The call stays
+// in the table until the answer is stored, so a caller arriving in between
+// gets it from the call rather than starting another.
+func (c *Cache) run(ctx context.Context, f *flights, k cacheKey, cl *call, tok string) {
 	defer cl.cancel()
 	resp, err := c.callInner(ctx, tok)
+	<-c.slots
 	if err == nil {
 		// Keep a copy nobody else holds: the inner Introspector may keep
 		// and change the one it returned.
 		resp = resp.Clone()
 	}
-	now := c.now()
-
-	s.mu.Lock()
-	if s.calls[k] == cl {
-		delete(s.calls, k)
+	var until time.Time
+	keep := false
+	if err == nil {
+		until, keep = c.expiry(resp, c.now())
 	}
-	if err == nil && !cl.forgotten {
-		if until, ok := c.expiry(resp, now); ok {
-			s.add(k, resp, until)
-		}
-	}
-	s.mu.Unlock()
 
+	f.mu.Lock()
+	keep = keep && !cl.forgotten
+	if !keep && f.calls[k] == cl {
+		// Nothing to store: the next caller starts afresh (an error is
+		// never shared beyond the callers already waiting).
+		delete(f.calls, k)
+	}
 	cl.resp, cl.err = resp, err
 	close(cl.done)
+	f.mu.Unlock()
+	if !keep {
+		return
+	}
+
+	stored := true
+	if perr := c.store.Put(ctx, k, resp, until); perr != nil {
+		stored = false
+		c.warn(ctx, "introspect: the Cache's Store failed to keep an answer; the next call for the token asks again", perr)
+	}
+
+	f.mu.Lock()
+	if f.calls[k] == cl {
+		delete(f.calls, k)
+	}
+	forgotten := cl.forgotten
+	f.mu.Unlock()
+	if stored && forgotten {
+		// Forget ran while the answer was being stored, and its Delete may
+		// have come first.
+		if derr := c.store.Delete(ctx, k); derr != nil {
+			c.warn(ctx, "introspect: the Cache's Store failed to remove an answer Forget was called for", derr)
+		}
+	}
+}
+
+func (c *Cache) warn(ctx context.Context, msg string, err error) {
+	if c.log != nil {
+		c.log.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("error", err.Error()))
+	}
 }
 
 // callInner calls the inner Introspector, turning a panic (which on this
@@ -76,9 +129,9 @@ func (c *Cache) callInner(ctx context.Context, tok string) (resp *Response, err 
 // leave records that a waiter stopped waiting. When none is left, the call
 // is cancelled and forgotten, so the next caller starts a fresh one rather
 // than joining a call that is being cancelled.
-func (s *shard) leave(k cacheKey, cl *call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (f *flights) leave(k cacheKey, cl *call) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	cl.waiters--
 	if cl.waiters > 0 {
 		return
@@ -89,7 +142,7 @@ func (s *shard) leave(k cacheKey, cl *call) {
 	default:
 	}
 	cl.cancel()
-	if s.calls[k] == cl {
-		delete(s.calls, k)
+	if f.calls[k] == cl {
+		delete(f.calls, k)
 	}
 }

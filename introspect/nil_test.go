@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/tokenguard/tokenguard/introspect"
 	"github.com/tokenguard/tokenguard/token"
@@ -29,10 +30,22 @@ func TestNilReceivers(t *testing.T) {
 		if _, err := c.Introspect(ctx, "tok"); !errors.Is(err, token.ErrUnavailable) {
 			t.Errorf("Introspect on %p: %v; want ErrUnavailable", c, err)
 		}
-		c.Forget("tok")
-		if c.Len() != 0 {
-			t.Errorf("Len on %p: %d", c, c.Len())
+		if err := c.Forget(ctx, "tok"); !errors.Is(err, token.ErrUnavailable) {
+			t.Errorf("Forget on %p: %v; want ErrUnavailable", c, err)
 		}
+	}
+	var st *introspect.MemoryStore
+	if _, _, err := st.Get(ctx, [32]byte{}); !errors.Is(err, token.ErrUnavailable) {
+		t.Errorf("Get on a nil MemoryStore: %v; want ErrUnavailable", err)
+	}
+	if err := st.Put(ctx, [32]byte{}, &introspect.Response{}, time.Now().Add(time.Hour)); !errors.Is(err, token.ErrUnavailable) {
+		t.Errorf("Put on a nil MemoryStore: %v; want ErrUnavailable", err)
+	}
+	if err := st.Delete(ctx, [32]byte{}); !errors.Is(err, token.ErrUnavailable) {
+		t.Errorf("Delete on a nil MemoryStore: %v; want ErrUnavailable", err)
+	}
+	if a, i := st.Len(); a+i != 0 {
+		t.Errorf("Len on a nil MemoryStore: %d, %d", a, i)
 	}
 	var r *introspect.Response
 	if r.Scopes() != nil || r.HasScope("a") || r.Clone() != nil {

@@ -2,7 +2,9 @@
 // the issuer can resolve, through token introspection (RFC 7662). It wraps
 // the introspection client in a cache, so a token seen again within its
 // lifetime costs no request, and shows what the API answers for an active,
-// a revoked, an unknown and a refresh token, and when the issuer is down.
+// a revoked, an unknown and a refresh token, for a cached token revoked by a
+// logout the application hears of (Cache.Forget), and when the issuer is
+// down.
 //
 //	go run ./examples/opaque
 package main
@@ -32,7 +34,7 @@ func main() {
 
 // newValidator builds an access-token validator that resolves opaque tokens
 // through iss's introspection endpoint, with a cache in front.
-func newValidator(iss *tokentest.Issuer) (*accesstoken.Validator, *introspect.Client, *introspect.Cache, error) {
+func newValidator(iss *tokentest.Issuer) (*accesstoken.Validator, *introspect.Client, *introspect.Cache, *introspect.MemoryStore, error) {
 	client, err := introspect.NewClient(introspect.Config{
 		Endpoint:     iss.IntrospectionURL(),
 		ClientID:     iss.IntrospectionClientID(),
@@ -40,16 +42,23 @@ func newValidator(iss *tokentest.Issuer) (*accesstoken.Validator, *introspect.Cl
 		Timeout:      2 * time.Second,
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
+	// The store is the default one, made here only to show what it holds;
+	// a fleet of servers would share a store of its own instead.
+	store := introspect.NewMemoryStore(introspect.MemoryStoreOptions{
+		MaxEntries:         10_000, // active answers
+		MaxInactiveEntries: 10_000, // inactive ones, which cannot evict the active
+	})
 	cache := introspect.NewCache(client, introspect.CacheOptions{
+		Store:       store,
 		MaxTTL:      time.Minute, // how late a revocation may be noticed
 		NegativeTTL: 10 * time.Second,
 	})
 	v, err := accesstoken.NewValidator(accesstoken.Config{
 		Issuer: iss.URL(), Audience: iss.Audience(), Introspector: cache,
 	})
-	return v, client, cache, err
+	return v, client, cache, store, err
 }
 
 func run(ctx context.Context, w io.Writer) error {
@@ -58,7 +67,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer iss.Close()
-	v, client, cache, err := newValidator(iss)
+	v, client, cache, store, err := newValidator(iss)
 	if err != nil {
 		return err
 	}
@@ -115,8 +124,27 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%-42s %d %s\n", s.what, status, shorten(challenge))
 	}
-	fmt.Fprintf(w, "introspection requests so far: %d for %d calls (cache holds %d answers)\n",
-		iss.IntrospectionRequests(), len(steps), cache.Len())
+	active, inactive := store.Len()
+	fmt.Fprintf(w, "introspection requests so far: %d for %d calls (cache holds %d active and %d inactive answers)\n",
+		iss.IntrospectionRequests(), len(steps), active, inactive)
+
+	// A revocation the issuer makes is noticed when the cached answer
+	// expires (MaxTTL); one the application hears of, such as a logout,
+	// can end the cached answer at once.
+	iss.Revoke(good)
+	if err := expect(call, "revoked at the issuer, still cached", good, http.StatusOK, w); err != nil {
+		return err
+	}
+	if err := cache.Forget(ctx, good); err != nil {
+		return err
+	}
+	if err := expect(call, "after Cache.Forget", good, http.StatusUnauthorized, w); err != nil {
+		return err
+	}
+	other := iss.OpaqueToken(tokentest.Claims{"scope": "read:reports"})
+	if err := expect(call, "another active token", other, http.StatusOK, w); err != nil {
+		return err
+	}
 
 	// When the issuer cannot answer, the API says "try later", not "bad token".
 	iss.FailIntrospection(http.StatusInternalServerError)
@@ -129,14 +157,19 @@ func run(ctx context.Context, w io.Writer) error {
 		return fmt.Errorf("introspection down: got %d, want 503", status)
 	}
 	fmt.Fprintf(w, "%-42s %d\n", "introspection endpoint down", status)
-	status, _, err = call(good)
+	return expect(call, "cached token while it is down", other, http.StatusOK, w)
+}
+
+// expect makes one call and reports it, failing unless it got want.
+func expect(call func(string) (int, string, error), what, tok string, want int, w io.Writer) error {
+	status, challenge, err := call(tok)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%-42s %d\n", "cached token while it is down", status)
-	if status != http.StatusOK {
-		return fmt.Errorf("cached token during outage: got %d, want 200", status)
+	if status != want {
+		return fmt.Errorf("%s: got %d, want %d (%s)", what, status, want, challenge)
 	}
+	fmt.Fprintf(w, "%-42s %d %s\n", what, status, shorten(challenge))
 	return nil
 }
 
