@@ -2,10 +2,16 @@ package introspect
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/benchkit"
 )
 
 // A realistic opaque token: 32 random bytes in base64url.
@@ -129,4 +135,136 @@ func BenchmarkClientIntrospect(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// entryAnswer is an active answer of 368 bytes with every registered
+// member but Extra: the shape the memory figure in the MemoryStore
+// documentation is measured with.
+const entryAnswer = `{"active":true,"scope":"openid profile email read:appointments write:appointments",` +
+	`"client_id":"s6BhdRkqt3","username":"jdo@example.com","token_type":"access_token",` +
+	`"exp":1900000000,"iat":1899996400,"nbf":1899996400,"sub":"auth0|64b0c9a5f1e2d3c4b5a69788",` +
+	`"aud":"https://api.example.com","iss":"https://tenant.example.com/","jti":"5f0c1e3a-9b7d-4c2e-8f61-2a4b6c8d0e1f"}`
+
+// BenchmarkMemoryStoreBytesPerEntry measures the heap a MemoryStore holds
+// per answer, over 10,000 answers of one kind, each parsed from its own
+// body as a Client's are (so no two share their strings): the
+// B/active-entry and B/inactive-entry metrics are what the MemoryStore
+// documentation quotes. Each iteration fills a fresh store with active
+// answers.
+func BenchmarkMemoryStoreBytesPerEntry(b *testing.B) {
+	const n = 10_000
+	if len(entryAnswer) != 368 {
+		b.Fatalf("the answer is %d bytes, want 368", len(entryAnswer))
+	}
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	keys := make([][32]byte, n)
+	for i := range keys {
+		keys[i] = sha256.Sum256(fmt.Appendf(nil, "token-%06d", i))
+	}
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	fill := func(s *MemoryStore, body string) {
+		for i := range keys {
+			r, err := ParseResponse([]byte(body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Put(ctx, keys[i], r, exp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	perEntry := func(body string) float64 {
+		before := heap()
+		// Room to spare, so that no part of the split store evicts.
+		s := NewMemoryStore(MemoryStoreOptions{MaxEntries: 2 * n, MaxInactiveEntries: 2 * n})
+		fill(s, body)
+		after := heap()
+		if a, i := s.Len(); a+i != n {
+			b.Fatalf("store holds %d answers, want %d", a+i, n)
+		}
+		runtime.KeepAlive(s)
+		return float64(after-before) / n
+	}
+	active, inactive := perEntry(entryAnswer), perEntry(`{"active":false}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		fill(NewMemoryStore(MemoryStoreOptions{MaxEntries: 2 * n, MaxInactiveEntries: 2 * n}), entryAnswer)
+	}
+	b.ReportMetric(active, "B/active-entry")
+	b.ReportMetric(inactive, "B/inactive-entry")
+}
+
+// BenchmarkCacheHitDuringFlood is a cached token's lookup while 2,000
+// goroutines flood the same Cache with distinct made-up tokens against an
+// introspection endpoint on loopback that takes 20 ms to answer. Each batch
+// of hits on the flooded cache is timed (wall clock, so that any waiting
+// counts) against a batch of hits on a cache nobody floods, interleaved in
+// the same run, so both pay alike for the CPU the flood burns: the
+// x-unflooded metric is the ratio, and 1.0 means the flood costs a
+// legitimate cached token nothing beyond its share of the machine.
+func BenchmarkCacheHitDuringFlood(b *testing.B) {
+	e := newSlowEndpoint(b, 20*time.Millisecond, func(tok string) bool { return tok == "real-token" })
+	client, err := NewClient(Config{Endpoint: e.URL, ClientID: testID, ClientSecret: testSecret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = client.Close() })
+	flooded := NewCache(client, CacheOptions{})
+	idle := NewCache(IntrospectorFunc(benchAnswer), CacheOptions{})
+	ctx := context.Background()
+	for _, c := range []*Cache{flooded, idle} {
+		if _, err := c.Introspect(ctx, benchToken); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := flooded.Introspect(ctx, "real-token"); err != nil {
+		b.Fatal(err)
+	}
+
+	stop := make(chan struct{})
+	var flood sync.WaitGroup
+	var n atomic.Int64
+	for range 2_000 {
+		flood.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, _ = flooded.Introspect(ctx, fmt.Sprint("made-up-", n.Add(1)))
+			}
+		})
+	}
+	defer func() {
+		close(stop)
+		flood.Wait()
+	}()
+	for e.inFlight.Load() < DefaultMaxConcurrentCalls/2 {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	hit := func(c *Cache, tok string) func() error {
+		return func() error {
+			r, err := c.Introspect(ctx, tok)
+			if err == nil && !r.Active {
+				err = fmt.Errorf("cached answer for %s is inactive", tok)
+			}
+			return err
+		}
+	}
+	benchkit.Ratio{
+		Steps: []func() error{hit(idle, benchToken), hit(flooded, "real-token")},
+		Clock: func() time.Duration { return time.Since(start) },
+		Report: func(b *testing.B, t benchkit.Times) {
+			b.ReportMetric(t.Ratio(1, 0), "x-unflooded")
+			b.ReportMetric(float64(e.maxInFlight.Load()), "max-in-flight")
+		},
+	}.Run(b, "hit")
 }

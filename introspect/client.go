@@ -26,6 +26,10 @@ const DefaultTimeout = 10 * time.Second
 // Config.MaxResponseSize is zero. Real answers are well under a kilobyte.
 const DefaultMaxResponseSize = 64 << 10
 
+// DefaultMaxConcurrentRequests bounds how many requests a Client has in
+// flight at once when Config.MaxConcurrentRequests is zero.
+const DefaultMaxConcurrentRequests = 64
+
 // maxResponseHeaderBytes bounds the answer's headers when the client builds
 // its own transport.
 const maxResponseHeaderBytes = 64 << 10
@@ -64,12 +68,26 @@ type Config struct {
 
 	// HTTPClient sends the requests. Nil means a client of this package's
 	// own, with a transport like http.DefaultTransport whose answers'
-	// headers are bounded to 64 KiB. A client given here is copied, and the
-	// copy never follows redirects (a redirect would send the token and the
+	// headers are bounded to 64 KiB and whose connections to the endpoint
+	// are bounded to MaxConcurrentRequests (http.Transport's
+	// MaxConnsPerHost), all of which may stay open while idle
+	// (MaxIdleConnsPerHost). A client given here is copied, and the copy
+	// never follows redirects (a redirect would send the token and the
 	// credentials to a URL nobody configured); its Transport and Timeout are
-	// used as they are.
+	// used as they are, so set MaxConnsPerHost on its transport yourself if
+	// it serves other requests too.
 	HTTPClient *http.Client
-	// Timeout bounds each request, from connecting to reading the last byte
+	// MaxConcurrentRequests bounds how many requests to the endpoint this
+	// client has in flight at once, so that a flood of tokens (made-up
+	// ones cost an attacker nothing) cannot become a flood at the
+	// authorization server. A call beyond the bound waits for a request to
+	// finish, within its context and Timeout; when either ends first it
+	// gets an error matching token.ErrUnavailable, without a request. The
+	// bound holds whatever HTTPClient is. Zero means
+	// DefaultMaxConcurrentRequests (64); negative is an error.
+	MaxConcurrentRequests int
+	// Timeout bounds each request, from waiting for a free slot
+	// (MaxConcurrentRequests) through connecting to reading the last byte
 	// of the answer, on top of the caller's context. Zero means
 	// DefaultTimeout (10s); negative is an error.
 	Timeout time.Duration
@@ -113,6 +131,9 @@ type Client struct {
 	// own is the transport the client built itself, which Close closes;
 	// nil when Config.HTTPClient was given.
 	own *http.Transport
+	// slots holds one value per request in flight; its capacity is
+	// Config.MaxConcurrentRequests.
+	slots chan struct{}
 }
 
 var _ Introspector = (*Client)(nil)
@@ -137,11 +158,21 @@ func NewClient(cfg Config) (*Client, error) {
 	if c.maxSize, err = settings.Limit("introspect: Config.MaxResponseSize", cfg.MaxResponseSize, DefaultMaxResponseSize); err != nil {
 		return nil, err
 	}
+	maxConc := cfg.MaxConcurrentRequests
+	switch {
+	case maxConc < 0:
+		return nil, fmt.Errorf("introspect: Config.MaxConcurrentRequests is %d; it must be zero (the default, %d) or positive", maxConc, DefaultMaxConcurrentRequests)
+	case maxConc == 0:
+		maxConc = DefaultMaxConcurrentRequests
+	}
+	c.slots = make(chan struct{}, maxConc)
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient
 		c.http = &hc
 	} else {
 		c.own = httpx.NewTransport(maxResponseHeaderBytes)
+		c.own.MaxConnsPerHost = maxConc
+		c.own.MaxIdleConnsPerHost = maxConc
 		c.http = &http.Client{Transport: c.own}
 	}
 	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -257,6 +288,10 @@ func (c *Client) logOutcome(ctx context.Context, resp *Response, state activeSta
 func (c *Client) introspect(parent context.Context, tok string) (*Response, activeState, error) {
 	ctx, cancel := context.WithTimeoutCause(parent, c.timeout, errClientTimeout)
 	defer cancel()
+	if err := c.acquire(ctx, parent); err != nil {
+		return nil, 0, err
+	}
+	defer func() { <-c.slots }()
 
 	form := url.Values{"token": {tok}, "token_type_hint": {"access_token"}}
 	header := make(http.Header, 4)
@@ -300,6 +335,27 @@ func (c *Client) introspect(parent context.Context, tok string) (*Response, acti
 		return nil, state, err
 	}
 	return resp, state, nil
+}
+
+// acquire takes a slot for a request, waiting within ctx (the caller's
+// context bounded by Config.Timeout) when all are taken.
+func (c *Client) acquire(ctx, parent context.Context) error {
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+	}
+	busy := fmt.Sprintf("%d requests to introspection endpoint %s were already in flight (Config.MaxConcurrentRequests)", cap(c.slots), c.shown)
+	if perr := parent.Err(); perr != nil {
+		return unavailable(perr, "the caller's context ended while "+busy+" and none finished")
+	}
+	return unavailable(context.DeadlineExceeded, busy+fmt.Sprintf(
+		" and none finished within %v (Config.Timeout): the authorization server is answering slowly; check its health, or raise the bound if it can take more", c.timeout))
 }
 
 // secrets lists what must never appear in a message.

@@ -529,6 +529,7 @@ func TestNewClientConfigErrors(t *testing.T) {
 		{"unknown method", Config{Endpoint: "https://i.example/", AuthMethod: "private_key_jwt", ClientID: "a", ClientSecret: "b"}, `"private_key_jwt" is not supported`},
 		{"negative timeout", Config{Endpoint: "https://i.example/", ClientID: "a", ClientSecret: "b", Timeout: -1}, "Config.Timeout"},
 		{"negative size", Config{Endpoint: "https://i.example/", ClientID: "a", ClientSecret: "b", MaxResponseSize: -1}, "Config.MaxResponseSize"},
+		{"negative concurrency", Config{Endpoint: "https://i.example/", ClientID: "a", ClientSecret: "b", MaxConcurrentRequests: -1}, "Config.MaxConcurrentRequests"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,30 @@
 // resource server should answer 503, not 401. Each message says what to fix
 // and never contains the token or a secret.
 //
+// # Floods of made-up tokens
+//
+// Anyone can send a server thousands of distinct made-up opaque tokens, and
+// each unknown one needs the authorization server's answer. Both layers
+// bound what that costs:
+//
+//   - Client has at most Config.MaxConcurrentRequests requests in flight
+//     (default 64), and the transport it builds opens at most that many
+//     connections to the endpoint. A call beyond the bound waits within its
+//     context and Config.Timeout, then fails with token.ErrUnavailable
+//     without a request.
+//   - Cache runs at most CacheOptions.MaxConcurrentCalls calls to the inner
+//     Introspector at once (default 64), each on one goroutine of its own;
+//     callers beyond that wait within their context. Answers already cached
+//     are served without waiting, and inactive answers have their own
+//     budget in the MemoryStore, so the flood neither delays nor evicts the
+//     answers for real tokens.
+//
+// Against 2,000 concurrent distinct tokens and an endpoint that takes 20 ms
+// to answer, the endpoint sees at most 64 requests at a time and the
+// process holds about 260 goroutines beyond the callers' own, while cached
+// tokens are answered as fast as without the flood (TestFloodOfDistinctTokensIsBounded,
+// BenchmarkCacheHitDuringFlood).
+//
 // # Wiring
 //
 //	client, err := introspect.NewClient(introspect.Config{
