@@ -83,7 +83,9 @@ type Config struct {
 	// authorization server. A call beyond the bound waits for a request to
 	// finish, within its context and Timeout; when either ends first it
 	// gets an error matching token.ErrUnavailable, without a request. The
-	// bound holds whatever HTTPClient is. Zero means
+	// bound holds whatever HTTPClient is. A request whose caller gives up
+	// frees its place at once, though the server may still be working on
+	// it. Zero means
 	// DefaultMaxConcurrentRequests (64); negative is an error.
 	MaxConcurrentRequests int
 	// Timeout bounds each request, from waiting for a free slot
@@ -109,9 +111,10 @@ type Config struct {
 }
 
 // Client is an RFC 7662 introspection client. It is safe for concurrent use.
-// It does not cache: wrap it with NewCache. A nil or zero Client fails every
-// Introspect with an error matching token.ErrUnavailable, and its Close does
-// nothing.
+// It does not cache: wrap it with NewCache. It has at most
+// Config.MaxConcurrentRequests requests in flight (64 by default); further
+// calls wait for one to finish. A nil or zero Client fails every Introspect
+// with an error matching token.ErrUnavailable, and its Close does nothing.
 //
 // Without Config.HTTPClient, the client builds its own transport, whose
 // kept-alive connections (each with goroutines of its own) stay open until
@@ -158,12 +161,9 @@ func NewClient(cfg Config) (*Client, error) {
 	if c.maxSize, err = settings.Limit("introspect: Config.MaxResponseSize", cfg.MaxResponseSize, DefaultMaxResponseSize); err != nil {
 		return nil, err
 	}
-	maxConc := cfg.MaxConcurrentRequests
-	switch {
-	case maxConc < 0:
-		return nil, fmt.Errorf("introspect: Config.MaxConcurrentRequests is %d; it must be zero (the default, %d) or positive", maxConc, DefaultMaxConcurrentRequests)
-	case maxConc == 0:
-		maxConc = DefaultMaxConcurrentRequests
+	maxConc, err := settings.Limit("introspect: Config.MaxConcurrentRequests", cfg.MaxConcurrentRequests, DefaultMaxConcurrentRequests)
+	if err != nil {
+		return nil, err
 	}
 	c.slots = make(chan struct{}, maxConc)
 	if cfg.HTTPClient != nil {
