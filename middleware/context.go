@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/tokenguard/tokenguard/accesstoken"
 )
@@ -11,17 +12,53 @@ import (
 // WithToken and TokenFrom.
 type contextKey struct{}
 
+// validated is the value under contextKey: the token, and which Middleware
+// validated it from which raw token, so that the same Middleware wrapping
+// the same request again (a router's group middleware, then a route's
+// scope requirement) reuses it instead of validating twice. by is nil for a
+// token set with WithToken, which no Middleware reuses.
+type validated struct {
+	tok *accesstoken.Token
+	by  *Middleware
+	raw string
+}
+
 // TokenFrom returns the access token the middleware validated for this
 // request. It reports false when there is none: outside the middleware, or
 // for a request let through without a token (Options.CredentialsOptional).
 func TokenFrom(ctx context.Context) (*accesstoken.Token, bool) {
-	t, ok := ctx.Value(contextKey{}).(*accesstoken.Token)
-	return t, ok && t != nil
+	v, ok := ctx.Value(contextKey{}).(*validated)
+	if !ok || v.tok == nil {
+		return nil, false
+	}
+	return v.tok, true
 }
 
 // WithToken returns a copy of ctx carrying tok, as the middleware passes it
 // to the next handler. Use it to unit-test a handler that calls TokenFrom
-// without running the middleware.
+// without running the middleware. A Middleware never takes a token set this
+// way as validated: it validates the request's own.
 func WithToken(ctx context.Context, tok *accesstoken.Token) context.Context {
-	return context.WithValue(ctx, contextKey{}, tok)
+	return context.WithValue(ctx, contextKey{}, &validated{tok: tok})
+}
+
+// validate returns the token for raw: the one m already validated for this
+// request, when r's context carries it for exactly this raw token, and
+// otherwise what m's Validator says. reused reports the former.
+func (m *Middleware) validate(r *http.Request, raw string) (tok *accesstoken.Token, reused bool, err error) {
+	if v, ok := r.Context().Value(contextKey{}).(*validated); ok && v.by == m && v.raw == raw && v.tok != nil {
+		return v.tok, true, nil
+	}
+	val := m.v
+	if val == nil {
+		val = ValidatorFunc(nil)
+	}
+	tok, err = val.Validate(r.Context(), raw)
+	return tok, false, err
+}
+
+// withToken returns r with tok in its context, recorded as validated by m
+// from raw.
+func (m *Middleware) withToken(r *http.Request, raw string, tok *accesstoken.Token) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), contextKey{}, &validated{tok: tok, by: m, raw: raw}))
 }

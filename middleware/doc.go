@@ -15,6 +15,23 @@
 // func(http.Handler) http.Handler. The Validator is a one-method interface
 // that *accesstoken.Validator satisfies; ValidatorFunc adapts a function.
 //
+// # Layers
+//
+// Routers group routes under shared middleware and add a requirement per
+// route, so one request often passes the same Middleware twice:
+//
+//	r.Use(mw.Handler)                                    // chi: every route in the group
+//	r.With(mw.Require("write:appointments")).Post("/", create)
+//
+// The token is validated once per request: a layer finding that the same
+// Middleware already validated the same token for this request (it looks at
+// the request's context) reuses that result, and checks only its own
+// requirement. Without that, an opaque token with no introspection cache
+// would cost two introspection requests. A token validated by a different
+// Middleware, or put in the context with WithToken, is never reused: a
+// different Middleware may hold tokens to other rules, and each validates
+// for itself.
+//
 // # Finding the token (RFC 6750 §2)
 //
 // The token is read from the Authorization header: the scheme "Bearer"

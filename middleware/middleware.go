@@ -132,8 +132,10 @@ func (o *Options) check() error {
 	return nil
 }
 
-// Middleware protects net/http handlers with bearer access tokens. It is
-// safe for concurrent use. The zero value, and a nil *Middleware, refuse
+// Middleware protects net/http handlers with bearer access tokens. It
+// validates a request's token once however many of its wrappers the request
+// passes (see "Layers" in the package documentation). It is safe for
+// concurrent use. The zero value, and a nil *Middleware, refuse
 // every request that carries a token with 503 (there is no Validator) and
 // every other one with 401; use New.
 type Middleware struct {
@@ -250,11 +252,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		})
 		return
 	}
-	v := m.v
-	if v == nil {
-		v = ValidatorFunc(nil)
-	}
-	tok, err := v.Validate(r.Context(), raw)
+	tok, reused, err := m.validate(r, raw)
 	switch {
 	case err != nil && errors.Is(err, token.ErrUnavailable):
 		m.respond(w, r, &Error{
@@ -286,7 +284,10 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		m.respond(w, r, e)
 		return
 	}
-	next.ServeHTTP(w, r.WithContext(WithToken(r.Context(), tok)))
+	if !reused {
+		r = m.withToken(r, raw, tok)
+	}
+	next.ServeHTTP(w, r)
 }
 
 // check returns the 403 refusal for a token that does not meet req, or nil.
