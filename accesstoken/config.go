@@ -61,7 +61,10 @@ type Config struct {
 	// the Introspector, for APIs that must see a revocation at once rather
 	// than when the token expires. An inactive answer is token.ErrInactive.
 	// It needs both Keys and Introspector, and costs a network call per
-	// request unless the Introspector caches.
+	// request unless the Introspector caches. Some authorization servers
+	// introspect only their opaque tokens and answer a JWT with 400
+	// unsupported_token_type: every JWT is then token.ErrUnavailable (503),
+	// and the introspect.Client's error tells the operator to turn this off.
 	IntrospectJWTs bool
 	// Leeway is the clock skew allowed on exp, nbf and iat, for JWTs and
 	// introspection answers alike. Zero means token.DefaultLeeway (one

@@ -406,7 +406,8 @@ func checkContentType(ct string) error {
 // and description (RFC 6749 §5.2) if the body holds them.
 func (c *Client) statusError(hr *http.Response, tok string) error {
 	detail := ""
-	if code, desc := oauthError(hr); code != "" {
+	code, desc := oauthError(hr)
+	if code != "" {
 		detail = fmt.Sprintf(", error %q", sanitize(code, c.secrets(tok)...))
 		if desc != "" {
 			detail += fmt.Sprintf(": %q", sanitize(desc, c.secrets(tok)...))
@@ -415,6 +416,10 @@ func (c *Client) statusError(hr *http.Response, tok string) error {
 	status := fmt.Sprintf("HTTP %d%s", hr.StatusCode, detail)
 	var reason string
 	switch sc := hr.StatusCode; {
+	case sc == http.StatusBadRequest && code == "unsupported_token_type":
+		reason = fmt.Sprintf(
+			"introspection endpoint %s answered %s: the authorization server does not introspect this kind of token, and says nothing about whether it is valid. ",
+			c.shown, status) + unsupportedTypeHint(tok)
 	case sc == http.StatusUnauthorized || sc == http.StatusForbidden:
 		reason = fmt.Sprintf(
 			"introspection endpoint %s rejected this resource server's own credentials (%s): check Config.ClientID, Config.ClientSecret or Config.BearerToken, and that Config.AuthMethod (%s) is one the authorization server accepts for this client; the token itself was not judged",
@@ -433,6 +438,17 @@ func (c *Client) statusError(hr *http.Response, tok string) error {
 			c.shown, status)
 	}
 	return unavailable(nil, reason)
+}
+
+// unsupportedTypeHint tells an operator what to do about a server that
+// refuses to introspect tok's kind of token.
+func unsupportedTypeHint(tok string) string {
+	if strings.Count(tok, ".") == 2 {
+		return "This token is a JWT, and some servers introspect only the opaque tokens they issue: " +
+			"if accesstoken.Config.IntrospectJWTs is set, turn it off for this server, so that its JWTs are validated with its keys alone"
+	}
+	return "Check that Config.Endpoint is this server's introspection endpoint (not its revocation endpoint), " +
+		"and that it introspects the opaque access tokens it issues (each request carries token_type_hint=access_token)"
 }
 
 // oauthError reads "error" and "error_description" from a small JSON error

@@ -268,6 +268,11 @@ func TestClientFailuresAreUnavailable(t *testing.T) {
 			mentions: []string{"HTTP 400", `"invalid_request"`, "expected 200"},
 		},
 		{
+			name:     "400 unsupported_token_type for an opaque token",
+			handler:  func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 400, `{"error":"unsupported_token_type"}`) },
+			mentions: []string{"HTTP 400", `"unsupported_token_type"`, "does not introspect this kind of token", "revocation endpoint", "token_type_hint=access_token"},
+		},
+		{
 			name:     "404",
 			handler:  http.NotFound,
 			mentions: []string{"HTTP 404", "Config.Endpoint"},
@@ -366,6 +371,24 @@ func TestClientFailuresAreUnavailable(t *testing.T) {
 			assert.Nil(t, r)
 			assertUnavailable(t, err, append(tt.mentions, srv.URL)...)
 		})
+	}
+}
+
+// Some servers refuse to introspect JWTs (accesstoken.Config.IntrospectJWTs
+// sends them): the operator is told that, not to check the endpoint and the
+// authentication method.
+func TestClientUnsupportedTokenTypeForJWT(t *testing.T) {
+	const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"
+	srv, _ := endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, `{"error":"unsupported_token_type","error_description":"JWT access tokens cannot be introspected"}`)
+	})
+	c := newTestClient(t, Config{Endpoint: srv.URL})
+	_, err := c.Introspect(context.Background(), jwt)
+	assertUnavailable(t, err, `"unsupported_token_type"`, "JWT access tokens cannot be introspected",
+		"This token is a JWT", "accesstoken.Config.IntrospectJWTs", "turn it off")
+	assert.NotContains(t, err.Error(), "check Config.Endpoint and Config.AuthMethod")
+	for _, part := range strings.Split(jwt, ".") {
+		assert.NotContains(t, err.Error(), part, "the message must not echo the token")
 	}
 }
 
