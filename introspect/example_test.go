@@ -79,6 +79,60 @@ func ExampleNewCache() {
 	// upstream calls: 1
 }
 
+// When the application learns of a revocation (a logout, a revocation
+// event), Forget drops the cached answer so the next request asks again.
+func ExampleCache_Forget() {
+	revoked := false
+	upstream := introspect.IntrospectorFunc(func(ctx context.Context, tok string) (*introspect.Response, error) {
+		return &introspect.Response{Active: !revoked, Subject: "user-42"}, nil
+	})
+	cache := introspect.NewCache(upstream, introspect.CacheOptions{})
+	ctx := context.Background()
+
+	r, _ := cache.Introspect(ctx, "session-token")
+	fmt.Println("before logout:", r.Active)
+	revoked = true // the user logs out; the authorization server revokes the token
+	r, _ = cache.Introspect(ctx, "session-token")
+	fmt.Println("cached:", r.Active)
+	if err := cache.Forget(ctx, "session-token"); err != nil {
+		fmt.Println(err) // only a shared Store can fail; the default one cannot
+		return
+	}
+	r, _ = cache.Introspect(ctx, "session-token")
+	fmt.Println("after Forget:", r.Active)
+	// Output:
+	// before logout: true
+	// cached: true
+	// after Forget: false
+}
+
+// Inactive answers have a budget of their own, so a flood of made-up tokens
+// cannot push out the answers for real ones.
+func ExampleMemoryStore() {
+	store := introspect.NewMemoryStore(introspect.MemoryStoreOptions{MaxEntries: 100, MaxInactiveEntries: 100})
+	calls := 0
+	upstream := introspect.IntrospectorFunc(func(ctx context.Context, tok string) (*introspect.Response, error) {
+		calls++
+		return &introspect.Response{Active: tok == "real-token"}, nil
+	})
+	cache := introspect.NewCache(upstream, introspect.CacheOptions{Store: store})
+	ctx := context.Background()
+
+	cache.Introspect(ctx, "real-token")
+	for i := range 10_000 {
+		cache.Introspect(ctx, fmt.Sprint("made-up-", i))
+	}
+	active, inactive := store.Len()
+	fmt.Println("active:", active, "inactive:", inactive)
+
+	calls = 0
+	r, _ := cache.Introspect(ctx, "real-token")
+	fmt.Println(r.Active, "upstream calls:", calls)
+	// Output:
+	// active: 1 inactive: 100
+	// true upstream calls: 0
+}
+
 // When the authorization server rejects the resource server's own
 // credentials, the error matches token.ErrUnavailable (answer 503), not a
 // token failure (401).
