@@ -62,7 +62,9 @@ type CacheOptions struct {
 	// goroutines of the Cache's. A caller whose token is neither cached nor
 	// being asked about already waits for a call to finish, within its
 	// context; when the context ends first it gets an error matching
-	// token.ErrUnavailable. Cached answers are served without waiting.
+	// token.ErrUnavailable. Cached answers are served without waiting. A
+	// Client as the inner Introspector has a bound of its own
+	// (Config.MaxConcurrentRequests), and the smaller one holds.
 	// Zero means DefaultMaxConcurrentCalls (64). A negative value is a
 	// configuration mistake, treated as a negative MaxEntries is.
 	MaxConcurrentCalls int

@@ -59,9 +59,13 @@
 //
 // Against 2,000 concurrent distinct tokens and an endpoint that takes 20 ms
 // to answer, the endpoint sees at most 64 requests at a time and the
-// process holds about 260 goroutines beyond the callers' own, while cached
-// tokens are answered as fast as without the flood (TestFloodOfDistinctTokensIsBounded,
-// BenchmarkCacheHitDuringFlood).
+// process holds about 260 goroutines beyond the callers' own
+// (TestFloodOfDistinctTokensIsBounded), while a cached token's lookup costs
+// what it costs without the flood (BenchmarkCacheHitDuringFlood).
+//
+// A new token that is real waits its turn with the made-up ones: without a
+// cached answer, it cannot be told apart from them before the server
+// answers.
 //
 // # Wiring
 //
