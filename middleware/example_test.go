@@ -132,3 +132,32 @@ func ExampleTokenFrom() {
 	// 200 hello auth0|alice
 	// 401 {"error":"invalid_token","error_description":"token expired (exp): expired 5m0s ago"}
 }
+
+// Routers apply middleware to a group of routes and add requirements per
+// route, as chi does with r.Use(mw.Handler) and r.With(mw.Require(...)): the
+// request passes the same Middleware twice, and its token is validated once.
+func ExampleMiddleware_Handler_layers() {
+	validations := 0
+	counting := middleware.ValidatorFunc(func(ctx context.Context, raw string) (*accesstoken.Token, error) {
+		validations++
+		return exampleValidator(ctx, raw)
+	})
+	mw := middleware.New(counting, middleware.Options{Realm: "appointments"})
+
+	list := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at, _ := middleware.TokenFrom(r.Context())
+		fmt.Fprintf(w, "appointments of %s", at.Subject)
+	})
+	group := mw.Handler                                   // for every route of the group
+	route := group(mw.Require("read:appointments")(list)) // one route's own requirement
+
+	r := httptest.NewRequest("GET", "/appointments", nil)
+	r.Header.Set("Authorization", "Bearer good")
+	w := httptest.NewRecorder()
+	route.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Body.String())
+	fmt.Println("validations:", validations)
+	// Output:
+	// 200 appointments of auth0|alice
+	// validations: 1
+}
