@@ -231,6 +231,11 @@ func (c *Cache) introspectQueued(ctx context.Context, k cacheKey, tok string) (*
 		return nil, unavailable(ctx.Err(), "the caller's context ended while waiting for one of the "+
 			strconv.Itoa(cap(c.slots))+" introspection calls already in flight (CacheOptions.MaxConcurrentCalls) to finish")
 	}
+	if err := ctx.Err(); err != nil {
+		// Both were ready, and select chose the slot.
+		<-c.slots
+		return nil, unavailable(err, "the caller's context ended before introspection began")
+	}
 	if r, ok, err := c.lookup(ctx, k); err != nil || ok {
 		<-c.slots
 		return r, err
