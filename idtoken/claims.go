@@ -7,33 +7,29 @@ import (
 	"github.com/tokenguard/tokenguard/token"
 )
 
-// stringClaim is one string-valued claim of Token. profile marks the §5.1
-// profile claims, which read as absent when the issuer sends null; the
-// others feed decisions and must be strings.
-type stringClaim struct {
-	name    string
-	profile bool
+// decisionClaims are Token's string claims that feed decisions, in the
+// order of (*Token).decisionFields. They must be strings: null is refused.
+var decisionClaims = [...]string{"nonce", "acr", "azp", "sid"}
+
+func (t *Token) decisionFields() [len(decisionClaims)]*string {
+	return [len(decisionClaims)]*string{&t.Nonce, &t.ACR, &t.AuthorizedParty, &t.SessionID}
 }
 
-// stringClaims lists Token's string claims in the order of
-// (*Token).stringFields.
-var stringClaims = [...]stringClaim{
-	{"nonce", false}, {"acr", false}, {"azp", false}, {"sid", false},
-	{"name", true}, {"given_name", true}, {"family_name", true}, {"middle_name", true},
-	{"nickname", true}, {"preferred_username", true}, {"profile", true}, {"picture", true},
-	{"website", true}, {"email", true}, {"gender", true}, {"birthdate", true},
-	{"zoneinfo", true}, {"locale", true}, {"phone_number", true},
+// profileClaims are the string claims of StandardClaims, in the order of
+// (*StandardClaims).stringFields. They read as absent when sent as null.
+var profileClaims = [...]string{
+	"name", "given_name", "family_name", "middle_name",
+	"nickname", "preferred_username", "profile", "picture",
+	"website", "email", "gender", "birthdate",
+	"zoneinfo", "locale", "phone_number",
 }
 
-const nStringClaims = len(stringClaims)
-
-func (t *Token) stringFields() [nStringClaims]*string {
-	return [nStringClaims]*string{
-		&t.Nonce, &t.ACR, &t.AuthorizedParty, &t.SessionID,
-		&t.Name, &t.GivenName, &t.FamilyName, &t.MiddleName,
-		&t.Nickname, &t.PreferredUsername, &t.Profile, &t.Picture,
-		&t.Website, &t.Email, &t.Gender, &t.Birthdate,
-		&t.Zoneinfo, &t.Locale, &t.PhoneNumber,
+func (s *StandardClaims) stringFields() [len(profileClaims)]*string {
+	return [len(profileClaims)]*string{
+		&s.Name, &s.GivenName, &s.FamilyName, &s.MiddleName,
+		&s.Nickname, &s.PreferredUsername, &s.Profile, &s.Picture,
+		&s.Website, &s.Email, &s.Gender, &s.Birthdate,
+		&s.Zoneinfo, &s.Locale, &s.PhoneNumber,
 	}
 }
 
@@ -50,17 +46,13 @@ func (t *Token) stringFields() [nStringClaims]*string {
 // A claim of the wrong JSON type is refused with token.ErrInvalidClaim
 // rather than read as a zero value.
 func (t *Token) readClaims(c *token.Claims) error {
-	for i, dst := range t.stringFields() {
-		s, _, err := c.GetString(stringClaims[i].name)
+	for i, dst := range t.decisionFields() {
+		s, _, err := c.GetString(decisionClaims[i])
 		if err != nil {
-			if raw, _ := c.RawJSON(stringClaims[i].name); stringClaims[i].profile && strictjson.IsNull(raw) {
-				continue
-			}
 			return err
 		}
 		*dst = s
 	}
-
 	var err error
 	if t.AuthTime, _, err = c.GetTime("auth_time"); err != nil {
 		return err
@@ -68,16 +60,34 @@ func (t *Token) readClaims(c *token.Claims) error {
 	if t.AMR, _, err = c.GetStrings("amr"); err != nil {
 		return err
 	}
-	if t.EmailVerified, err = profileBool(c, "email_verified"); err != nil {
+	return t.StandardClaims.read(c)
+}
+
+// read fills s from c: the ID token's profile claims and a UserInfo answer's
+// alike. A claim sent as null reads as absent; one of another wrong JSON
+// type is refused with token.ErrInvalidClaim.
+func (s *StandardClaims) read(c *token.Claims) error {
+	for i, dst := range s.stringFields() {
+		v, _, err := c.GetString(profileClaims[i])
+		if err != nil {
+			if raw, _ := c.RawJSON(profileClaims[i]); strictjson.IsNull(raw) {
+				continue
+			}
+			return err
+		}
+		*dst = v
+	}
+	var err error
+	if s.EmailVerified, err = profileBool(c, "email_verified"); err != nil {
 		return err
 	}
-	if t.PhoneNumberVerified, err = profileBool(c, "phone_number_verified"); err != nil {
+	if s.PhoneNumberVerified, err = profileBool(c, "phone_number_verified"); err != nil {
 		return err
 	}
-	if t.UpdatedAt, err = updatedAt(c); err != nil {
+	if s.UpdatedAt, err = updatedAt(c); err != nil {
 		return err
 	}
-	t.Address, err = address(c)
+	s.Address, err = address(c)
 	return err
 }
 

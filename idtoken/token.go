@@ -47,9 +47,30 @@ type Token struct {
 	// Back-Channel Logout).
 	SessionID string
 
-	// The standard profile claims of OIDC Core §5.1.
+	// StandardClaims are the profile claims of OIDC Core §5.1 (name,
+	// email, address, ...), the same type a UserInfo answer carries; their
+	// fields read as fields of Token (id.Email).
+	StandardClaims
+
+	// Raw is the token as presented.
+	Raw string
+
+	claims *token.Claims // immutable, shared by every copy
+	alg    string        // the header's alg, for at_hash and c_hash
+}
+
+// StandardClaims are the End-User claims of OpenID Connect Core §5.1 that
+// both an ID token and a UserInfo answer may carry, typed. Token and UserInfo
+// embed it, so the same claim reads the same way from either. A string is
+// empty, a time zero and Address nil when the claim is absent or null.
+type StandardClaims struct {
+	// Name, GivenName, FamilyName, MiddleName, Nickname and
+	// PreferredUsername are name, given_name, family_name, middle_name,
+	// nickname and preferred_username.
 	Name, GivenName, FamilyName, MiddleName, Nickname, PreferredUsername string
-	Profile, Picture, Website                                            string
+	// Profile, Picture and Website are the URLs profile, picture and
+	// website.
+	Profile, Picture, Website string
 	// Email is email; EmailVerified is email_verified.
 	Email         string
 	EmailVerified bool
@@ -66,12 +87,6 @@ type Token struct {
 	// that send an RFC 3339 string instead of seconds since the epoch (as
 	// Auth0 does) are read too.
 	UpdatedAt time.Time
-
-	// Raw is the token as presented.
-	Raw string
-
-	claims *token.Claims // immutable, shared by every copy
-	alg    string        // the header's alg, for at_hash and c_hash
 }
 
 // Address is the address claim of OIDC Core §5.1.1.
@@ -120,9 +135,15 @@ func (t *Token) clone() *Token {
 	c := *t
 	c.Audience = slices.Clone(t.Audience)
 	c.AMR = slices.Clone(t.AMR)
-	if t.Address != nil {
-		a := *t.Address
-		c.Address = &a
-	}
+	c.StandardClaims = t.StandardClaims.clone()
 	return &c
+}
+
+// clone returns a copy that shares no Address with s.
+func (s StandardClaims) clone() StandardClaims {
+	if s.Address != nil {
+		a := *s.Address
+		s.Address = &a
+	}
+	return s
 }

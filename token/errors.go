@@ -73,6 +73,16 @@ var (
 	// was presented again while its identifier is still remembered by a
 	// ReplayStore.
 	ErrReplay = errors.New("token already used")
+	// ErrSubject: an answer about a user (a UserInfo response) names a
+	// subject other than the validated ID token's, so it must not be used
+	// (OpenID Connect Core §5.3.4).
+	ErrSubject = errors.New("subject mismatch")
+	// ErrTokenRefused: an endpoint the token was presented to, such as the
+	// UserInfo endpoint, refused it (HTTP 401 or 403): the issuer's own
+	// verdict that the token is expired, revoked or lacks a scope. Unlike
+	// ErrUnavailable, trying again with the same token will not help; get a
+	// new one.
+	ErrTokenRefused = errors.New("token refused by the issuer")
 )
 
 // ValidationError describes why a token was refused. Kind is one of the
