@@ -644,15 +644,6 @@ func TestClientLogsWithoutSecrets(t *testing.T) {
 	}
 }
 
-func TestSanitize(t *testing.T) {
-	assert.Equal(t, "a [redacted] b", sanitize("a sek b", "sek", ""))
-	assert.Equal(t, "ctl??x", sanitize("ctl\r\nx"))
-	long := strings.Repeat("x", 500)
-	got := sanitize(long)
-	assert.Equal(t, strings.Repeat("x", maxDetail)+"...", got)
-	assert.Equal(t, "??", sanitize("é"))
-}
-
 func TestUnavailableMessagesNameTheEndpoint(t *testing.T) {
 	// The first words of every client failure say which endpoint failed, so
 	// a log line alone is enough to act on.

@@ -1,8 +1,10 @@
 // Package httpx holds the HTTP rules and plumbing several packages share:
-// the loopback rule for plain-http URLs and the transport jwks and introspect
-// build when the caller gives no client, the redaction of URLs in messages,
-// and RFC 6750's b64token syntax that the middleware, the access token
-// validator and the introspection client all apply.
+// the loopback rule for plain-http URLs, the check of an endpoint URL, the
+// transport jwks, introspect and the UserInfo client build when the caller
+// gives no client, bounded reading of answers, the redaction of URLs and
+// server text in messages, and RFC 6750's b64token syntax that the
+// middleware, the access token validator and the introspection client all
+// apply.
 package httpx
 
 import (

@@ -1,0 +1,99 @@
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+)
+
+// CheckEndpoint parses raw, the URL of an endpoint a bearer credential is
+// sent to, and refuses what must not be: a URL that is not absolute, carries
+// user credentials or a fragment, or uses a scheme other than https (http
+// only on a loopback address, or everywhere when allowHTTP is set). The
+// error says why in words fit for an operator; it shows the URL through
+// Redact only.
+func CheckEndpoint(raw string, allowHTTP bool) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("the URL is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// A *url.Error quotes the whole URL, query included; keep only why.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("the URL does not parse: %v", err)
+	}
+	shown := Redact(u)
+	switch {
+	case !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return nil, fmt.Errorf("%q is not an absolute URL", shown)
+	case u.User != nil:
+		return nil, fmt.Errorf("%q must not carry user credentials", shown)
+	case strings.Contains(raw, "#"):
+		return nil, fmt.Errorf("%q must not have a fragment", shown)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !allowHTTP && !IsLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%q uses http, which would send the token in clear text; use https (http is allowed only on a loopback address)", shown)
+		}
+	default:
+		return nil, fmt.Errorf("%q must use https", shown)
+	}
+	return u, nil
+}
+
+// ErrBodyTooLarge is returned by ReadBody for a body longer than its limit.
+var ErrBodyTooLarge = errors.New("body larger than the limit")
+
+// ReadBody reads r to its end, but never more than limit+1 bytes: a body
+// announced (contentLength) or found to be longer than limit is refused
+// with ErrBodyTooLarge without being read further. contentLength is -1 when
+// unknown.
+func ReadBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength > limit {
+		return nil, ErrBodyTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, ErrBodyTooLarge
+	}
+	return b, nil
+}
+
+// maxDetail bounds how much of a server's own words (an error description,
+// a redirect target) Sanitize keeps.
+const maxDetail = 200
+
+// Sanitize makes text taken from a server's answer fit for an error message
+// and a log line: every secret (a token, credentials, a query) replaced, in
+// case a server echoes the request, then printable ASCII only, at most 200
+// bytes.
+func Sanitize(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	var b strings.Builder
+	i := 0
+	for ; i < len(s) && i < maxDetail; i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e {
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	if i < len(s) {
+		b.WriteString("...")
+	}
+	return b.String()
+}
