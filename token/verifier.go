@@ -44,6 +44,10 @@ type VerifierConfig struct {
 	MaxTokenSize int
 	// RequireIssuedAt makes iat a required claim.
 	RequireIssuedAt bool
+	// ExpiryOptional accepts a token without exp, for signed documents that
+	// need not expire, such as a signed UserInfo answer (OpenID Connect
+	// Core §5.3.2). An exp that is present is still checked.
+	ExpiryOptional bool
 	// CheckHeader, when set, runs on the parsed header before any key is
 	// looked up, so a token of the wrong type costs no key fetch. A validator
 	// uses it to check typ.
@@ -61,6 +65,7 @@ type Verifier struct {
 	now         func() time.Time
 	maxSize     int
 	requireIAT  bool
+	expOptional bool
 	checkHeader func(*Header) error
 }
 
@@ -102,6 +107,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		now:         set.Now,
 		maxSize:     set.MaxTokenSize,
 		requireIAT:  cfg.RequireIssuedAt,
+		expOptional: cfg.ExpiryOptional,
 		checkHeader: cfg.CheckHeader,
 	}
 	algs := cfg.Algorithms
@@ -354,8 +360,12 @@ func (v *Verifier) selectKey(ctx context.Context, h *Header, alg algorithm) (*Ke
 	return nil, Errorf(ErrKeyMismatch, "header.alg", "%s", candidates[0].fits(alg))
 }
 
-// checkTimes applies exp (required), nbf and iat with the leeway.
+// checkTimes applies exp (required unless ExpiryOptional), nbf and iat with
+// the leeway.
 func (v *Verifier) checkTimes(c *Claims) error {
+	if v.expOptional && c.ExpiresAt.IsZero() {
+		return checkStart(c, v.now(), v.leeway, v.requireIAT)
+	}
 	return CheckTimes(c, v.now(), v.leeway, v.requireIAT)
 }
 
@@ -384,6 +394,11 @@ func checkTimes(c *Claims, now time.Time, leeway time.Duration, requireEXP, requ
 		return Errorf(ErrExpired, "exp", "the token expired at %s, %s ago (leeway %s)",
 			c.ExpiresAt.Format(time.RFC3339), now.Sub(c.ExpiresAt).Round(time.Second), leeway)
 	}
+	return checkStart(c, now, leeway, requireIAT)
+}
+
+// checkStart applies nbf and iat, the rules of CheckTimes beside exp.
+func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT bool) error {
 	if !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore) {
 		return Errorf(ErrNotYetValid, "nbf", "the token is valid only from %s, %s from now (leeway %s)",
 			c.NotBefore.Format(time.RFC3339), c.NotBefore.Sub(now).Round(time.Second), leeway)
