@@ -69,10 +69,25 @@
 // key that verified it leaves the provider's key set. The Token returned is a
 // copy: changing it cannot change what the cache holds.
 //
+// # UserInfo
+//
+// A UserInfoClient fetches the user's claims from the provider's UserInfo
+// endpoint (OpenID Connect Core §5.3) with the access token of the login,
+// and returns them only when the answer is about the user of the validated
+// ID token: an answer for another subject is refused with token.ErrSubject
+// (the OpenID Foundation's rp-userinfo-bad-sub-claim). Signed answers
+// (application/jwt) are verified with the provider's keys, their iss and aud
+// checked. The answer's standard claims have the same type as the ID
+// token's (StandardClaims).
+//
+// A 401 or 403 from the endpoint is reported as token.ErrTokenRefused, not
+// token.ErrUnavailable: it is the provider's verdict that the access token
+// is expired, revoked or lacks a scope, which asking again will not change
+// (refresh the token or log the user in again), while an outage is worth a
+// retry. The *UserInfoRefusal in the error says which.
+//
 // # Out of scope
 //
-// UserInfo responses are not validated here (the OpenID Foundation's
-// rp-userinfo-bad-sub-claim test concerns the UserInfo endpoint): compare
-// the UserInfo sub with Token.Subject yourself. Encrypted ID tokens (JWE) are
-// refused with token.ErrMalformed.
+// Encrypted ID tokens and UserInfo answers (JWE) are refused with
+// token.ErrMalformed.
 package idtoken

@@ -21,14 +21,11 @@ import (
 // certification tests that concern ID token validation, one subtest each,
 // named as the suite names them.
 //
-// Two differ from the suite on purpose or by scope:
-//   - rp-id_token-sig-none: the suite lets a relying party accept an
-//     unsigned ID token from the token endpoint when it registered
-//     id_token_signed_response_alg "none". tokenguard never accepts "none"
-//     (RFC 8725 §3.1), so the expected answer here is a refusal.
-//   - rp-userinfo-bad-sub-claim is out of scope: this package validates ID
-//     tokens, not UserInfo responses. An application that calls UserInfo
-//     must compare its sub with Token.Subject itself.
+// rp-id_token-sig-none differs from the suite on purpose: the suite lets a
+// relying party accept an unsigned ID token from the token endpoint when it
+// registered id_token_signed_response_alg "none". tokenguard never accepts
+// "none" (RFC 8725 §3.1), so the expected answer here is a refusal. The
+// UserInfo tests (rp-userinfo-*) are in TestUserInfoOpenIDCertificationRP.
 func TestOpenIDCertificationRP(t *testing.T) {
 	otherRSA, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

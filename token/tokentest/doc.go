@@ -1,9 +1,10 @@
 // Package tokentest is a fake OpenID Connect / OAuth 2.0 issuer for unit
 // tests: an in-process authorization server on net/http/httptest with a
-// discovery document, a JWKS endpoint and an RFC 7662 introspection endpoint,
-// that mints ID tokens, JWT access tokens, opaque access tokens and refresh
-// tokens with realistic (Auth0-style) defaults which a test overrides claim by
-// claim.
+// discovery document, a JWKS endpoint, an RFC 7662 introspection endpoint and
+// an OpenID Connect UserInfo endpoint, that mints ID tokens, JWT access
+// tokens, opaque access tokens, refresh tokens and back-channel logout
+// tokens with realistic (Auth0-style) defaults which a test overrides claim
+// by claim.
 //
 // A typical test:
 //
@@ -26,8 +27,11 @@
 // the wrong JSON type) or removed with Omit; Sign and SignRaw sign exactly
 // what they are given; WithSigningKey forges a signature with another key.
 // RotateKey and DropOldKeys exercise key rotation; FailJWKS, SlowJWKS,
-// FailIntrospection and SlowIntrospection make the endpoints misbehave until
-// Heal, so code under test can show how it copes.
+// FailIntrospection, SlowIntrospection and FailUserInfo make the endpoints
+// misbehave until Heal, so code under test can show how it copes. The
+// UserInfo endpoint answers JSON or, after SignUserInfo(true), a signed JWT;
+// UserInfoSubject makes it answer about another user, the substitution a
+// relying party must refuse.
 //
 // In a program rather than a test (the module's examples, a demo), Start
 // returns an issuer that the caller Closes.

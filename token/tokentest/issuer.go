@@ -33,7 +33,9 @@ type Issuer struct {
 	jwksDoc []byte        // JWKS document of keys
 	tokens  map[string][]byte
 
-	jwks, intro       endpoint // the JWKS and introspection endpoints
+	jwks, intro       endpoint       // the JWKS and introspection endpoints
+	userinfo          endpoint       // the UserInfo endpoint
+	ui                userinfoAnswer // how the UserInfo endpoint answers
 	discoveryRequests atomic.Int64
 }
 
@@ -193,10 +195,12 @@ func (i *Issuer) FailIntrospection(status int) {
 // up, until Heal.
 func (i *Issuer) SlowIntrospection(d time.Duration) { i.intro.slow(d) }
 
-// Heal undoes FailJWKS, SlowJWKS, FailIntrospection and SlowIntrospection.
+// Heal undoes FailJWKS, SlowJWKS, FailIntrospection, SlowIntrospection,
+// FailUserInfo and SlowUserInfo.
 func (i *Issuer) Heal() {
 	i.jwks.heal()
 	i.intro.heal()
+	i.userinfo.heal()
 }
 
 // JWKSRequests returns how many requests the JWKS endpoint has received,

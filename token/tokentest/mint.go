@@ -95,23 +95,13 @@ func (i *Issuer) IDToken(c Claims, opts ...MintOption) string {
 		i.t.Helper()
 	}
 	now := i.now()
-	claims := map[string]any{
-		"iss":            i.url,
-		"sub":            i.subject,
-		"aud":            i.cfg.clientID,
-		"iat":            now.Unix(),
-		"exp":            now.Add(time.Hour).Unix(),
-		"auth_time":      now.Unix(),
-		"name":           "Jane Doe",
-		"given_name":     "Jane",
-		"family_name":    "Doe",
-		"nickname":       "jane.doe",
-		"email":          "jane.doe@example.com",
-		"email_verified": true,
-		"picture":        "https://tokentest.example/avatars/jane.png",
-		"locale":         "en",
-		"updated_at":     now.Unix(),
-	}
+	claims := profileClaims(now)
+	claims["iss"] = i.url
+	claims["sub"] = i.subject
+	claims["aud"] = i.cfg.clientID
+	claims["iat"] = now.Unix()
+	claims["exp"] = now.Add(time.Hour).Unix()
+	claims["auth_time"] = now.Unix()
 	raw, _, err := i.mintJWT(claims, c, opts)
 	if err != nil {
 		i.errorf("tokentest: IDToken: %v", err)

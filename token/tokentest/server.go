@@ -25,6 +25,7 @@ func (i *Issuer) routes() http.Handler {
 	mux.HandleFunc(oauthMetaPath, i.serveDiscovery)
 	mux.HandleFunc(jwksPath, i.serveJWKS)
 	mux.HandleFunc(introspectPath, i.serveIntrospection)
+	mux.HandleFunc(userinfoPath, i.serveUserInfo)
 	return mux
 }
 
@@ -90,6 +91,7 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		"introspection_endpoint":                        i.IntrospectionURL(),
 		"authorization_endpoint":                        i.url + "/authorize",
 		"token_endpoint":                                i.url + "/oauth/token",
+		"userinfo_endpoint":                             i.UserInfoURL(),
 		"id_token_signing_alg_values_supported":         []string{i.cfg.alg},
 		"response_types_supported":                      []string{"code", "id_token", "code id_token"},
 		"subject_types_supported":                       []string{"public"},

@@ -1,0 +1,440 @@
+package idtoken
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tokenguard/tokenguard/internal/excerpt"
+	"github.com/tokenguard/tokenguard/internal/httpx"
+	"github.com/tokenguard/tokenguard/jwks"
+	"github.com/tokenguard/tokenguard/token"
+)
+
+// DefaultUserInfoTimeout bounds one UserInfo request when
+// UserInfoConfig.Timeout is zero.
+const DefaultUserInfoTimeout = 10 * time.Second
+
+// DefaultUserInfoMaxSize bounds a UserInfo answer's body when
+// UserInfoConfig.MaxResponseSize is zero. Real answers are a few kilobytes.
+const DefaultUserInfoMaxSize = 64 << 10
+
+// maxUserInfoHeaderBytes bounds an answer's headers when the client builds
+// its own transport.
+const maxUserInfoHeaderBytes = 64 << 10
+
+// UserInfoConfig configures a UserInfoClient. Issuer, ClientID and Keys are
+// required, as for Config; every other field's zero value is the safe
+// default.
+type UserInfoConfig struct {
+	// Endpoint is the UserInfo endpoint's URL, the userinfo_endpoint of the
+	// provider's discovery document. Empty means that of Keys when Keys is a
+	// *jwks.Remote made by jwks.FromIssuer. It must use https, except on a
+	// loopback address or with AllowHTTP; an https Issuer's endpoint must use
+	// https even on a loopback address unless AllowHTTP is set.
+	Endpoint string
+	// Issuer is the provider's issuer identifier: the iss a signed answer
+	// must carry, compared exactly.
+	Issuer string
+	// ClientID is this application's client ID: the aud a signed answer
+	// must contain.
+	ClientID string
+	// Keys supplies the provider's keys, which verify signed answers: the
+	// same key source as the Validator's.
+	Keys token.KeySource
+	// Algorithms is the allow-list for signed answers (the client's
+	// registered userinfo_signed_response_alg). Nil means ["RS256"].
+	Algorithms []string
+	// RequireSigned refuses a plain JSON answer with token.ErrSignature:
+	// set it when the client registered userinfo_signed_response_alg, so
+	// that only an answer signed with the provider's keys is used.
+	RequireSigned bool
+	// Leeway is the clock skew allowed on a signed answer's exp, nbf and
+	// iat, which it need not carry. Zero means token.DefaultLeeway; a
+	// negative value means none.
+	Leeway time.Duration
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+
+	// HTTPClient sends the requests. Nil means a client of this package's
+	// own, with a transport like http.DefaultTransport whose answers'
+	// headers are bounded to 64 KiB. A client given here is copied, and the
+	// copy never follows redirects: a redirect would carry the access token
+	// to a URL nobody configured.
+	HTTPClient *http.Client
+	// Timeout bounds each request, from connecting to reading the last
+	// byte, on top of the caller's context. Zero means
+	// DefaultUserInfoTimeout (10s); negative is an error.
+	Timeout time.Duration
+	// MaxResponseSize bounds the answer's body in bytes. Zero means
+	// DefaultUserInfoMaxSize (64 KiB); negative is an error.
+	MaxResponseSize int64
+	// AllowHTTP permits a plain http Endpoint on any host. The access
+	// token then crosses the network in clear text; use it only inside a
+	// network you trust completely.
+	AllowHTTP bool
+}
+
+// UserInfoClient asks an OpenID Provider's UserInfo endpoint (OpenID
+// Connect Core §5.3) about the user an access token was issued for, and
+// returns the answer only when it is about the user of the validated ID
+// token. It is safe for concurrent use.
+//
+// Without UserInfoConfig.HTTPClient, the client builds its own transport;
+// call Close when it is no longer needed to close its idle connections.
+type UserInfoClient struct {
+	endpoint string
+	shown    string // the endpoint without its query, for messages
+	query    string // the endpoint's raw query, never shown
+	clientID string
+	verifier *token.Verifier
+	signed   bool
+	http     *http.Client
+	timeout  time.Duration
+	maxSize  int64
+	own      *http.Transport
+}
+
+// discoverer is a key source that read the provider's discovery document,
+// such as *jwks.Remote from jwks.FromIssuer.
+type discoverer interface {
+	Discovery() *jwks.Discovery
+}
+
+// NewUserInfoClient checks cfg and returns a client. It returns an error
+// naming the field at fault when a required field is missing, the endpoint
+// cannot be found or is not an acceptable URL, or a bound is negative. It
+// makes no request.
+func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
+	switch {
+	case cfg.Issuer == "":
+		return nil, errors.New("idtoken: UserInfoConfig.Issuer is required")
+	case cfg.ClientID == "":
+		return nil, errors.New("idtoken: UserInfoConfig.ClientID is required")
+	case cfg.Keys == nil:
+		return nil, errors.New("idtoken: UserInfoConfig.Keys is required: it verifies signed answers")
+	case cfg.Timeout < 0:
+		return nil, fmt.Errorf("idtoken: UserInfoConfig.Timeout is %v; it must be zero (the default, %v) or positive", cfg.Timeout, DefaultUserInfoTimeout)
+	case cfg.MaxResponseSize < 0:
+		return nil, fmt.Errorf("idtoken: UserInfoConfig.MaxResponseSize is %d; it must be zero (the default, %d bytes) or positive", cfg.MaxResponseSize, DefaultUserInfoMaxSize)
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" {
+		if d, ok := cfg.Keys.(discoverer); ok {
+			if doc := d.Discovery(); doc != nil {
+				endpoint = doc.UserinfoEndpoint
+			}
+		}
+		if endpoint == "" {
+			return nil, errors.New("idtoken: UserInfoConfig.Endpoint is required: the provider's userinfo_endpoint (Keys has no discovery document naming one)")
+		}
+	}
+	u, err := httpx.CheckEndpoint(endpoint, cfg.AllowHTTP)
+	if err != nil {
+		return nil, fmt.Errorf("idtoken: the UserInfo endpoint is not acceptable: %w", err)
+	}
+	if !cfg.AllowHTTP && strings.EqualFold(u.Scheme, "http") && strings.HasPrefix(strings.ToLower(cfg.Issuer), "https:") {
+		return nil, fmt.Errorf("idtoken: the UserInfo endpoint %s uses http while the issuer uses https; it must use https too, or set UserInfoConfig.AllowHTTP", httpx.Redact(u))
+	}
+	algs := cfg.Algorithms
+	if algs == nil {
+		algs = defaultAlgorithms
+	}
+	ver, err := token.NewVerifier(token.VerifierConfig{
+		Issuer:         cfg.Issuer,
+		Keys:           cfg.Keys,
+		Algorithms:     algs,
+		Leeway:         cfg.Leeway,
+		Now:            cfg.Now,
+		ExpiryOptional: true, // OIDC Core §5.3.2 requires iss and aud only
+		CheckHeader:    checkHeaderType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idtoken: %w", err)
+	}
+	c := &UserInfoClient{
+		endpoint: endpoint,
+		shown:    httpx.Redact(u),
+		query:    u.RawQuery,
+		clientID: cfg.ClientID,
+		verifier: ver,
+		signed:   cfg.RequireSigned,
+		timeout:  cfg.Timeout,
+		maxSize:  cfg.MaxResponseSize,
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultUserInfoTimeout
+	}
+	if c.maxSize == 0 {
+		c.maxSize = DefaultUserInfoMaxSize
+	}
+	if cfg.HTTPClient != nil {
+		hc := *cfg.HTTPClient
+		c.http = &hc
+	} else {
+		c.own = httpx.NewTransport(maxUserInfoHeaderBytes)
+		c.http = &http.Client{Transport: c.own}
+	}
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c, nil
+}
+
+// Endpoint returns the UserInfo endpoint's URL, query included. Messages
+// name it without its query.
+func (c *UserInfoClient) Endpoint() string { return c.endpoint }
+
+// Close closes the idle connections of the transport the client built for
+// itself, and leaves a UserInfoConfig.HTTPClient alone. The client stays
+// usable. It always returns nil.
+func (c *UserInfoClient) Close() error {
+	if c != nil && c.own != nil {
+		c.own.CloseIdleConnections()
+	}
+	return nil
+}
+
+// UserInfo is a UserInfo answer (OpenID Connect Core §5.3.2) that is about
+// the user of the validated ID token: its standard claims typed as an ID
+// token's, and any other claim through Claims.
+type UserInfo struct {
+	// Subject is sub, equal to the ID token's.
+	Subject string
+	// StandardClaims are the profile claims (name, email, address, ...),
+	// the same type Token carries.
+	StandardClaims
+	// Signed reports that the answer was a JWT (application/jwt) whose
+	// signature, iss and aud were verified.
+	Signed bool
+	// Issuer is iss and Audience aud; set for a signed answer, and for a
+	// JSON answer only when it carries them.
+	Issuer   string
+	Audience []string
+	// Raw is the answer's body: the JSON object or the compact JWT.
+	Raw string
+
+	claims *token.Claims
+}
+
+// Claims decodes the answer's whole claims set into v, a pointer to a
+// struct or a map, for claims beyond the standard ones. The claims were
+// read strictly (no duplicate names, none differing only in case), so names
+// match exactly. A JSON type that does not fit a field of v is an error
+// matching token.ErrInvalidClaim.
+func (u *UserInfo) Claims(v any) error {
+	if u == nil || u.claims == nil {
+		return errors.New("idtoken: Claims called on a UserInfo that Fetch did not return")
+	}
+	return u.claims.Decode(v)
+}
+
+// UserInfoRefusal is what the UserInfo endpoint said when it refused the
+// access token (HTTP 401 or 403). An error matching token.ErrTokenRefused
+// carries it: errors.As(err, &refusal).
+type UserInfoRefusal struct {
+	// StatusCode is 401 or 403.
+	StatusCode int
+	// Code is the error of the WWW-Authenticate challenge (RFC 6750 §3.1):
+	// "invalid_token" (expired, revoked, unknown), "insufficient_scope" (the
+	// openid scope or another is missing), or empty when none was given.
+	Code string
+	// Description is the challenge's error_description, bounded and with
+	// unprintable characters replaced; it never contains the token.
+	Description string
+}
+
+// Error describes the refusal.
+func (r *UserInfoRefusal) Error() string {
+	s := fmt.Sprintf("HTTP %d", r.StatusCode)
+	if r.Code != "" {
+		s += " " + r.Code
+	}
+	if r.Description != "" {
+		s += ": " + r.Description
+	}
+	return s
+}
+
+// errUserInfoTimeout is the cause of a request's context when
+// UserInfoConfig.Timeout ended it.
+var errUserInfoTimeout = errors.New("userinfo timeout")
+
+// Fetch asks the UserInfo endpoint about the user accessToken was issued
+// for, sending it as a bearer token in the Authorization header of a GET
+// (OpenID Connect Core §5.3.1), and returns the answer when it is about
+// id's user. id is the ID token validated at the same login; the answer's
+// sub must equal id.Subject exactly (§5.3.4), or its values must not be
+// used: nothing is returned and the error matches token.ErrSubject (the
+// OpenID Foundation's rp-userinfo-bad-sub-claim).
+//
+// The answer is a JSON object (application/json) or a signed JWT
+// (application/jwt, §5.3.2), verified like an ID token with the issuer's
+// keys and the configured algorithms; its iss must be the issuer
+// (token.ErrIssuer) and its aud must contain the client ID
+// (token.ErrAudience). Encrypted answers are not supported. Errors match
+// one sentinel of package token:
+//
+//   - token.ErrTokenRefused: the endpoint answered 401 or 403, its verdict
+//     that the access token is expired, revoked or lacks a scope; the
+//     *UserInfoRefusal cause says which. Asking again with the same token
+//     will not help, and it is not an outage;
+//   - token.ErrUnavailable: the endpoint could not be reached, did not
+//     answer in time, redirected, answered another status, a body over the
+//     size bound, or a media type other than JSON or JWT;
+//   - token.ErrSubject: the answer is about another user;
+//   - token.ErrMissingClaim: the answer has no sub (it must always carry
+//     one);
+//   - token.ErrMalformed, token.ErrInvalidClaim: the answer is not one
+//     strict JSON object, or a claim has the wrong JSON type (a profile
+//     claim sent as null reads as absent, as in an ID token);
+//   - for a signed answer, the errors of Validator.Validate's pipeline
+//     (token.ErrSignature, token.ErrIssuer, token.ErrAudience, ...), and
+//     token.ErrSignature for a JSON answer when RequireSigned is set.
+//
+// An empty accessToken, or one with characters that cannot stand in an
+// Authorization header, is refused with token.ErrMalformed before any
+// request. A nil id, or one without a subject, is an error too: the answer
+// could not be checked.
+func (c *UserInfoClient) Fetch(ctx context.Context, accessToken string, id *Token) (*UserInfo, error) {
+	if c == nil || c.verifier == nil {
+		return nil, errors.New("idtoken: Fetch called on a UserInfoClient not made by NewUserInfoClient")
+	}
+	if id == nil || id.Subject == "" {
+		return nil, errors.New("idtoken: Fetch needs the ID token validated at the same login, to check the answer's subject against")
+	}
+	if !isHeaderToken(accessToken) {
+		return nil, token.Errorf(token.ErrMalformed, "", "the access token is empty or has characters that cannot be sent in an Authorization header")
+	}
+	body, ct, err := c.get(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	return c.read(ctx, body, ct, id.Subject)
+}
+
+// isHeaderToken reports whether s is non-empty printable ASCII without
+// spaces, what a bearer token sent in a header may be.
+func isHeaderToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// get sends the request and returns the body of a 200 answer and its media
+// type.
+func (c *UserInfoClient) get(parent context.Context, accessToken string) ([]byte, string, error) {
+	ctx, cancel := context.WithTimeoutCause(parent, c.timeout, errUserInfoTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint, nil)
+	if err != nil {
+		return nil, "", c.unavailable(nil, "the request could not be built: %s", httpx.Sanitize(err.Error(), c.query))
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Accept", "application/json, application/jwt")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, "", c.requestFailed(ctx, parent, "could not be reached", err, accessToken)
+	}
+	defer resp.Body.Close()
+	switch sc := resp.StatusCode; {
+	case sc == http.StatusOK:
+	case sc == http.StatusUnauthorized || sc == http.StatusForbidden:
+		r := refusal(resp, accessToken)
+		return nil, "", &token.ValidationError{Kind: token.ErrTokenRefused,
+			Reason: fmt.Sprintf("the UserInfo endpoint %s refused the access token (%s); get a new one", c.shown, r.Error()), Err: r}
+	case sc >= 300 && sc < 400:
+		return nil, "", c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, httpx.Sanitize(resp.Header.Get("Location"), accessToken, c.query))
+	default:
+		return nil, "", c.unavailable(nil, "answered HTTP %d; expected 200", sc)
+	}
+	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && mt != "application/jwt") {
+		return nil, "", c.unavailable(nil, "answered Content-Type %q; expected application/json or application/jwt (OpenID Connect Core §5.3.2)", httpx.Sanitize(resp.Header.Get("Content-Type"), accessToken))
+	}
+	body, err := httpx.ReadBody(resp.Body, resp.ContentLength, c.maxSize)
+	if errors.Is(err, httpx.ErrBodyTooLarge) {
+		return nil, "", c.unavailable(nil, "answered more than %d bytes (UserInfoConfig.MaxResponseSize)", c.maxSize)
+	}
+	if err != nil {
+		return nil, "", c.requestFailed(ctx, parent, "failed while sending its answer", err, accessToken)
+	}
+	return body, mt, nil
+}
+
+// read checks a 200 answer and returns it when it is about subject.
+func (c *UserInfoClient) read(ctx context.Context, body []byte, mediaType, subject string) (*UserInfo, error) {
+	u := &UserInfo{Raw: string(body)}
+	var claims *token.Claims
+	if mediaType == "application/jwt" {
+		raw := string(bytes.TrimSpace(body))
+		ver, err := c.verifier.Verify(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(ver.Claims.Audience, c.clientID) {
+			if !ver.Claims.Has("aud") {
+				return nil, token.Errorf(token.ErrMissingClaim, "aud", "the signed UserInfo answer has no aud; it must contain the client ID %q (OpenID Connect Core §5.3.2)", c.clientID)
+			}
+			return nil, token.Errorf(token.ErrAudience, "aud", "the signed UserInfo answer's aud does not contain the client ID %q", c.clientID)
+		}
+		claims = &ver.Claims
+		u.Signed = true
+		u.Raw = raw
+	} else {
+		if c.signed {
+			return nil, token.Errorf(token.ErrSignature, "", "the UserInfo answer is unsigned JSON; UserInfoConfig.RequireSigned demands a signed JWT")
+		}
+		var err error
+		if claims, err = token.ParseClaims(body); err != nil {
+			return nil, err
+		}
+	}
+	if claims.Subject == "" {
+		if !claims.Has("sub") {
+			return nil, token.Errorf(token.ErrMissingClaim, "sub", "the UserInfo answer has no sub; it must always carry one (OpenID Connect Core §5.3.2)")
+		}
+		return nil, token.Errorf(token.ErrSubject, "sub", "the UserInfo answer's sub is empty; it must equal the ID token's")
+	}
+	if claims.Subject != subject {
+		return nil, token.Errorf(token.ErrSubject, "sub", "the UserInfo answer is about subject %q, not the ID token's %q; its values must not be used (OpenID Connect Core §5.3.4)", excerpt.Of(claims.Subject), excerpt.Of(subject))
+	}
+	u.Subject, u.Issuer, u.Audience, u.claims = claims.Subject, claims.Issuer, claims.Audience, claims
+	if err := u.StandardClaims.read(claims); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// unavailable builds the error of a failure to get a usable answer.
+func (c *UserInfoClient) unavailable(cause error, format string, args ...any) error {
+	return &token.ValidationError{Kind: token.ErrUnavailable,
+		Reason: "the UserInfo endpoint " + c.shown + " " + fmt.Sprintf(format, args...), Err: cause}
+}
+
+// requestFailed explains a transport failure: our timeout, the caller's
+// context, or the network.
+func (c *UserInfoClient) requestFailed(ctx, parent context.Context, what string, err error, accessToken string) error {
+	if errors.Is(context.Cause(ctx), errUserInfoTimeout) && parent.Err() == nil {
+		return c.unavailable(context.DeadlineExceeded, "gave no complete answer within %v (UserInfoConfig.Timeout)", c.timeout)
+	}
+	if perr := parent.Err(); perr != nil {
+		return c.unavailable(perr, "had not answered when the caller's context ended")
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its message repeats the URL, query and all
+	}
+	return c.unavailable(nil, "%s: %s", what, httpx.Sanitize(err.Error(), accessToken, c.query))
+}

@@ -1,0 +1,511 @@
+package idtoken_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tokenguard/tokenguard/idtoken"
+	"github.com/tokenguard/tokenguard/jwks"
+	"github.com/tokenguard/tokenguard/token"
+	"github.com/tokenguard/tokenguard/token/tokentest"
+)
+
+// login is what an application holds right after a login at the fixture's
+// issuer: the validated ID token and the access token issued with it.
+type login struct {
+	id *idtoken.Token
+	at string
+}
+
+func (f *fixture) login(t testing.TB) login {
+	t.Helper()
+	id, err := f.validator(t, nil).Validate(context.Background(), f.iss.IDToken(nil))
+	if err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	return login{id: id, at: f.iss.AccessToken(tokentest.Claims{"scope": "openid profile email"})}
+}
+
+// userInfoClient is a client of the fixture's UserInfo endpoint, on the
+// fixture's clock, edited by edit.
+func (f *fixture) userInfoClient(t testing.TB, edit func(*idtoken.UserInfoConfig)) *idtoken.UserInfoClient {
+	t.Helper()
+	cfg := idtoken.UserInfoConfig{
+		Endpoint:   f.iss.UserInfoURL(),
+		Issuer:     f.iss.URL(),
+		ClientID:   f.iss.ClientID(),
+		Keys:       f.iss.KeySource(),
+		Algorithms: []string{f.iss.Algorithm()},
+		Now:        f.clock.Now,
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := idtoken.NewUserInfoClient(cfg)
+	if err != nil {
+		t.Fatalf("NewUserInfoClient: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// endpointAt points the client at url instead of the issuer's endpoint.
+func endpointAt(url string) func(*idtoken.UserInfoConfig) {
+	return func(c *idtoken.UserInfoConfig) { c.Endpoint = url }
+}
+
+// expectUserInfo fetches and checks the outcome as expect does for Validate:
+// success when want is nil, otherwise an error matching want that is a
+// *token.ValidationError and never shows the access token.
+func expectUserInfo(t *testing.T, c *idtoken.UserInfoClient, l login, want error) *idtoken.UserInfo {
+	t.Helper()
+	info, err := c.Fetch(context.Background(), l.at, l.id)
+	if want == nil {
+		if err != nil {
+			t.Fatalf("Fetch: unexpected error: %v", err)
+		}
+		return info
+	}
+	if !errors.Is(err, want) {
+		t.Fatalf("Fetch error = %v; want %v", err, want)
+	}
+	if info != nil {
+		t.Fatal("Fetch returned an answer with an error")
+	}
+	var ve *token.ValidationError
+	if !errors.As(err, &ve) || ve.Reason == "" {
+		t.Fatalf("error %v is not a *token.ValidationError with a reason", err)
+	}
+	if l.at != "" && strings.Contains(err.Error(), l.at) {
+		t.Fatal("the error message contains the access token")
+	}
+	return nil
+}
+
+// serve is a UserInfo endpoint that answers body with contentType.
+func serve(t testing.TB, contentType, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestUserInfoJSONAnswer(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	f.iss.SetUserInfo(tokentest.Claims{
+		"https://example.com/roles": []string{"admin"},
+		"Roles":                     "differs only in case from no claim here",
+		"phone_number":              nil, // null reads as absent
+		"address":                   map[string]any{"country": "FR"},
+	})
+	info := expectUserInfo(t, f.userInfoClient(t, nil), l, nil)
+	if info.Subject != l.id.Subject || info.Signed {
+		t.Fatalf("Subject %q, Signed %t; want %q, false", info.Subject, info.Signed, l.id.Subject)
+	}
+	// The same standard-claim type as the ID token, read the same way.
+	if info.StandardClaims.Name != l.id.Name || info.Email != l.id.Email || !info.EmailVerified ||
+		info.Picture != l.id.Picture || !info.UpdatedAt.Equal(f.clock.Now()) || info.PhoneNumber != "" {
+		t.Fatalf("standard claims = %+v; want the ID token's profile", info.StandardClaims)
+	}
+	if info.Address == nil || info.Address.Country != "FR" {
+		t.Fatalf("Address = %+v", info.Address)
+	}
+	var mine struct {
+		Roles []string `json:"https://example.com/roles"`
+		Other string   `json:"roles"`
+	}
+	if err := info.Claims(&mine); err != nil {
+		t.Fatal(err)
+	}
+	if len(mine.Roles) != 1 || mine.Roles[0] != "admin" || mine.Other != "" {
+		t.Fatalf("Claims = %+v; names must match exactly", mine)
+	}
+	if !strings.HasPrefix(info.Raw, "{") {
+		t.Fatalf("Raw = %q", info.Raw)
+	}
+}
+
+// TestUserInfoOpenIDCertificationRP mirrors the OpenID Foundation's
+// relying-party tests of the UserInfo endpoint, named as the suite names
+// them.
+func TestUserInfoOpenIDCertificationRP(t *testing.T) {
+	t.Run("rp-userinfo-bad-sub-claim", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		f.iss.UserInfoSubject("auth0|someone-else")
+		expectUserInfo(t, f.userInfoClient(t, nil), l, token.ErrSubject)
+	})
+	t.Run("rp-userinfo-bad-sub-claim/signed", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		f.iss.SignUserInfo(true)
+		f.iss.UserInfoSubject("auth0|someone-else")
+		expectUserInfo(t, f.userInfoClient(t, nil), l, token.ErrSubject)
+	})
+	t.Run("rp-userinfo-bearer-header", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		var method, authz, query string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			method, authz, query = r.Method, r.Header.Get("Authorization"), r.URL.RawQuery
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"sub":"` + l.id.Subject + `"}`))
+		}))
+		defer srv.Close()
+		expectUserInfo(t, f.userInfoClient(t, endpointAt(srv.URL)), l, nil)
+		if method != http.MethodGet || authz != "Bearer "+l.at || query != "" {
+			t.Fatalf("request: %s, Authorization %q, query %q; want GET with the bearer token in the header only", method, authz, query)
+		}
+	})
+	t.Run("rp-userinfo-sig", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		f.iss.SignUserInfo(true)
+		info := expectUserInfo(t, f.userInfoClient(t, func(c *idtoken.UserInfoConfig) { c.RequireSigned = true }), l, nil)
+		if !info.Signed || info.Issuer != f.iss.URL() || len(info.Audience) != 1 || info.Audience[0] != f.iss.ClientID() ||
+			info.Email != l.id.Email || strings.Count(info.Raw, ".") != 2 {
+			t.Fatalf("signed answer read as %+v", info)
+		}
+	})
+}
+
+// TestUserInfoSignedAnswerRules applies OIDC Core §5.3.2 to signed answers:
+// verified with the issuer's keys and allow-list, iss exact, aud containing
+// the client ID, and exp (which it need not carry) not passed.
+func TestUserInfoSignedAnswerRules(t *testing.T) {
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		claims tokentest.Claims
+		forge  bool
+		alg    []string
+		want   error
+	}{
+		{name: "good, no exp", claims: nil},
+		{name: "several audiences with the client", claims: tokentest.Claims{"aud": []string{tokentest.DefaultClientID, "https://api.example"}}},
+		{name: "iss of another issuer", claims: tokentest.Claims{"iss": "https://evil.example"}, want: token.ErrIssuer},
+		{name: "iss missing", claims: tokentest.Claims{"iss": tokentest.Omit}, want: token.ErrMissingClaim},
+		{name: "aud another client", claims: tokentest.Claims{"aud": "some-other-client"}, want: token.ErrAudience},
+		{name: "aud missing", claims: tokentest.Claims{"aud": tokentest.Omit}, want: token.ErrMissingClaim},
+		{name: "exp passed", claims: tokentest.Claims{"exp": t0.Add(-time.Hour).Unix()}, want: token.ErrExpired},
+		{name: "exp ahead", claims: tokentest.Claims{"exp": t0.Add(time.Hour).Unix()}},
+		{name: "signed with another key", forge: true, want: token.ErrSignature},
+		{name: "algorithm not allowed", alg: []string{"ES256"}, want: token.ErrUnsupportedAlgorithm},
+		{name: "sub missing", claims: tokentest.Claims{"sub": tokentest.Omit}, want: token.ErrMissingClaim},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.login(t)
+			edit := func(c *idtoken.UserInfoConfig) {
+				if tt.alg != nil {
+					c.Algorithms = tt.alg
+				}
+			}
+			if tt.forge {
+				claims := tokentest.Claims{"iss": f.iss.URL(), "aud": f.iss.ClientID(), "sub": l.id.Subject}
+				forged := f.iss.IDToken(claims, tokentest.WithSigningKey(other))
+				url := serve(t, "application/jwt", forged)
+				e := edit
+				edit = func(c *idtoken.UserInfoConfig) { e(c); c.Endpoint = url }
+			} else {
+				f.iss.SignUserInfo(true)
+				f.iss.SetUserInfo(tt.claims)
+			}
+			expectUserInfo(t, f.userInfoClient(t, edit), l, tt.want)
+		})
+	}
+}
+
+// TestUserInfoAnswerRules covers what any answer must be: about the ID
+// token's user, one strict JSON object, its claims of their JSON types.
+func TestUserInfoAnswerRules(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		body string // a JSON answer; {{sub}} stands for the ID token's subject
+		want error
+	}{
+		{name: "minimal", body: `{"sub":"{{sub}}"}`},
+		{name: "sub of another user", body: `{"sub":"auth0|someone-else"}`, want: token.ErrSubject},
+		{name: "sub with a trailing space", body: `{"sub":"{{sub}} "}`, want: token.ErrSubject},
+		{name: "sub empty", body: `{"sub":""}`, want: token.ErrSubject},
+		{name: "sub missing", body: `{"name":"Jane"}`, want: token.ErrMissingClaim},
+		{name: "sub a number", body: `{"sub":42}`, want: token.ErrInvalidClaim},
+		{name: "sub twice", body: `{"sub":"{{sub}}","sub":"other"}`, want: token.ErrMalformed},
+		{name: "sub and SUB", body: `{"sub":"{{sub}}","SUB":"other"}`, want: token.ErrMalformed},
+		{name: "email_verified a string", body: `{"sub":"{{sub}}","email_verified":"true"}`, want: token.ErrInvalidClaim},
+		{name: "address not an object", body: `{"sub":"{{sub}}","address":"1 Main St"}`, want: token.ErrInvalidClaim},
+		{name: "profile claims null", body: `{"sub":"{{sub}}","name":null,"email_verified":null,"address":null}`},
+		{name: "not an object", body: `["{{sub}}"]`, want: token.ErrMalformed},
+		{name: "not JSON", body: `sub=SUB`, want: token.ErrMalformed},
+		{name: "invalid UTF-8", body: "{\"sub\":\"SUB\",\"name\":\"\xff\"}", want: token.ErrMalformed},
+		{name: "deep nesting", body: `{"sub":"{{sub}}","x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, want: token.ErrMalformed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.login(t)
+			url := serve(t, "application/json; charset=utf-8", strings.ReplaceAll(tt.body, "{{sub}}", l.id.Subject))
+			expectUserInfo(t, f.userInfoClient(t, endpointAt(url)), l, tt.want)
+		})
+	}
+}
+
+func TestUserInfoRequireSignedRefusesJSON(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	expectUserInfo(t, f.userInfoClient(t, func(c *idtoken.UserInfoConfig) { c.RequireSigned = true }), l, token.ErrSignature)
+}
+
+func TestUserInfoEncryptedAnswerRefused(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	jwe := "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d"
+	expectUserInfo(t, f.userInfoClient(t, endpointAt(serve(t, "application/jwt", jwe))), l, token.ErrMalformed)
+}
+
+// TestUserInfoRefusedAccessToken: a 401 or 403 is the issuer's verdict on
+// the access token, reported as token.ErrTokenRefused with what the
+// challenge said, never as an outage.
+func TestUserInfoRefusedAccessToken(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		status int
+		revoke bool
+		code   string
+	}{
+		{name: "401 invalid_token", status: http.StatusUnauthorized, code: "invalid_token"},
+		{name: "403 insufficient_scope", status: http.StatusForbidden, code: "insufficient_scope"},
+		{name: "revoked access token", revoke: true, code: "invalid_token"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.login(t)
+			if tt.revoke {
+				f.iss.Revoke(l.at)
+			} else {
+				f.iss.FailUserInfo(tt.status)
+			}
+			c := f.userInfoClient(t, nil)
+			expectUserInfo(t, c, l, token.ErrTokenRefused)
+			_, err := c.Fetch(context.Background(), l.at, l.id)
+			var r *idtoken.UserInfoRefusal
+			if !errors.As(err, &r) || r.Code != tt.code || r.Description == "" {
+				t.Fatalf("refusal = %+v; want code %q with a description", r, tt.code)
+			}
+			if errors.Is(err, token.ErrUnavailable) {
+				t.Fatal("a refused token reported as an outage")
+			}
+		})
+	}
+	t.Run("a refresh token", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		l.at = f.iss.RefreshToken(nil)
+		expectUserInfo(t, f.userInfoClient(t, nil), l, token.ErrTokenRefused)
+	})
+	t.Run("challenge echoing the token", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="token `+tok+` \"expired\"\r"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}))
+		defer srv.Close()
+		_, err := f.userInfoClient(t, endpointAt(srv.URL)).Fetch(context.Background(), l.at, l.id)
+		var r *idtoken.UserInfoRefusal
+		if !errors.Is(err, token.ErrTokenRefused) || !errors.As(err, &r) {
+			t.Fatalf("err = %v", err)
+		}
+		if strings.Contains(err.Error(), l.at) || strings.Contains(r.Description, l.at) {
+			t.Fatal("the access token echoed by the server reached the error")
+		}
+		if !strings.Contains(r.Description, `"expired"`) {
+			t.Fatalf("Description = %q", r.Description)
+		}
+	})
+}
+
+// TestUserInfoUnavailable: an endpoint that cannot be reached or gives no
+// usable answer is an outage (token.ErrUnavailable), never a verdict.
+func TestUserInfoUnavailable(t *testing.T) {
+	huge := `{"sub":"x","pad":"` + strings.Repeat("a", 100<<10) + `"}`
+	for _, tt := range []struct {
+		name    string
+		handler http.HandlerFunc
+		edit    func(*idtoken.UserInfoConfig)
+	}{
+		{name: "500", handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }},
+		{name: "400", handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(400) }},
+		{name: "redirect", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.example/userinfo", http.StatusFound)
+		}},
+		{name: "HTML login page", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html>log in</html>"))
+		}},
+		{name: "no content type", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = nil
+			_, _ = w.Write([]byte(`{"sub":"x"}`))
+		}},
+		{name: "body over the bound", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(huge))
+		}},
+		{name: "body over the bound, no length", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			for range 100 {
+				_, _ = w.Write([]byte(strings.Repeat(" ", 1<<10)))
+				w.(http.Flusher).Flush()
+			}
+		}},
+		{name: "slow", handler: func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}, edit: func(c *idtoken.UserInfoConfig) { c.Timeout = 50 * time.Millisecond }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.login(t)
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			edit := func(c *idtoken.UserInfoConfig) {
+				c.Endpoint = srv.URL
+				if tt.edit != nil {
+					tt.edit(c)
+				}
+			}
+			expectUserInfo(t, f.userInfoClient(t, edit), l, token.ErrUnavailable)
+		})
+	}
+	t.Run("endpoint down", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		srv := httptest.NewServer(http.NotFoundHandler())
+		srv.Close()
+		expectUserInfo(t, f.userInfoClient(t, endpointAt(srv.URL)), l, token.ErrUnavailable)
+	})
+	t.Run("issuer failing", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		f.iss.FailUserInfo(http.StatusServiceUnavailable)
+		c := f.userInfoClient(t, nil)
+		expectUserInfo(t, c, l, token.ErrUnavailable)
+		f.iss.Heal()
+		expectUserInfo(t, c, l, nil)
+	})
+	t.Run("caller's context ended", func(t *testing.T) {
+		f := newFixture(t)
+		l := f.login(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := f.userInfoClient(t, nil).Fetch(ctx, l.at, l.id)
+		if !errors.Is(err, token.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v; want ErrUnavailable and context.Canceled", err)
+		}
+	})
+}
+
+func TestUserInfoBadAccessTokenMakesNoRequest(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	c := f.userInfoClient(t, nil)
+	for _, at := range []string{"", "two words", "line\r\nX-Injected: 1", "tab\there"} {
+		l.at = at
+		expectUserInfo(t, c, l, token.ErrMalformed)
+	}
+	if n := f.iss.UserInfoRequests(); n != 0 {
+		t.Fatalf("%d requests reached the endpoint", n)
+	}
+	if _, err := c.Fetch(context.Background(), "at", nil); err == nil {
+		t.Fatal("Fetch without an ID token succeeded")
+	}
+}
+
+func TestNewUserInfoClientConfig(t *testing.T) {
+	f := newFixture(t)
+	good := func() idtoken.UserInfoConfig {
+		return idtoken.UserInfoConfig{Endpoint: f.iss.UserInfoURL(), Issuer: f.iss.URL(), ClientID: f.iss.ClientID(), Keys: f.iss.KeySource()}
+	}
+	for name, edit := range map[string]func(*idtoken.UserInfoConfig){
+		"no issuer":             func(c *idtoken.UserInfoConfig) { c.Issuer = "" },
+		"no client ID":          func(c *idtoken.UserInfoConfig) { c.ClientID = "" },
+		"no keys":               func(c *idtoken.UserInfoConfig) { c.Keys = nil },
+		"no endpoint":           func(c *idtoken.UserInfoConfig) { c.Endpoint = "" },
+		"http on a remote host": func(c *idtoken.UserInfoConfig) { c.Endpoint = "http://op.example/userinfo" },
+		"https issuer, http endpoint": func(c *idtoken.UserInfoConfig) {
+			c.Issuer = "https://op.example/"
+		},
+		"fragment":         func(c *idtoken.UserInfoConfig) { c.Endpoint += "#x" },
+		"negative timeout": func(c *idtoken.UserInfoConfig) { c.Timeout = -1 },
+		"negative size":    func(c *idtoken.UserInfoConfig) { c.MaxResponseSize = -1 },
+		"alg none":         func(c *idtoken.UserInfoConfig) { c.Algorithms = []string{"none"} },
+	} {
+		cfg := good()
+		edit(&cfg)
+		if _, err := idtoken.NewUserInfoClient(cfg); err == nil {
+			t.Errorf("%s: NewUserInfoClient accepted %+v", name, cfg)
+		}
+	}
+	cfg := good()
+	cfg.Issuer, cfg.Endpoint, cfg.AllowHTTP = "https://op.example/", "http://op.example/userinfo", true
+	if _, err := idtoken.NewUserInfoClient(cfg); err != nil {
+		t.Errorf("AllowHTTP: %v", err)
+	}
+}
+
+// TestUserInfoEndpointFromDiscovery: with keys from jwks.FromIssuer, the
+// endpoint is the discovery document's userinfo_endpoint.
+func TestUserInfoEndpointFromDiscovery(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	keys, err := jwks.FromIssuer(context.Background(), f.iss.URL(), jwks.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	c := f.userInfoClient(t, func(c *idtoken.UserInfoConfig) { c.Endpoint, c.Keys = "", keys })
+	if c.Endpoint() != f.iss.UserInfoURL() {
+		t.Fatalf("Endpoint() = %q; want %q", c.Endpoint(), f.iss.UserInfoURL())
+	}
+	expectUserInfo(t, c, l, nil)
+}
+
+// TestUserInfoConcurrent shares one client between goroutines.
+func TestUserInfoConcurrent(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	c := f.userInfoClient(t, nil)
+	var failed atomic.Int32
+	done := make(chan struct{})
+	for range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if _, err := c.Fetch(context.Background(), l.at, l.id); err != nil {
+				failed.Add(1)
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if failed.Load() != 0 {
+		t.Fatalf("%d concurrent fetches failed", failed.Load())
+	}
+}
