@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/httpx"
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/jwks"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -31,8 +32,9 @@ const DefaultUserInfoMaxSize = 64 << 10
 const maxUserInfoHeaderBytes = 64 << 10
 
 // UserInfoConfig configures a UserInfoClient. Issuer, ClientID and Keys are
-// required, as for Config; every other field's zero value is the safe
-// default.
+// required, as for Config; every other field follows package token's rule
+// for configuration values: zero is the safe default, and a negative number
+// means "none" where a field says so and is an error elsewhere.
 type UserInfoConfig struct {
 	// Endpoint is the UserInfo endpoint's URL, the userinfo_endpoint of the
 	// provider's discovery document. Empty means that of Keys when Keys is a
@@ -120,10 +122,14 @@ func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
 		return nil, errors.New("idtoken: UserInfoConfig.ClientID is required")
 	case cfg.Keys == nil:
 		return nil, errors.New("idtoken: UserInfoConfig.Keys is required: it verifies signed answers")
-	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("idtoken: UserInfoConfig.Timeout is %v; it must be zero (the default, %v) or positive", cfg.Timeout, DefaultUserInfoTimeout)
-	case cfg.MaxResponseSize < 0:
-		return nil, fmt.Errorf("idtoken: UserInfoConfig.MaxResponseSize is %d; it must be zero (the default, %d bytes) or positive", cfg.MaxResponseSize, DefaultUserInfoMaxSize)
+	}
+	timeout, err := settings.Limit("idtoken: UserInfoConfig.Timeout", cfg.Timeout, DefaultUserInfoTimeout)
+	if err != nil {
+		return nil, err
+	}
+	maxSize, err := settings.Limit[int64]("idtoken: UserInfoConfig.MaxResponseSize", cfg.MaxResponseSize, DefaultUserInfoMaxSize)
+	if err != nil {
+		return nil, err
 	}
 	endpoint := cfg.Endpoint
 	if endpoint == "" {
@@ -166,14 +172,8 @@ func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
 		clientID: cfg.ClientID,
 		verifier: ver,
 		signed:   cfg.RequireSigned,
-		timeout:  cfg.Timeout,
-		maxSize:  cfg.MaxResponseSize,
-	}
-	if c.timeout == 0 {
-		c.timeout = DefaultUserInfoTimeout
-	}
-	if c.maxSize == 0 {
-		c.maxSize = DefaultUserInfoMaxSize
+		timeout:  timeout,
+		maxSize:  maxSize,
 	}
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient
