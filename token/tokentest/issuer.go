@@ -24,6 +24,7 @@ type Issuer struct {
 	srv     *httptest.Server
 	url     string
 	subject string
+	sid     string
 	closed  chan struct{} // closed by Close, releases slow handlers
 	close   sync.Once
 
@@ -79,6 +80,7 @@ func start(t testing.TB, opts []Option) (*Issuer, error) {
 		t:       t,
 		cfg:     cfg,
 		subject: "auth0|" + hex.EncodeToString(sub[:]),
+		sid:     randomHex(16),
 		closed:  make(chan struct{}),
 		tokens:  make(map[string][]byte),
 	}

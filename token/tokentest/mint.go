@@ -84,9 +84,9 @@ func WithCodeHash(code string) MintOption {
 
 // IDToken mints an OpenID Connect ID token. The defaults are those of a
 // fresh Auth0 login: iss URL(), sub Subject(), aud ClientID() (a string),
-// iat, auth_time and updated_at now, exp an hour from now, the profile
-// claims name, given_name, family_name, nickname, picture and locale,
-// email with email_verified true; header alg, kid and typ "JWT". There is
+// iat, auth_time and updated_at now, exp an hour from now, sid
+// SessionID(), the profile claims name, given_name, family_name, nickname,
+// picture and locale, email with email_verified true; header alg, kid and typ "JWT". There is
 // no nonce unless c sets one. c overrides or removes (Omit) any claim; opts
 // change the header, add at_hash or c_hash, or forge the signature. A
 // value that cannot be encoded is reported with t.Errorf and "" returned.
@@ -102,6 +102,7 @@ func (i *Issuer) IDToken(c Claims, opts ...MintOption) string {
 	claims["iat"] = now.Unix()
 	claims["exp"] = now.Add(time.Hour).Unix()
 	claims["auth_time"] = now.Unix()
+	claims["sid"] = i.sid
 	raw, _, err := i.mintJWT(claims, c, opts)
 	if err != nil {
 		i.errorf("tokentest: IDToken: %v", err)

@@ -69,6 +69,7 @@ func TestIDTokenDefaults(t *testing.T) {
 	assert.Equal(t, now.Add(time.Hour).Unix(), num(t, c, "exp"))
 	assert.Equal(t, now.Unix(), num(t, c, "auth_time"))
 	assert.Equal(t, now.Unix(), num(t, c, "updated_at"))
+	assert.Equal(t, iss.SessionID(), c["sid"])
 	assert.Equal(t, true, c["email_verified"])
 	for _, name := range []string{"name", "given_name", "family_name", "nickname", "email", "picture", "locale"} {
 		assert.NotEmpty(t, c[name], name)
@@ -301,4 +302,29 @@ func TestHashOptions(t *testing.T) {
 
 	_, c = parts(t, iss.IDToken(tokentest.Claims{"at_hash": "wrong"}, tokentest.WithAccessTokenHash("the-at")))
 	assert.Equal(t, "wrong", c["at_hash"], "explicit claims win over options")
+}
+
+func TestLogoutTokenDefaults(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	iss := tokentest.NewIssuer(t, tokentest.WithClock(func() time.Time { return now }), tokentest.WithClientID("my-app"))
+	raw := iss.LogoutToken(nil)
+	h, c := parts(t, raw)
+	assert.Equal(t, map[string]any{"alg": "RS256", "kid": iss.KeyID(), "typ": "logout+jwt"}, h)
+	assert.Equal(t, iss.URL(), c["iss"])
+	assert.Equal(t, "my-app", c["aud"])
+	assert.Equal(t, iss.Subject(), c["sub"])
+	assert.Equal(t, iss.SessionID(), c["sid"])
+	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{32}$`), c["sid"])
+	assert.Equal(t, now.Unix(), num(t, c, "iat"))
+	assert.Equal(t, now.Add(2*time.Minute).Unix(), num(t, c, "exp"))
+	assert.Equal(t, map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}, c["events"])
+	assert.NotContains(t, c, "nonce")
+	_, c2 := parts(t, iss.LogoutToken(nil))
+	assert.NotEqual(t, c["jti"], c2["jti"], "every logout token has its own jti")
+
+	_, c3 := parts(t, iss.LogoutToken(tokentest.Claims{"sid": tokentest.Omit, "nonce": "n"}, tokentest.WithHeader("typ", tokentest.Omit)))
+	assert.NotContains(t, c3, "sid")
+	assert.Equal(t, "n", c3["nonce"])
+	h3, _ := parts(t, iss.LogoutToken(nil, tokentest.WithHeader("typ", "JWT")))
+	assert.Equal(t, "JWT", h3["typ"], "a test's header option wins over the default typ")
 }
