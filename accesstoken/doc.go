@@ -65,9 +65,10 @@
 //   - With Config.StrictRFC9068 the claims RFC 9068 §2.2 requires (iss, exp,
 //     aud, sub, client_id, iat, jti) must all be present
 //     (token.ErrMissingClaim).
-//   - The token must carry none of nonce, at_hash and c_hash, must name the
-//     client it was issued to in client_id, azp, cid or appid, and unless
-//     typed "at+jwt" its aud must not include that client
+//   - The token must carry none of nonce, at_hash and c_hash, nor events
+//     (a security event token such as a back-channel logout token), must
+//     name the client it was issued to in client_id, azp, cid or appid, and
+//     unless typed "at+jwt" its aud must not include that client
 //     (token.ErrTokenType): see above.
 //   - scope must be a string; scp a string or an array of strings;
 //     permissions an array of strings; client_id, azp, cid and appid

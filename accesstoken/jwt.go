@@ -123,6 +123,12 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 				"the token carries %s, a claim of OpenID Connect ID tokens; an ID token is for the client application and is never accepted as an access token", name)
 		}
 	}
+	// A security event token (RFC 8417), such as a back-channel logout
+	// token, carries events; no access token does, whatever its typ says.
+	if c.Has("events") {
+		return token.Errorf(token.ErrTokenType, "events",
+			"the token carries events: it is a security event token, such as a back-channel logout token, not an access token")
+	}
 	// Providers that mark their ID tokens in a claim: Keycloak ("typ": "ID";
 	// its access tokens say "Bearer") and Amazon Cognito ("token_use": "id";
 	// its access tokens say "access").
