@@ -73,7 +73,9 @@ type LogoutConfig struct {
 // LogoutValidator validates back-channel logout tokens (OpenID Connect
 // Back-Channel Logout 1.0) for one client of one OpenID Provider, and
 // nothing else: an ID token, an access token or another security event token
-// is refused with token.ErrTokenType. It is safe for concurrent use.
+// is refused with token.ErrTokenType. Build it with NewLogoutValidator; it
+// is safe for concurrent use. A nil or zero LogoutValidator refuses every
+// token with token.ErrUnavailable.
 type LogoutValidator struct {
 	verifier  *token.Verifier
 	clientID  string
@@ -136,33 +138,44 @@ func NewLogoutValidator(cfg LogoutConfig) (*LogoutValidator, error) {
 // LogoutToken is a validated back-channel logout token: the provider asks
 // the application to end the sessions of Subject at Issuer, or the one
 // session SessionID, or both. At least one of Subject and SessionID is set.
+//
+// The fields it shares with Token (Issuer through ID, and Raw) have the same
+// names, order and meaning.
 type LogoutToken struct {
 	// Issuer is iss, the configured issuer.
 	Issuer string
 	// Subject is sub: end every session of this user at Issuer. Empty when
 	// the token names only a session.
 	Subject string
+	// Audience is aud: the client ID.
+	Audience []string
+	// ExpiresAt is exp and IssuedAt is iat, both always present; NotBefore
+	// is nbf, zero when absent.
+	ExpiresAt time.Time
+	IssuedAt  time.Time
+	NotBefore time.Time
+	// ID is jti, unique per logout token and always present; the validator
+	// refused the token if it had seen the jti before.
+	ID string
+
 	// SessionID is sid: end this session, the sid of the ID token that
 	// started it. Empty when the token names only a user.
 	SessionID string
-	// Audience is aud: the client ID.
-	Audience []string
-	// IssuedAt is iat and ExpiresAt exp; both are always present.
-	IssuedAt, ExpiresAt time.Time
-	// ID is jti, unique per logout token; the validator refused it if it
-	// had seen it before.
-	ID string
-	// Raw is the token as presented to Validate.
+
+	// Raw is the token as presented.
 	Raw string
 
 	claims *token.Claims
 }
 
 // Claims decodes the token's whole claims set into v, a pointer to a struct
-// or a map, for claims beyond the ones above. Names match exactly.
+// or a map, for claims beyond the ones above, as Token.Claims does: names
+// match exactly, and a JSON type that does not fit is an error matching
+// token.ErrInvalidClaim. On a LogoutToken not made by a LogoutValidator it
+// decodes nothing and returns nil.
 func (t *LogoutToken) Claims(v any) error {
 	if t == nil || t.claims == nil {
-		return errors.New("idtoken: Claims called on a LogoutToken that Validate did not return")
+		return nil
 	}
 	return t.claims.Decode(v)
 }
@@ -193,7 +206,7 @@ func (t *LogoutToken) Claims(v any) error {
 //     store that fails gives token.ErrUnavailable.
 func (v *LogoutValidator) Validate(ctx context.Context, raw string) (*LogoutToken, error) {
 	if v == nil || v.verifier == nil {
-		return nil, errors.New("idtoken: Validate called on a LogoutValidator not made by NewLogoutValidator")
+		return nil, token.Errorf(token.ErrUnavailable, "", "the logout token validator is not configured; build it with idtoken.NewLogoutValidator")
 	}
 	ver, err := v.verifier.Verify(ctx, raw)
 	if err != nil {
@@ -246,11 +259,12 @@ func (v *LogoutValidator) Validate(ctx context.Context, raw string) (*LogoutToke
 	return &LogoutToken{
 		Issuer:    c.Issuer,
 		Subject:   c.Subject,
-		SessionID: sid,
 		Audience:  c.Audience,
-		IssuedAt:  c.IssuedAt,
 		ExpiresAt: c.ExpiresAt,
+		IssuedAt:  c.IssuedAt,
+		NotBefore: c.NotBefore,
 		ID:        c.ID,
+		SessionID: sid,
 		Raw:       raw,
 		claims:    c,
 	}, nil

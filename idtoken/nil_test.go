@@ -19,3 +19,28 @@ func TestNilValidatorRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestNilLoginHelpersRefuse: the UserInfo client and the logout validator
+// fail the same way, and their results' Claims decode nothing.
+func TestNilLoginHelpersRefuse(t *testing.T) {
+	ctx := context.Background()
+	for _, v := range []*idtoken.LogoutValidator{nil, new(idtoken.LogoutValidator)} {
+		lt, err := v.Validate(ctx, "a.b.c")
+		if lt != nil || !errors.Is(err, token.ErrUnavailable) {
+			t.Errorf("LogoutValidator.Validate on %p: %v, %v; want ErrUnavailable", v, lt, err)
+		}
+	}
+	for _, c := range []*idtoken.UserInfoClient{nil, new(idtoken.UserInfoClient)} {
+		info, err := c.Fetch(ctx, "at", &idtoken.Token{Subject: "s"})
+		if info != nil || !errors.Is(err, token.ErrUnavailable) {
+			t.Errorf("UserInfoClient.Fetch on %p: %v, %v; want ErrUnavailable", c, info, err)
+		}
+		if c.Endpoint() != "" || c.Close() != nil {
+			t.Errorf("Endpoint or Close on %p", c)
+		}
+	}
+	var m map[string]any
+	if (*idtoken.UserInfo)(nil).Claims(&m) != nil || new(idtoken.LogoutToken).Claims(&m) != nil || m != nil {
+		t.Error("Claims on a zero answer or logout token decoded something or failed")
+	}
+}

@@ -39,8 +39,8 @@ type UserInfoConfig struct {
 	// Endpoint is the UserInfo endpoint's URL, the userinfo_endpoint of the
 	// provider's discovery document. Empty means that of Keys when Keys is a
 	// *jwks.Remote made by jwks.FromIssuer. It must use https, except on a
-	// loopback address or with AllowHTTP; an https Issuer's endpoint must use
-	// https even on a loopback address unless AllowHTTP is set.
+	// loopback address or with AllowInsecureHTTP; an https Issuer's endpoint must use
+	// https even on a loopback address unless AllowInsecureHTTP is set.
 	Endpoint string
 	// Issuer is the provider's issuer identifier: the iss a signed answer
 	// must carry, compared exactly.
@@ -78,16 +78,17 @@ type UserInfoConfig struct {
 	// MaxResponseSize bounds the answer's body in bytes. Zero means
 	// DefaultUserInfoMaxSize (64 KiB); negative is an error.
 	MaxResponseSize int64
-	// AllowHTTP permits a plain http Endpoint on any host. The access
+	// AllowInsecureHTTP permits a plain http Endpoint on any host. The access
 	// token then crosses the network in clear text; use it only inside a
 	// network you trust completely.
-	AllowHTTP bool
+	AllowInsecureHTTP bool
 }
 
 // UserInfoClient asks an OpenID Provider's UserInfo endpoint (OpenID
 // Connect Core §5.3) about the user an access token was issued for, and
 // returns the answer only when it is about the user of the validated ID
-// token. It is safe for concurrent use.
+// token. Build it with NewUserInfoClient; it is safe for concurrent use. A
+// nil or zero client fails every Fetch with token.ErrUnavailable.
 //
 // Without UserInfoConfig.HTTPClient, the client builds its own transport;
 // call Close when it is no longer needed to close its idle connections.
@@ -142,12 +143,12 @@ func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
 			return nil, errors.New("idtoken: UserInfoConfig.Endpoint is required: the provider's userinfo_endpoint (Keys has no discovery document naming one)")
 		}
 	}
-	u, err := httpx.CheckEndpoint(endpoint, cfg.AllowHTTP)
+	u, err := httpx.CheckEndpoint(endpoint, cfg.AllowInsecureHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("idtoken: the UserInfo endpoint is not acceptable: %w", err)
 	}
-	if !cfg.AllowHTTP && strings.EqualFold(u.Scheme, "http") && strings.HasPrefix(strings.ToLower(cfg.Issuer), "https:") {
-		return nil, fmt.Errorf("idtoken: the UserInfo endpoint %s uses http while the issuer uses https; it must use https too, or set UserInfoConfig.AllowHTTP", httpx.Redact(u))
+	if !cfg.AllowInsecureHTTP && strings.EqualFold(u.Scheme, "http") && strings.HasPrefix(strings.ToLower(cfg.Issuer), "https:") {
+		return nil, fmt.Errorf("idtoken: the UserInfo endpoint %s uses http while the issuer uses https; it must use https too, or set UserInfoConfig.AllowInsecureHTTP", httpx.Redact(u))
 	}
 	algs := cfg.Algorithms
 	if algs == nil {
@@ -186,9 +187,14 @@ func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
 	return c, nil
 }
 
-// Endpoint returns the UserInfo endpoint's URL, query included. Messages
-// name it without its query.
-func (c *UserInfoClient) Endpoint() string { return c.endpoint }
+// Endpoint returns the UserInfo endpoint's URL, query included, or "" for
+// a nil client. Messages name it without its query.
+func (c *UserInfoClient) Endpoint() string {
+	if c == nil {
+		return ""
+	}
+	return c.endpoint
+}
 
 // Close closes the idle connections of the transport the client built for
 // itself, and leaves a UserInfoConfig.HTTPClient alone. The client stays
@@ -223,13 +229,15 @@ type UserInfo struct {
 }
 
 // Claims decodes the answer's whole claims set into v, a pointer to a
-// struct or a map, for claims beyond the standard ones. The claims were
-// read strictly (no duplicate names, none differing only in case), so names
-// match exactly. A JSON type that does not fit a field of v is an error
-// matching token.ErrInvalidClaim.
+// struct or a map, for claims beyond the standard ones, as Token.Claims
+// does: names match struct fields exactly (the answer was read strictly, so
+// no duplicate name and no name differing only in case reaches v), and a
+// JSON type that does not fit a field of v is an error matching
+// token.ErrInvalidClaim. On a UserInfo not made by Fetch it decodes nothing
+// and returns nil.
 func (u *UserInfo) Claims(v any) error {
 	if u == nil || u.claims == nil {
-		return errors.New("idtoken: Claims called on a UserInfo that Fetch did not return")
+		return nil
 	}
 	return u.claims.Decode(v)
 }
@@ -299,14 +307,14 @@ var errUserInfoTimeout = errors.New("userinfo timeout")
 //
 // An empty accessToken, or one with characters that cannot stand in an
 // Authorization header, is refused with token.ErrMalformed before any
-// request. A nil id, or one without a subject, is an error too: the answer
-// could not be checked.
+// request. A nil id, or one without a subject, fails with
+// token.ErrUnavailable, the program's fault: no answer could be checked.
 func (c *UserInfoClient) Fetch(ctx context.Context, accessToken string, id *Token) (*UserInfo, error) {
 	if c == nil || c.verifier == nil {
-		return nil, errors.New("idtoken: Fetch called on a UserInfoClient not made by NewUserInfoClient")
+		return nil, token.Errorf(token.ErrUnavailable, "", "the UserInfo client is not configured; build it with idtoken.NewUserInfoClient")
 	}
 	if id == nil || id.Subject == "" {
-		return nil, errors.New("idtoken: Fetch needs the ID token validated at the same login, to check the answer's subject against")
+		return nil, token.Errorf(token.ErrUnavailable, "sub", "Fetch needs the ID token validated at the same login, to check the answer's subject against; it was given none")
 	}
 	if !isHeaderToken(accessToken) {
 		return nil, token.Errorf(token.ErrMalformed, "", "the access token is empty or has characters that cannot be sent in an Authorization header")
