@@ -3,7 +3,6 @@ package idtoken
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -102,15 +101,11 @@ func NewLogoutValidator(cfg LogoutConfig) (*LogoutValidator, error) {
 	if err != nil {
 		return nil, err
 	}
-	algs := cfg.Algorithms
-	if algs == nil {
-		algs = defaultAlgorithms
-	}
 	allowJWT := cfg.AllowJWTType
-	ver, err := token.NewVerifier(token.VerifierConfig{
+	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:          cfg.Issuer,
 		Keys:            cfg.Keys,
-		Algorithms:      algs,
+		Algorithms:      cfg.Algorithms,
 		Leeway:          cfg.Leeway, // resolved by the same rule as set's
 		Now:             cfg.Now,
 		MaxTokenSize:    cfg.MaxTokenSize,
@@ -118,7 +113,7 @@ func NewLogoutValidator(cfg LogoutConfig) (*LogoutValidator, error) {
 		CheckHeader:     func(h *token.Header) error { return checkLogoutType(h, allowJWT) },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("idtoken: %w", err)
+		return nil, err
 	}
 	replay := cfg.Replay
 	if replay == nil {

@@ -143,28 +143,24 @@ func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
 			return nil, errors.New("idtoken: UserInfoConfig.Endpoint is required: the provider's userinfo_endpoint (Keys has no discovery document naming one)")
 		}
 	}
-	u, err := httpx.CheckEndpoint(endpoint, cfg.AllowInsecureHTTP)
+	u, err := httpx.CheckEndpoint(endpoint, "idtoken: the UserInfo endpoint", cfg.AllowInsecureHTTP)
 	if err != nil {
-		return nil, fmt.Errorf("idtoken: the UserInfo endpoint is not acceptable: %w", err)
+		return nil, err
 	}
 	if !cfg.AllowInsecureHTTP && strings.EqualFold(u.Scheme, "http") && strings.HasPrefix(strings.ToLower(cfg.Issuer), "https:") {
 		return nil, fmt.Errorf("idtoken: the UserInfo endpoint %s uses http while the issuer uses https; it must use https too, or set UserInfoConfig.AllowInsecureHTTP", httpx.Redact(u))
 	}
-	algs := cfg.Algorithms
-	if algs == nil {
-		algs = defaultAlgorithms
-	}
-	ver, err := token.NewVerifier(token.VerifierConfig{
+	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:         cfg.Issuer,
 		Keys:           cfg.Keys,
-		Algorithms:     algs,
+		Algorithms:     cfg.Algorithms,
 		Leeway:         cfg.Leeway,
 		Now:            cfg.Now,
 		ExpiryOptional: true, // OIDC Core §5.3.2 requires iss and aud only
 		CheckHeader:    checkHeaderType,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("idtoken: %w", err)
+		return nil, err
 	}
 	c := &UserInfoClient{
 		endpoint: endpoint,

@@ -3,7 +3,6 @@ package idtoken
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"slices"
 	"time"
 
@@ -42,14 +41,10 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	algs := cfg.Algorithms
-	if algs == nil {
-		algs = defaultAlgorithms
-	}
-	ver, err := token.NewVerifier(token.VerifierConfig{
+	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:          cfg.Issuer,
 		Keys:            cfg.Keys,
-		Algorithms:      algs,
+		Algorithms:      cfg.Algorithms,
 		Leeway:          cfg.Leeway, // resolved by the same rule as set's
 		Now:             cfg.Now,
 		MaxTokenSize:    cfg.MaxTokenSize,
@@ -57,7 +52,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 		CheckHeader:     checkHeaderType,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("idtoken: %w", err)
+		return nil, err
 	}
 	v := &Validator{
 		verifier: ver,

@@ -179,41 +179,14 @@ func NewClient(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// checkEndpoint parses and checks Config.Endpoint. Its messages never quote
-// the endpoint's query or fragment, which may carry a secret.
+// checkEndpoint parses and checks Config.Endpoint (see httpx.CheckEndpoint).
+// Its messages never quote the endpoint's query or fragment, which may carry
+// a secret.
 func checkEndpoint(endpoint string, allowHTTP bool) (*url.URL, error) {
 	if endpoint == "" {
 		return nil, errors.New("introspect: Config.Endpoint is required: the URL of the authorization server's introspection endpoint (introspection_endpoint in its discovery metadata)")
 	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		// A *url.Error quotes the whole endpoint; keep only its reason.
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
-		}
-		return nil, fmt.Errorf("introspect: Config.Endpoint is not a URL: %w", err)
-	}
-	shown := httpx.Redact(u)
-	if !u.IsAbs() || u.Host == "" {
-		return nil, fmt.Errorf("introspect: Config.Endpoint %q must be an absolute URL such as https://issuer.example.com/oauth/introspect", shown)
-	}
-	if u.User != nil {
-		return nil, errors.New("introspect: Config.Endpoint must not carry user credentials; set ClientID and ClientSecret instead")
-	}
-	if strings.Contains(endpoint, "#") {
-		return nil, fmt.Errorf("introspect: Config.Endpoint %q must not have a fragment (RFC 6749 §3.1)", shown)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !allowHTTP && !httpx.IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("introspect: Config.Endpoint %q uses http, which would send tokens and credentials in clear text; use https, or set AllowInsecureHTTP if the network is trusted", shown)
-		}
-	default:
-		return nil, fmt.Errorf("introspect: Config.Endpoint %q must use https", shown)
-	}
-	return u, nil
+	return httpx.CheckEndpoint(endpoint, "introspect: Config.Endpoint", allowHTTP)
 }
 
 // Endpoint returns the introspection endpoint's URL exactly as configured,

@@ -8,15 +8,16 @@ import (
 	"strings"
 )
 
-// CheckEndpoint parses raw, the URL of an endpoint a bearer credential is
-// sent to, and refuses what must not be: a URL that is not absolute, carries
-// user credentials or a fragment, or uses a scheme other than https (http
-// only on a loopback address, or everywhere when allowHTTP is set). The
-// error says why in words fit for an operator; it shows the URL through
-// Redact only.
-func CheckEndpoint(raw string, allowHTTP bool) (*url.URL, error) {
+// CheckEndpoint parses raw, the URL of an endpoint a token or credentials
+// are sent to, and refuses what must not be: a URL that is not absolute,
+// carries user credentials or a fragment, or uses a scheme other than https
+// (http only on a loopback address, or everywhere when allowInsecureHTTP is
+// set). field names the setting in the error ("introspect:
+// Config.Endpoint"), which says why in words fit for an operator and shows
+// the URL through Redact only.
+func CheckEndpoint(raw, field string, allowInsecureHTTP bool) (*url.URL, error) {
 	if raw == "" {
-		return nil, errors.New("the URL is empty")
+		return nil, fmt.Errorf("%s is empty", field)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -25,25 +26,25 @@ func CheckEndpoint(raw string, allowHTTP bool) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("the URL does not parse: %v", err)
+		return nil, fmt.Errorf("%s is not a URL: %w", field, err)
 	}
 	shown := Redact(u)
 	switch {
 	case !u.IsAbs() || u.Host == "" || u.Opaque != "":
-		return nil, fmt.Errorf("%q is not an absolute URL", shown)
+		return nil, fmt.Errorf("%s %q must be an absolute URL such as https://issuer.example.com/path", field, shown)
 	case u.User != nil:
-		return nil, fmt.Errorf("%q must not carry user credentials", shown)
+		return nil, fmt.Errorf("%s must not carry user credentials", field)
 	case strings.Contains(raw, "#"):
-		return nil, fmt.Errorf("%q must not have a fragment", shown)
+		return nil, fmt.Errorf("%s %q must not have a fragment", field, shown)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !allowHTTP && !IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%q uses http, which would send the token in clear text; use https (http is allowed only on a loopback address)", shown)
+		if !allowInsecureHTTP && !IsLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%s %q uses http, which would send tokens and credentials in clear text; use https, or set AllowInsecureHTTP if the network is trusted", field, shown)
 		}
 	default:
-		return nil, fmt.Errorf("%q must use https", shown)
+		return nil, fmt.Errorf("%s %q must use https", field, shown)
 	}
 	return u, nil
 }

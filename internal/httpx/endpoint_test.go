@@ -37,7 +37,7 @@ func TestCheckEndpoint(t *testing.T) {
 		"https://op.example/%zz":               false,
 		"mailto:someone@op.example":            false,
 	} {
-		_, err := CheckEndpoint(raw, false)
+		_, err := CheckEndpoint(raw, "Config.Endpoint", false)
 		if (err == nil) != ok {
 			t.Errorf("CheckEndpoint(%q) error = %v; want ok=%t", raw, err, ok)
 		}
@@ -45,12 +45,12 @@ func TestCheckEndpoint(t *testing.T) {
 			t.Errorf("error shows the credentials: %v", err)
 		}
 	}
-	if _, err := CheckEndpoint("http://op.example/userinfo", true); err != nil {
+	if _, err := CheckEndpoint("http://op.example/userinfo", "Config.Endpoint", true); err != nil {
 		t.Errorf("allowHTTP: %v", err)
 	}
-	_, err := CheckEndpoint("http://op.example/userinfo?api_key=s3cret", false)
-	if err == nil || strings.Contains(err.Error(), "s3cret") {
-		t.Errorf("error shows the query: %v", err)
+	_, err := CheckEndpoint("http://op.example/userinfo?api_key=s3cret", "Config.Endpoint", false)
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.HasPrefix(err.Error(), "Config.Endpoint ") {
+		t.Errorf("error shows the query or does not name the field: %v", err)
 	}
 }
 
