@@ -86,6 +86,17 @@
 // (refresh the token or log the user in again), while an outage is worth a
 // retry. The *UserInfoRefusal in the error says which.
 //
+// # Back-channel logout
+//
+// A LogoutValidator accepts exactly the logout tokens of OpenID Connect
+// Back-Channel Logout 1.0 (§2.4, §2.6) and returns the user (sub) or the
+// session (sid, the ID token's SessionID) to end; an ID token or an access
+// token is refused with token.ErrTokenType, as Validator refuses a logout
+// token. Each jti is accepted once: a token.ReplayStore remembers it until
+// the token could no longer pass anyway, so a captured logout token cannot
+// end the user's next session. A LogoutHandler serves the back-channel
+// logout URI and answers the provider as §2.8 says.
+//
 // # Out of scope
 //
 // Encrypted ID tokens and UserInfo answers (JWE) are refused with

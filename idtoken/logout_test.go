@@ -16,6 +16,28 @@ import (
 
 const bclEvent = "http://schemas.openid.net/event/backchannel-logout"
 
+// loginSentinels are the sentinels the UserInfo client and the logout
+// validator may return; each refusal must match exactly one.
+var loginSentinels = []error{
+	token.ErrMalformed, token.ErrTooLarge, token.ErrUnsupportedAlgorithm, token.ErrKeyMismatch,
+	token.ErrCritical, token.ErrKeyNotFound, token.ErrSignature, token.ErrExpired,
+	token.ErrNotYetValid, token.ErrIssuedInFuture, token.ErrIssuer, token.ErrAudience,
+	token.ErrAuthorizedParty, token.ErrTokenType, token.ErrMissingClaim, token.ErrInvalidClaim,
+	token.ErrNonce, token.ErrTokenHash, token.ErrAuthTime, token.ErrACR,
+	token.ErrInsufficientScope, token.ErrInactive, token.ErrUnavailable, token.ErrReplay,
+	token.ErrSubject, token.ErrTokenRefused,
+}
+
+// onlyKind fails unless err matches want and no other sentinel.
+func onlyKind(t *testing.T, err, want error) {
+	t.Helper()
+	for _, s := range loginSentinels {
+		if s != want && errors.Is(err, s) {
+			t.Fatalf("error %q matches %v as well as %v", err, s, want)
+		}
+	}
+}
+
 // logoutValidator is a LogoutValidator for the fixture's issuer, on the
 // fixture's clock, edited by edit.
 func (f *fixture) logoutValidator(t testing.TB, edit func(*idtoken.LogoutConfig)) *idtoken.LogoutValidator {
@@ -50,6 +72,7 @@ func expectLogout(t *testing.T, v *idtoken.LogoutValidator, raw string, want err
 	if !errors.Is(err, want) {
 		t.Fatalf("Validate error = %v; want %v", err, want)
 	}
+	onlyKind(t, err, want)
 	if lt != nil {
 		t.Fatal("Validate returned a logout token with an error")
 	}

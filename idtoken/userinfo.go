@@ -157,7 +157,9 @@ func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
 		Leeway:         cfg.Leeway,
 		Now:            cfg.Now,
 		ExpiryOptional: true, // OIDC Core §5.3.2 requires iss and aud only
-		CheckHeader:    checkHeaderType,
+		// A signed answer may be as long as any answer.
+		MaxTokenSize: int(maxSize),
+		CheckHeader:  checkHeaderType,
 	})
 	if err != nil {
 		return nil, err

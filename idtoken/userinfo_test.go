@@ -77,6 +77,7 @@ func expectUserInfo(t *testing.T, c *idtoken.UserInfoClient, l login, want error
 	if !errors.Is(err, want) {
 		t.Fatalf("Fetch error = %v; want %v", err, want)
 	}
+	onlyKind(t, err, want)
 	if info != nil {
 		t.Fatal("Fetch returned an answer with an error")
 	}
@@ -507,5 +508,17 @@ func TestUserInfoConcurrent(t *testing.T) {
 	}
 	if failed.Load() != 0 {
 		t.Fatalf("%d concurrent fetches failed", failed.Load())
+	}
+}
+
+// TestUserInfoLargeSignedAnswer: a signed answer may be as long as any
+// answer, beyond the 16 KiB bound of tokens.
+func TestUserInfoLargeSignedAnswer(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	f.iss.SignUserInfo(true)
+	f.iss.SetUserInfo(tokentest.Claims{"groups": strings.Repeat("g", 20<<10)})
+	if info := expectUserInfo(t, f.userInfoClient(t, nil), l, nil); len(info.Raw) <= 16<<10 {
+		t.Fatalf("the answer is only %d bytes", len(info.Raw))
 	}
 }

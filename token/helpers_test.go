@@ -245,7 +245,7 @@ var sentinels = []error{
 	ErrKeyNotFound, ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
 	ErrIssuer, ErrAudience, ErrAuthorizedParty, ErrTokenType, ErrMissingClaim,
 	ErrInvalidClaim, ErrNonce, ErrTokenHash, ErrAuthTime, ErrACR,
-	ErrInsufficientScope, ErrInactive, ErrUnavailable,
+	ErrInsufficientScope, ErrInactive, ErrUnavailable, ErrReplay, ErrSubject, ErrTokenRefused,
 }
 
 // assertRefused checks that err is a *ValidationError of kind want about
