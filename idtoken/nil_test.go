@@ -3,6 +3,9 @@ package idtoken_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/tokenguard/tokenguard/idtoken"
@@ -38,6 +41,11 @@ func TestNilLoginHelpersRefuse(t *testing.T) {
 		if c.Endpoint() != "" || c.Close() != nil {
 			t.Errorf("Endpoint or Close on %p", c)
 		}
+	}
+	w := httptest.NewRecorder()
+	(*idtoken.LogoutHandler)(nil).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", strings.NewReader("logout_token=a.b.c")))
+	if w.Code != http.StatusBadRequest && w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("a nil LogoutHandler answered %d", w.Code)
 	}
 	var m map[string]any
 	if (*idtoken.UserInfo)(nil).Claims(&m) != nil || new(idtoken.LogoutToken).Claims(&m) != nil || m != nil {

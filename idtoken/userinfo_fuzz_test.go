@@ -72,3 +72,26 @@ func FuzzUserInfoAnswer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAuthParams feeds arbitrary WWW-Authenticate values, as a hostile
+// UserInfo endpoint may send with a 401, to the challenge reader. It must
+// end and never panic, and what it reads must come from the value.
+func FuzzAuthParams(f *testing.F) {
+	for _, seed := range []string{
+		`Bearer realm="example", error="invalid_token", error_description="The access token expired"`,
+		`DPoP algs="ES256", Bearer error=insufficient_scope, scope="openid profile"`,
+		`Bearer error="unterminated`,
+		`Bearer abc==, error="x\"y\\z"`,
+		`, , ,=,==`,
+		``,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		for name, value := range authParams(h) {
+			if name == "" || len(name) > len(h) || len(value) > len(h) {
+				t.Fatalf("read %q=%q from %q", name, value, h)
+			}
+		}
+	})
+}

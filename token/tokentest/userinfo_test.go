@@ -127,6 +127,12 @@ func TestUserInfoEndpointSwitches(t *testing.T) {
 	resp, _ = userinfoReq(t, iss, at, false)
 	assert.Equal(t, 503, resp.StatusCode)
 	iss.Heal()
+	iss.SlowUserInfo(300 * time.Millisecond)
+	start := time.Now()
+	resp, _ = userinfoReq(t, iss, at, false)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "SlowUserInfo delays the answer")
+	iss.Heal()
 	resp, _ = userinfoReq(t, iss, at, false)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
