@@ -27,8 +27,9 @@
 // the wrong JSON type) or removed with Omit; Sign and SignRaw sign exactly
 // what they are given; WithSigningKey forges a signature with another key.
 // RotateKey and DropOldKeys exercise key rotation; FailJWKS, SlowJWKS,
-// FailIntrospection, SlowIntrospection, FailUserInfo and SlowUserInfo make the endpoints
-// misbehave until Heal, so code under test can show how it copes. The
+// FailIntrospection, SlowIntrospection, FailUserInfo and SlowUserInfo make
+// the endpoints misbehave until Heal, so code under test can show how it
+// copes. The
 // UserInfo endpoint answers JSON or, after SignUserInfo(true), a signed JWT;
 // UserInfoSubject makes it answer about another user, the substitution a
 // relying party must refuse.
