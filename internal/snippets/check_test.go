@@ -84,6 +84,21 @@ func TestCheckFindsAnUnmirroredSnippet(t *testing.T) {
 	}
 }
 
+// TestFencedGoFindsEveryGoBlock shows which Markdown fences count as Go.
+func TestFencedGoFindsEveryGoBlock(t *testing.T) {
+	md := "text\n```go\na := 1\n```\n```sh\ngo test ./...\n```\n```Go\nb := 2\n```\n```golang\nc := 3\n```\n```json\n{}\n```\n"
+	got := fencedGo("x.md", []byte(md))
+	want := []snippet{{"x.md:3", "a := 1\n"}, {"x.md:9", "b := 2\n"}, {"x.md:12", "c := 3\n"}}
+	if len(got) != len(want) {
+		t.Fatalf("fencedGo found %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("block %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
 // TestDocBlocksTakenForGo pins which doc comment code blocks count as Go:
 // those that parse as Go, and those that call or build something of a
 // package, so that a broken Go snippet is not mistaken for prose.
@@ -167,6 +182,9 @@ func equal(a, b []string) bool {
 	return len(a) == len(b)
 }
 
+// goFence opens a Go block in Markdown: ```go, also spelled golang, in any case.
+var goFence = regexp.MustCompile("(?i)^```(go|golang)$")
+
 // fencedGo returns the ```go blocks of a Markdown file.
 func fencedGo(name string, src []byte) []snippet {
 	var out []snippet
@@ -174,7 +192,7 @@ func fencedGo(name string, src []byte) []snippet {
 	for i, line := range bytes.Split(src, []byte("\n")) {
 		l := strings.TrimSpace(string(line))
 		switch {
-		case cur == nil && l == "```go":
+		case cur == nil && goFence.MatchString(l):
 			cur = &snippet{where: name + ":" + strconv.Itoa(i+2)}
 		case cur != nil && l == "```":
 			out = append(out, *cur)
