@@ -25,7 +25,8 @@ import (
 // Compiled, never run.
 var _ = []any{
 	docAccesstoken, docAccesstokenOpaque, docIDToken, docIntrospectWiring,
-	docIntrospectDiscovery, docJWKS, docMiddleware, docToken, docIntrospectorFunc,
+	docIntrospectDiscovery, docJWKS, docMiddleware, docMiddlewareLayers, docToken,
+	docIntrospectorFunc,
 }
 
 // use stands for the rest of a program, which goes on to use what a snippet
@@ -144,6 +145,20 @@ func docMiddleware(mux *http.ServeMux, keys token.KeySource, iss string) error {
 func list(w http.ResponseWriter, r *http.Request) {
 	at, _ := middleware.TokenFrom(r.Context())
 	fmt.Fprintf(w, "appointments of %s\n", at.Subject)
+}
+
+// chiRouter is the part of github.com/go-chi/chi's Router that the
+// layering snippet uses.
+type chiRouter interface {
+	Use(middlewares ...func(http.Handler) http.Handler)
+	With(middlewares ...func(http.Handler) http.Handler) chiRouter
+	Post(pattern string, h http.HandlerFunc)
+}
+
+// Package middleware's comment, "Layers".
+func docMiddlewareLayers(r chiRouter, mw *middleware.Middleware, create http.HandlerFunc) {
+	r.Use(mw.Handler) // chi: every route in the group
+	r.With(mw.Require("write:appointments")).Post("/", create)
 }
 
 // Package token's comment.
