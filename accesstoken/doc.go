@@ -7,8 +7,14 @@
 //		Audience: "https://api.example.com",
 //		Keys:     keys, // jwks.FromIssuer, jwks.New or jwks.Static
 //	})
+//	if err != nil {
+//		return err
+//	}
 //	at, err := ats.Validate(ctx, raw)
-//	if at.HasScope("read:appointments") { ... }
+//	if err != nil {
+//		return err // errors.Is(err, token.ErrExpired), token.ErrAudience, ...
+//	}
+//	fmt.Println(at.Subject, at.HasScope("read:appointments"))
 //
 // The validator accepts access tokens minted for this API and nothing else.
 // In particular an OpenID Connect ID token is refused with
@@ -125,6 +131,9 @@
 // answers (keyed by the token's SHA-256, bounded, with a short negative TTL):
 //
 //	client, err := introspect.NewClient(introspect.Config{Endpoint: u, ClientID: id, ClientSecret: s})
+//	if err != nil {
+//		return err
+//	}
 //	ats, err := accesstoken.NewValidator(accesstoken.Config{
 //		Issuer: iss, Audience: "https://api.example.com", Keys: keys,
 //		Introspector: introspect.NewCache(client, introspect.CacheOptions{}),

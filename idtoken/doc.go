@@ -12,10 +12,20 @@
 //		ClientID: "my-client-id",
 //		Keys:     keys, // jwks.FromIssuer(ctx, issuer, jwks.Options{})
 //	})
-//	...
+//	if err != nil {
+//		return err
+//	}
 //	id, err := ids.Validate(ctx, raw, idtoken.WithNonce(nonceFromSession))
-//	if errors.Is(err, token.ErrNonce) { ... }
-//	id.Subject; id.Email; id.Claims(&mine)
+//	if err != nil {
+//		return err // errors.Is(err, token.ErrNonce) when it is not this session's nonce
+//	}
+//	var mine struct {
+//		Roles []string `json:"https://example.com/roles"`
+//	}
+//	if err := id.Claims(&mine); err != nil {
+//		return err
+//	}
+//	fmt.Println(id.Subject, id.Email, mine.Roles)
 //
 // Every refusal matches one sentinel of package token with errors.Is and
 // carries, through errors.As and *token.ValidationError, the claim at fault

@@ -74,9 +74,14 @@
 //		ClientID:     "my-api",
 //		ClientSecret: secret,
 //	})
-//	if err != nil { ... }
+//	if err != nil {
+//		return err
+//	}
 //	cached := introspect.NewCache(client, introspect.CacheOptions{})
-//	ats, err := accesstoken.NewValidator(accesstoken.Config{..., Introspector: cached})
+//	ats, err := accesstoken.NewValidator(accesstoken.Config{
+//		Issuer: "https://tenant.example.com/", Audience: "https://api.example.com", Keys: keys,
+//		Introspector: cached,
+//	})
 //
 // When the issuer publishes discovery metadata (OpenID Connect Discovery or
 // RFC 8414), take the endpoint from there rather than configuring it twice:
@@ -84,6 +89,9 @@
 // introspection_endpoint is
 //
 //	keys, err := jwks.FromIssuer(ctx, issuer, jwks.Options{})
+//	if err != nil {
+//		return err
+//	}
 //	endpoint := keys.Discovery().IntrospectionEndpoint
 //
 // This package does not import jwks; pass the string to Config.Endpoint.

@@ -24,9 +24,11 @@ func (c *Cache) flightFor(k *cacheKey) *flights {
 }
 
 // call is one request to the inner Introspector that every concurrent caller
-// asking about the same token waits for. resp and err are written before
-// done is closed and never after; waiters, forgotten and cancel are guarded
-// by the lock of the flights holding the call.
+// asking about the same token waits for. It is not golang.org/x/sync's
+// singleflight, which cannot cancel a call once every caller waiting for it
+// has gone. resp and err are written before done is closed and never after;
+// waiters, forgotten and cancel are guarded by the lock of the flights
+// holding the call.
 type call struct {
 	done    chan struct{}
 	resp    *Response // the shared copy; waiters clone it

@@ -14,9 +14,11 @@
 // A typical resource server or relying party makes one Remote at start-up:
 //
 //	keys, err := jwks.FromIssuer(ctx, "https://tenant.example.com/", jwks.Options{})
-//	if err != nil { ... } // matches token.ErrUnavailable, or ErrURL
+//	if err != nil {
+//		return err // matches token.ErrUnavailable, or ErrURL
+//	}
 //	defer keys.Close()
-//	ids, err := idtoken.NewValidator(idtoken.Config{Issuer: iss, ClientID: id, Keys: keys})
+//	ids, err := idtoken.NewValidator(idtoken.Config{Issuer: "https://tenant.example.com/", ClientID: id, Keys: keys})
 //
 // # What a Remote guarantees
 //

@@ -10,9 +10,15 @@ import (
 
 // flight runs at most one fetch at a time and lets everyone who asks while
 // it runs wait for that same fetch: a singleflight for the one URL a Remote
-// fetches (golang.org/x/sync is not a dependency of this module). The
-// background refresh and the refetch for an unknown kid both go through it,
-// so they are merged as well.
+// fetches. The background refresh and the refetch for an unknown kid both go
+// through it, so they are merged as well.
+//
+// It is not golang.org/x/sync/singleflight, which lacks two things a Remote
+// needs: joining a fetch in progress, yet starting none when the unknown-kid
+// cooldown says no (do's gate, asked only when no fetch runs and under the
+// same lock, so a caller inside the cooldown still waits for a background
+// refresh that is running), and close, which refuses new fetches and waits
+// for the running fetch's goroutine, so that Close leaves nothing behind.
 type flight struct {
 	mu     sync.Mutex
 	cur    *call // the fetch in progress, or nil

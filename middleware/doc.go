@@ -3,12 +3,17 @@
 // letter, and lets handlers read the validated token.
 //
 //	ats, err := accesstoken.NewValidator(accesstoken.Config{Issuer: iss, Audience: "https://my-api", Keys: keys})
+//	if err != nil {
+//		return err
+//	}
 //	mw := middleware.New(ats, middleware.Options{Realm: "appointments"})
-//	mux.Handle("GET /appointments", mw.Require("read:appointments")(list))
+//	mux.Handle("GET /appointments", mw.Require("read:appointments")(http.HandlerFunc(list)))
+//
+// where list reads the validated token from the request's context:
 //
 //	func list(w http.ResponseWriter, r *http.Request) {
 //		at, _ := middleware.TokenFrom(r.Context())
-//		... at.Subject ...
+//		fmt.Fprintf(w, "appointments of %s\n", at.Subject)
 //	}
 //
 // Any router built on net/http works: the wrappers are plain

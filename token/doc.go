@@ -5,9 +5,13 @@
 // Most programs use package idtoken or package accesstoken and meet this
 // package only through its errors:
 //
-//	if errors.Is(err, token.ErrExpired) { ... }
+//	if errors.Is(err, token.ErrExpired) {
+//		log.Print("the token has expired")
+//	}
 //	var verr *token.ValidationError
-//	if errors.As(err, &verr) { log.Print(verr.Claim, verr.Reason) }
+//	if errors.As(err, &verr) {
+//		log.Print(verr.Claim, verr.Reason)
+//	}
 //
 // The pipeline (Verifier) is deliberately strict. A token is accepted only in
 // the JWS compact serialization, split by this package into exactly three

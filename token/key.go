@@ -68,6 +68,9 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 		}
 		k.kind = kindRSA
 	case *ecdsa.PublicKey:
+		// ECDH panics on nil coordinates, and reading them is the only way
+		// to tell a caller's half-built key from a whole one.
+		//lint:ignore SA1019 only compared with nil, never used as numbers
 		if pk == nil || pk.Curve == nil || pk.X == nil || pk.Y == nil {
 			return nil, errors.New("token: nil EC key")
 		}

@@ -22,6 +22,7 @@ func TestNewPublicKeyRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	//lint:ignore SA1019 an off-curve point can only be built from raw coordinates
 	offCurve := &ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)}
 	huge := &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), MaxRSABits+7), E: 65537}
 	huge.N.Add(huge.N, big.NewInt(1))
@@ -134,9 +135,13 @@ func rsaJWK(pub *rsa.PublicKey, extra string) string {
 }
 
 func ecJWK(pub *ecdsa.PublicKey, crv, extra string) string {
-	n := (pub.Curve.Params().BitSize + 7) / 8
-	return `{"kty":"EC","crv":"` + crv + `","x":"` + b64(pub.X.FillBytes(make([]byte, n))) +
-		`","y":"` + b64(pub.Y.FillBytes(make([]byte, n))) + `"` + extra + `}`
+	p, err := pub.Bytes() // 0x04, then x and y, each of the curve's size
+	if err != nil {
+		panic(err)
+	}
+	n := (len(p) - 1) / 2
+	return `{"kty":"EC","crv":"` + crv + `","x":"` + b64(p[1:1+n]) +
+		`","y":"` + b64(p[1+n:]) + `"` + extra + `}`
 }
 
 func TestParseKey(t *testing.T) {

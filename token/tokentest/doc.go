@@ -17,9 +17,17 @@
 //			t.Fatal(err)
 //		}
 //		raw := iss.AccessToken(tokentest.Claims{"scope": "read:appointments"})
+//		if _, err := v.Validate(t.Context(), raw); err != nil {
+//			t.Errorf("a good token was refused: %v", err)
+//		}
 //		expired := iss.AccessToken(tokentest.Claims{"exp": time.Now().Add(-time.Hour).Unix()})
-//		noSub := iss.IDToken(tokentest.Claims{"sub": tokentest.Omit})
-//		// ...
+//		if _, err := v.Validate(t.Context(), expired); !errors.Is(err, token.ErrExpired) {
+//			t.Errorf("an expired token: got %v, want token.ErrExpired", err)
+//		}
+//		idTok := iss.IDToken(nil) // an ID token is never an access token
+//		if _, err := v.Validate(t.Context(), idTok); !errors.Is(err, token.ErrTokenType) {
+//			t.Errorf("an ID token: got %v, want token.ErrTokenType", err)
+//		}
 //	}
 //
 // Beside well-formed tokens the issuer makes bad ones on request: any claim

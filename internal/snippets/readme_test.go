@@ -1,0 +1,144 @@
+package snippets
+
+// The Go blocks of README.md, each inside the code it assumes around it.
+// The functions that would reach a real issuer (tenant.example.com) are
+// compiled and never run; TestAppointmentsNeedReadScope runs newAPI and
+// listAppointments against a tokentest issuer.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenguard/tokenguard/accesstoken"
+	"github.com/tokenguard/tokenguard/idtoken"
+	"github.com/tokenguard/tokenguard/introspect"
+	"github.com/tokenguard/tokenguard/jwks"
+	"github.com/tokenguard/tokenguard/middleware"
+	"github.com/tokenguard/tokenguard/token"
+	"github.com/tokenguard/tokenguard/token/tokentest"
+)
+
+// Compiled, never run: they would reach https://tenant.example.com/.
+var _ = []any{readmeIDToken, readmeProtectAPI, readmeOpaque}
+
+// oauthTokens and loginSession stand for what a web application holds
+// after the authorization code flow.
+type oauthTokens struct{ IDToken, AccessToken string }
+
+type loginSession struct{ Nonce string }
+
+// README "Validate an ID token (a web application, after login)".
+func readmeIDToken(ctx context.Context, tokenResponse oauthTokens, session loginSession) error {
+	keys, err := jwks.FromIssuer(ctx, "https://tenant.example.com/", jwks.Options{})
+	if err != nil {
+		return err // discovery or the first JWKS fetch failed
+	}
+	defer keys.Close()
+
+	ids, err := idtoken.NewValidator(idtoken.Config{
+		Issuer:   "https://tenant.example.com/",
+		ClientID: "my-web-app-client-id",
+		Keys:     keys,
+	})
+	if err != nil {
+		return err
+	}
+	id, err := ids.Validate(ctx, tokenResponse.IDToken,
+		idtoken.WithNonce(session.Nonce),                   // the nonce you sent with the login
+		idtoken.WithAccessToken(tokenResponse.AccessToken)) // checks at_hash
+	if err != nil {
+		return err // errors.Is(err, token.ErrNonce), token.ErrAudience, token.ErrExpired, ...
+	}
+	fmt.Println(id.Subject, id.Email, id.EmailVerified, id.Name)
+	var mine struct {
+		Roles []string `json:"https://example.com/roles"`
+	}
+	err = id.Claims(&mine)
+	return err
+}
+
+// README "Protect an API (a resource server)".
+func readmeProtectAPI(keys token.KeySource) error {
+	ats, err := accesstoken.NewValidator(accesstoken.Config{
+		Issuer:   "https://tenant.example.com/",
+		Audience: "https://api.example.com",
+		Keys:     keys,
+	})
+	if err != nil {
+		return err
+	}
+	mw := middleware.New(ats, middleware.Options{Realm: "appointments"})
+	return http.ListenAndServe(":8080", newAPI(mw))
+}
+
+func newAPI(mw *middleware.Middleware) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /appointments", mw.Require("read:appointments")(http.HandlerFunc(listAppointments)))
+	mux.Handle("POST /appointments", mw.Require("write:appointments")(http.HandlerFunc(createAppointment)))
+	return mux
+}
+
+func listAppointments(w http.ResponseWriter, r *http.Request) {
+	at, _ := middleware.TokenFrom(r.Context())
+	// at.Subject, at.Scopes, at.Permissions, at.ClientID, at.HasScope("...")
+	fmt.Fprintf(w, "appointments of %s\n", at.Subject)
+}
+
+func createAppointment(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusCreated)
+}
+
+// README "Opaque access tokens (introspection)"; serve stands for the rest
+// of the program, which uses the validator while the client is open.
+func readmeOpaque(keys *jwks.Remote, serve func(*accesstoken.Validator) error) error {
+	client, err := introspect.NewClient(introspect.Config{
+		Endpoint:     keys.Discovery().IntrospectionEndpoint,
+		ClientID:     "my-api",
+		ClientSecret: os.Getenv("INTROSPECTION_SECRET"),
+	})
+	if err != nil {
+		return err // e.g. the discovery document names no introspection_endpoint
+	}
+	defer client.Close() // its idle connections
+	ats, err := accesstoken.NewValidator(accesstoken.Config{
+		Issuer: "https://tenant.example.com/", Audience: "https://api.example.com", Keys: keys,
+		Introspector: introspect.NewCache(client, introspect.CacheOptions{MaxTTL: time.Minute}),
+	})
+	if err != nil {
+		return err
+	}
+	return serve(ats)
+}
+
+// README "Testing your own code with tokentest".
+func TestAppointmentsNeedReadScope(t *testing.T) {
+	iss := tokentest.NewIssuer(t) // RS256; tokentest.WithAlgorithm("ES256") for others
+	ats, err := accesstoken.NewValidator(accesstoken.Config{
+		Issuer: iss.URL(), Audience: iss.Audience(), Keys: iss.KeySource(),
+	})
+	require.NoError(t, err)
+	srv := httptest.NewServer(newAPI(middleware.New(ats, middleware.Options{})))
+	defer srv.Close()
+
+	good := iss.AccessToken(tokentest.Claims{"scope": "read:appointments"})
+	narrow := iss.AccessToken(tokentest.Claims{"scope": "profile"})
+	expired := iss.AccessToken(tokentest.Claims{"exp": time.Now().Add(-time.Hour).Unix()})
+	otherAPI := iss.AccessToken(tokentest.Claims{"aud": "https://another-api.example"})
+	for tok, want := range map[string]int{good: 200, narrow: 403, expired: 401, otherAPI: 401} {
+		req, err := http.NewRequest("GET", srv.URL+"/appointments", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, want, resp.StatusCode)
+	}
+}
