@@ -7,6 +7,7 @@ package snippets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -27,7 +28,7 @@ import (
 )
 
 // Compiled, never run: they would reach https://tenant.example.com/.
-var _ = []any{readmeIDToken, readmeProtectAPI, readmeOpaque}
+var _ = []any{readmeIDToken, readmeProtectAPI, readmeOpaque, readmeAfterLogin}
 
 // oauthTokens and loginSession stand for what a web application holds
 // after the authorization code flow.
@@ -63,6 +64,47 @@ func readmeIDToken(ctx context.Context, tokenResponse oauthTokens, session login
 	}
 	err = id.Claims(&mine)
 	return err
+}
+
+// sessionStore stands for the web application's own session storage.
+type sessionStore interface {
+	End(ctx context.Context, issuer, subject, sessionID string) error
+}
+
+// README "After login: the profile from UserInfo, and back-channel logout".
+func readmeAfterLogin(ctx context.Context, keys *jwks.Remote, tokenResponse oauthTokens, id *idtoken.Token, mux *http.ServeMux, sessions sessionStore) error {
+	ui, err := idtoken.NewUserInfoClient(idtoken.UserInfoConfig{
+		Issuer: "https://tenant.example.com/", ClientID: "my-web-app-client-id",
+		Keys: keys, // from jwks.FromIssuer: its discovery document names userinfo_endpoint
+	})
+	if err != nil {
+		return err
+	}
+	defer ui.Close()
+	info, err := ui.Fetch(ctx, tokenResponse.AccessToken, id) // id: the ID token validated above
+	switch {
+	case errors.Is(err, token.ErrSubject): // an answer about another user: never use it
+		return err
+	case errors.Is(err, token.ErrTokenRefused): // 401/403: the access token is expired, revoked or lacks a scope
+		return err
+	case err != nil: // token.ErrUnavailable: the endpoint is down, try again later
+		return err
+	}
+	fmt.Println(info.Name, info.Email) // the same StandardClaims type as id's
+
+	logouts, err := idtoken.NewLogoutValidator(idtoken.LogoutConfig{
+		Issuer: "https://tenant.example.com/", ClientID: "my-web-app-client-id", Keys: keys,
+	})
+	if err != nil {
+		return err
+	}
+	mux.Handle("POST /backchannel-logout", &idtoken.LogoutHandler{
+		Validator: logouts,
+		End: func(ctx context.Context, lt *idtoken.LogoutToken) error {
+			return sessions.End(ctx, lt.Issuer, lt.Subject, lt.SessionID) // by sid, or every session of sub
+		},
+	})
+	return nil
 }
 
 // README "Protect an API (a resource server)".
