@@ -39,9 +39,15 @@
 // further failure up to MinRefresh.
 //
 // A token whose kid is not in the set makes Keys refetch once, then refuse
-// the kid with token.ErrKeyNotFound if it is still unknown. Refetches for
+// the kid with token.ErrKeyNotFound if the fresh set does not hold it
+// either. When the refetch fails, the answer is token.ErrUnavailable, not
+// a refusal: the token may be signed by a key the issuer published just
+// before its endpoint went down, so the outage is not blamed on the token
+// (a resource server answers 503, and the client retries). Refetches for
 // unknown kids start at most once per Options.RefetchCooldown (30 seconds by
-// default) and any number of concurrent misses share one HTTP request, so
+// default; within it, an unknown kid gets ErrKeyNotFound when the last
+// fetch succeeded and ErrUnavailable when it failed) and any number of
+// concurrent misses share one HTTP request, so
 // tokens with made-up kids cannot make this process hammer the issuer; a
 // caller waits at most Options.Timeout and never past its context. The
 // verification pipeline of package token asks for keys only after the

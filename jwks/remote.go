@@ -32,6 +32,11 @@ type Remote struct {
 
 	flight      flight
 	lastRefetch time.Time // start of the last unknown-kid refetch; guarded by flight.mu
+	// failure is the error of the most recent fetch (first, background or
+	// unknown-kid), or nil when it succeeded: within the refetch cooldown
+	// it tells "the kid is not in a key set we just got" from "we could not
+	// get one".
+	failure atomic.Pointer[error]
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -108,11 +113,18 @@ func (r *Remote) Discovery() *Discovery {
 // When kid is "" or names a key in the set, Keys answers from memory at
 // once, without locking or allocating. When kid is unknown, Keys refetches
 // the key set, unless a refetch for an unknown kid started less than
-// Options.RefetchCooldown ago: then it refuses at once. Every caller that
-// misses while a fetch is in progress waits for that same fetch, at most
-// Options.Timeout and never past ctx. A kid still unknown afterwards is
-// token.ErrKeyNotFound, also when the refetch failed (the reason says so);
-// if ctx ends first, the error matches token.ErrUnavailable and ctx.Err().
+// Options.RefetchCooldown ago: then it answers at once from what the last
+// fetch gave. Every caller that misses while a fetch is in progress waits
+// for that same fetch, at most Options.Timeout and never past ctx.
+//
+// token.ErrKeyNotFound means a fresh key set was obtained (by this refetch,
+// or by the last fetch when within the cooldown) and the kid is not in it.
+// When the refetch fails (the endpoint refuses the connection, answers an
+// error status, too much or nonsense, or does not answer within
+// Options.Timeout), or within the cooldown the last fetch failed, the
+// error matches token.ErrUnavailable instead: the token may be signed by
+// a key published just before the outage, so it is not refused for it. If
+// ctx ends first, the error matches token.ErrUnavailable and ctx.Err().
 //
 // The Verifier of package token calls Keys only for a token that passed its
 // cheap checks (size, form, header, algorithm allow-list, issuer), so only
@@ -148,6 +160,10 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 		if set := r.keys.Load(); set != nil && len(set.Lookup(kid)) > 0 {
 			return set, nil
 		}
+		if f := r.failure.Load(); f != nil {
+			return nil, &token.ValidationError{Kind: token.ErrUnavailable, Claim: "header.kid",
+				Reason: "the issuer's key set, which does not hold the token's kid, could not be refetched", Err: *f}
+		}
 		return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
 			"no key with kid %q in the issuer's key set (refetched less than %v ago)", excerpt.Of(kid), r.cfg.cooldown)
 	}
@@ -161,8 +177,8 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 		return set, nil
 	}
 	if c.err != nil {
-		return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
-			"no key with kid %q in the issuer's key set, and refetching it failed: %s", excerpt.Of(kid), reasonOf(c.err))
+		return nil, &token.ValidationError{Kind: token.ErrUnavailable, Claim: "header.kid",
+			Reason: "the issuer's key set, which does not hold the token's kid, could not be refetched", Err: c.err}
 	}
 	return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
 		"no key with kid %q in the issuer's key set, even after refetching it", excerpt.Of(kid))
@@ -183,7 +199,17 @@ func (r *Remote) mayRefetch() bool {
 
 // fetch is one background or unknown-kid fetch, run by the flight.
 func (r *Remote) fetch(c *call) {
+	returned := false
+	defer func() {
+		if !returned {
+			// Panicking (the flight turns the panic into c.err): a failed
+			// fetch all the same.
+			err := error(unavailable(nil, "the key set fetch panicked"))
+			r.failure.Store(&err)
+		}
+	}()
 	f, err := r.cfg.fetchKeys(r.ctx, r.url)
+	returned = true
 	r.record(f, err)
 	if err != nil {
 		c.err = err
@@ -197,10 +223,12 @@ func (r *Remote) fetch(c *call) {
 func (r *Remote) record(f fetched, err error) {
 	now := r.cfg.now()
 	if err != nil {
+		r.failure.Store(&err)
 		r.stats.fetched(now, 0, err)
 		r.log.log(slog.LevelWarn, "jwks: fetch failed; keeping the last good keys", "url", r.shown, "error", err.Error())
 		return
 	}
+	r.failure.Store(nil)
 	skipped := f.set.Skipped()
 	r.stats.fetched(now, len(skipped), nil)
 	r.log.log(slog.LevelDebug, "jwks: fetched", "url", r.shown, "keys", f.set.Len(), "skipped", len(skipped), "next_refresh", f.next)

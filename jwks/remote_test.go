@@ -313,16 +313,83 @@ func TestUnknownKidAfterRefetchIsKeyNotFound(t *testing.T) {
 	assert.Equal(t, 2, srv.count())
 }
 
-func TestRefetchFailureIsKeyNotFound(t *testing.T) {
+// TestRefetchOutageIsUnavailable: once keys are loaded, a token with an
+// unknown kid that cannot be looked up because the refetch fails is not
+// the token's fault (it may be signed by a key rotated in just before the
+// outage): every way the refetch can fail gives token.ErrUnavailable, and
+// so does another unknown kid within the cooldown while the last fetch
+// failed. Once the endpoint answers again, a kid it does not publish is
+// token.ErrKeyNotFound.
+func TestRefetchOutageIsUnavailable(t *testing.T) {
+	tests := []struct {
+		name   string
+		break_ func(s *jwksServer, r *Remote)
+	}{
+		{"connection refused", func(s *jwksServer, _ *Remote) { s.Close() }},
+		{"5xx", func(s *jwksServer, _ *Remote) { s.answer(status(http.StatusBadGateway)) }},
+		{"404", func(s *jwksServer, _ *Remote) { s.answer(status(http.StatusNotFound)) }},
+		{"timeout", func(s *jwksServer, r *Remote) {
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			r.cfg.timeout = 50 * time.Millisecond // after the first fetch, which must succeed
+			s.answer(hang(release))
+		}},
+		{"body too large", func(s *jwksServer, r *Remote) {
+			r.cfg.maxBody = 64
+			s.answer(body(jwksDoc(t, ecJWK("a", 0), ecJWK("b", 1))))
+		}},
+		{"not JSON", func(s *jwksServer, _ *Remote) { s.answer(body([]byte("<html>maintenance</html>"))) }},
+		{"no usable key", func(s *jwksServer, _ *Remote) { s.answer(body([]byte(`{"keys":[]}`))) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
+			r := newRemote(t, srv.URL, clk.options(Options{RefetchCooldown: time.Minute}))
+			ctx := context.Background()
+			tc.break_(srv, r)
+
+			_, err := r.Keys(ctx, "rotated-in")
+			require.ErrorIs(t, err, token.ErrUnavailable)
+			assert.NotErrorIs(t, err, token.ErrKeyNotFound)
+			assert.Equal(t, uint64(1), r.Stats().Refetches)
+
+			clk.Advance(time.Second)
+			_, err = r.Keys(ctx, "another")
+			require.ErrorIs(t, err, token.ErrUnavailable, "within the cooldown, after a failed fetch")
+			assert.NotErrorIs(t, err, token.ErrKeyNotFound)
+			assert.Equal(t, uint64(1), r.Stats().Refetches, "the cooldown holds during an outage too")
+
+			_, err = r.Keys(ctx, "a")
+			require.NoError(t, err, "a failed refetch keeps the known keys")
+		})
+	}
+}
+
+// TestKeyNotFoundNeedsAFreshKeySet: token.ErrKeyNotFound only when a key
+// set was obtained and lacks the kid, by this refetch or, within the
+// cooldown, by the last fetch, including one that succeeded after a
+// failure.
+func TestKeyNotFoundNeedsAFreshKeySet(t *testing.T) {
+	clk := newFakeClock()
 	srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
-	r := newRemote(t, srv.URL, Options{})
-	srv.answer(status(500))
-	_, err := r.Keys(context.Background(), "made-up")
-	require.ErrorIs(t, err, token.ErrKeyNotFound)
+	r := newRemote(t, srv.URL, clk.options(Options{RefetchCooldown: time.Minute}))
+	ctx := context.Background()
+
+	srv.answer(status(http.StatusServiceUnavailable))
+	_, err := r.Keys(ctx, "x1")
+	require.ErrorIs(t, err, token.ErrUnavailable)
+
+	srv.set(jwksDoc(t, ecJWK("a", 0)))
+	clk.Advance(time.Minute)
+	_, err = r.Keys(ctx, "x2")
+	require.ErrorIs(t, err, token.ErrKeyNotFound, "the endpoint answered, without the kid")
 	assert.NotErrorIs(t, err, token.ErrUnavailable)
-	assert.Contains(t, err.Error(), "refetching it failed")
-	_, err = r.Keys(context.Background(), "a")
-	require.NoError(t, err, "a failed refetch keeps the known keys")
+
+	clk.Advance(time.Second)
+	_, err = r.Keys(ctx, "x3")
+	require.ErrorIs(t, err, token.ErrKeyNotFound, "within the cooldown after a good fetch")
+	assert.Equal(t, 3, srv.count())
 }
 
 func TestConcurrentUnknownKidsShareOneFetch(t *testing.T) {
@@ -424,7 +491,8 @@ func TestRefetchWaitIsBounded(t *testing.T) {
 		r.cfg.timeout = 50 * time.Millisecond // after the first fetch, which must succeed
 		srv.answer(hang(release))
 		_, err := r.Keys(context.Background(), "new")
-		require.ErrorIs(t, err, token.ErrKeyNotFound)
+		require.ErrorIs(t, err, token.ErrUnavailable)
+		assert.NotErrorIs(t, err, token.ErrKeyNotFound)
 		assert.Contains(t, err.Error(), "did not answer within 50ms")
 	})
 	t.Run("by the caller's context", func(t *testing.T) {
@@ -521,7 +589,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		}()
 		<-srv.got
 		require.NoError(t, r.Close())
-		require.ErrorIs(t, <-errc, token.ErrKeyNotFound)
+		require.ErrorIs(t, <-errc, token.ErrUnavailable, "the refetch was cut short, so nothing is known of the kid")
 		requireNoGoroutines(t)
 	})
 	t.Run("when New's context is cancelled", func(t *testing.T) {
@@ -597,7 +665,8 @@ func TestPanickingTransportIsAFailedFetch(t *testing.T) {
 	rt.panic = true
 	rt.mu.Unlock()
 	_, err := r.Keys(context.Background(), "b")
-	require.ErrorIs(t, err, token.ErrKeyNotFound)
+	require.ErrorIs(t, err, token.ErrUnavailable)
+	assert.NotErrorIs(t, err, token.ErrKeyNotFound)
 	assert.Contains(t, err.Error(), "panicked")
 	_, err = r.Keys(context.Background(), "a")
 	require.NoError(t, err)
@@ -648,7 +717,7 @@ func TestLoggerReportsFailures(t *testing.T) {
 	r := newRemote(t, srv.URL, Options{Logger: newTestLogger(&logs)})
 	srv.answer(status(502))
 	_, err := r.Keys(context.Background(), "b")
-	require.ErrorIs(t, err, token.ErrKeyNotFound)
+	require.ErrorIs(t, err, token.ErrUnavailable)
 	out := logs.String()
 	assert.Contains(t, out, "level=WARN")
 	assert.Contains(t, out, "fetch failed")
