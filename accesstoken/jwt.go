@@ -82,7 +82,8 @@ func (v *Validator) cacheHit(ctx context.Context, cached *Token, now time.Time) 
 // package's rules, and remembers it in the cache.
 func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) (*Token, error) {
 	if v.verifier == nil {
-		return nil, token.Errorf(token.ErrTokenType, "", "the token has the form of a JWT, but this validator has no Keys to verify JWTs; it accepts only opaque tokens, resolved by introspection")
+		return nil, token.Errorf(token.ErrTokenType, "", "the token has the form of a JWT, and JWT access tokens are not accepted here").
+			WithDetail("this validator has no Keys (Config.Keys) to verify JWTs; it accepts only opaque tokens, resolved by introspection")
 	}
 	// The Token and the pipeline's Verified, which holds the claims the
 	// Token reads, are allocated together: one allocation, not two.
@@ -165,8 +166,9 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 				// else it carries. Only a token typed at+jwt, which ID tokens
 				// never are, is taken at its word here.
 				return token.Errorf(token.ErrTokenType, "aud",
-					"the token's audience includes %s, the client it was issued to, as an ID token's does; an access token is for an API. If this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068)",
-					excerpt.Quote(clientID))
+					"the token's audience includes %s, the client it was issued to, as an ID token's does; an access token is for an API",
+					excerpt.Quote(clientID)).
+					WithDetail("if this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068)")
 			}
 		}
 	}
@@ -205,9 +207,10 @@ func (v *Validator) checkAudience(aud []string, c *token.Claims) error {
 		}
 	}
 	if c != nil && !c.Has("aud") {
-		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; expected %s", v.audienceList())
+		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience").WithDetail("expected %s", v.audienceList())
 	}
-	return token.Errorf(token.ErrAudience, "aud", "the token is for %s; expected %s", quoteList(aud), v.audienceList())
+	return token.Errorf(token.ErrAudience, "aud", "the token's audience does not include this API").
+		WithDetail("the token is for %s; expected %s", quoteList(aud), v.audienceList())
 }
 
 // checkCachedTimes runs the pipeline's time rules on a cached token.

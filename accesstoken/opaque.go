@@ -21,7 +21,8 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 		return nil, token.Errorf(token.ErrMalformed, "", "the token holds a character outside the RFC 6750 bearer token alphabet at offset %d", i)
 	}
 	if v.introspector == nil {
-		return nil, token.Errorf(token.ErrMalformed, "", "the token is not a JWT, and this validator has no Introspector to resolve opaque tokens; configure accesstoken.Config.Introspector to accept them")
+		return nil, token.Errorf(token.ErrMalformed, "", "the token is not a JWT, and opaque access tokens are not accepted here").
+			WithDetail("this validator has no Introspector to resolve opaque tokens; configure accesstoken.Config.Introspector to accept them")
 	}
 	resp, err := v.introspect(ctx, raw)
 	if err != nil {
@@ -34,13 +35,14 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 		return nil, err
 	}
 	if resp.Issuer != "" && resp.Issuer != v.issuer {
-		return nil, token.Errorf(token.ErrIssuer, "iss", "the introspection answer names issuer %s; expected %s", excerpt.Quote(resp.Issuer), excerpt.Quote(v.issuer))
+		return nil, token.Errorf(token.ErrIssuer, "iss", "the authorization server says the token was issued by another issuer than the one this validator accepts").
+			WithDetail("the introspection answer names issuer %s; expected %s", excerpt.Quote(resp.Issuer), excerpt.Quote(v.issuer))
 	}
 	if len(resp.Audience) == 0 {
 		if !v.allowNoAud {
 			return nil, token.Errorf(token.ErrAudience, "aud",
-				"the introspection answer names no audience, so the token may not be meant for this API (a refresh token, say); expected %s, or set Config.AllowIntrospectionWithoutAudience for a server that never sends aud",
-				v.audienceList())
+				"the authorization server names no audience for the token, so it may not be meant for this API (a refresh token, say)").
+				WithDetail("expected %s, or set Config.AllowIntrospectionWithoutAudience for a server that never sends aud", v.audienceList())
 		}
 	} else if err := v.checkAudience(resp.Audience, nil); err != nil {
 		return nil, err
@@ -151,7 +153,7 @@ func answerFault(err error) error {
 	if ve, ok := err.(*token.ValidationError); ok {
 		claim, reason = ve.Claim, ve.Reason
 	}
-	return token.Errorf(token.ErrUnavailable, claim,
-		"the introspection answer's %s member %s; the answer is unusable, so nothing was decided about the token: the authorization server's introspection endpoint needs fixing",
-		excerpt.Quote(claim), reason)
+	return token.Errorf(token.ErrUnavailable, claim, "the authorization server's answer about the token is unusable").
+		WithDetail("the introspection answer's %s member %s; nothing was decided about the token: the authorization server's introspection endpoint needs fixing",
+			excerpt.Quote(claim), reason)
 }

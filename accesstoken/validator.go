@@ -106,7 +106,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 // ctx bounds key fetches and introspection calls.
 func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
 	if v == nil || v.issuer == "" {
-		return nil, token.Errorf(token.ErrUnavailable, "", "the access token validator is not configured; build it with accesstoken.NewValidator")
+		return nil, (&token.ValidationError{Kind: token.ErrUnavailable}).WithDetail("the access token validator is not configured; build it with accesstoken.NewValidator")
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -186,9 +186,10 @@ func unavailable(err error) error {
 	if errors.As(err, &ve) {
 		// The introspector claims to have decided something about the token,
 		// which it may not: keep its words, not its sentinel.
-		return token.Errorf(token.ErrUnavailable, ve.Claim, "the introspector failed: %s", ve.Error())
+		return token.Errorf(token.ErrUnavailable, ve.Claim, "the token could not be introspected").
+			WithDetail("the introspector failed: %s", ve.Error())
 	}
-	return &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the introspector failed", Err: err}
+	return &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the token could not be introspected", Detail: "the introspector failed", Err: err}
 }
 
 // introspect asks the Introspector about raw and returns its answer, which is
@@ -199,7 +200,8 @@ func (v *Validator) introspect(ctx context.Context, raw string) (*introspect.Res
 		return nil, unavailable(err)
 	}
 	if resp == nil {
-		return nil, token.Errorf(token.ErrUnavailable, "", "the introspector returned neither an answer nor an error")
+		return nil, token.Errorf(token.ErrUnavailable, "", "the token could not be introspected").
+			WithDetail("the introspector returned neither an answer nor an error")
 	}
 	if !resp.Active {
 		return nil, token.Errorf(token.ErrInactive, "active", "the authorization server says the token is not active (revoked, expired or unknown)")

@@ -206,10 +206,10 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	}
 	if t.AuthorizedParty != v.clientID {
 		if c.Has("azp") {
-			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q; expected the client ID %q", excerpt.Of(t.AuthorizedParty), v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q, not this client's ID", excerpt.Of(t.AuthorizedParty)).WithDetail("expected the client ID %q", v.clientID)
 		}
 		if multiple {
-			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name the client ID %q", len(c.Audience), v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name this client's ID", len(c.Audience)).WithDetail("expected the client ID %q", v.clientID)
 		}
 	}
 	return nil
@@ -222,9 +222,9 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 func (v *Validator) checkAudience(c *token.Claims) (multiple bool, err error) {
 	if len(c.Audience) == 0 {
 		if !c.Has("aud") {
-			return false, token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain the client ID %q", v.clientID)
+			return false, token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
 		}
-		return false, token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain the client ID %q", v.clientID)
+		return false, token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
 	}
 	found := false
 	for _, a := range c.Audience {
@@ -233,12 +233,12 @@ func (v *Validator) checkAudience(c *token.Claims) (multiple bool, err error) {
 			continue
 		}
 		if !slices.Contains(v.trusted, a) {
-			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither the client ID %q nor a trusted audience", excerpt.Of(a), v.clientID)
+			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither this client's ID nor a trusted audience", excerpt.Of(a)).WithDetail("the client ID is %q", v.clientID)
 		}
 		multiple = true
 	}
 	if !found {
-		return false, token.Errorf(token.ErrAudience, "aud", "aud does not contain the client ID %q", v.clientID)
+		return false, token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
 	}
 	return multiple, nil
 }

@@ -303,7 +303,7 @@ func (c *Client) introspect(parent context.Context, tok string) (*Response, acti
 	if err != nil {
 		var ve *token.ValidationError
 		if errors.As(err, &ve) {
-			ve.Reason = "introspection endpoint " + c.shown + ": " + ve.Reason
+			ve.Detail = "introspection endpoint " + c.shown + ": " + ve.Detail
 		}
 		return nil, state, err
 	}

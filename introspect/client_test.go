@@ -652,7 +652,8 @@ func TestUnavailableMessagesNameTheEndpoint(t *testing.T) {
 	_, err := c.Introspect(context.Background(), testToken)
 	var ve *token.ValidationError
 	require.True(t, errors.As(err, &ve))
-	assert.True(t, strings.HasPrefix(ve.Reason, fmt.Sprintf("introspection endpoint %s ", srv.URL)), ve.Reason)
+	assert.True(t, strings.HasPrefix(ve.Detail, fmt.Sprintf("introspection endpoint %s ", srv.URL)), ve.Detail)
+	assert.NotContains(t, ve.Description(), srv.URL, "the endpoint is for the log, not for the client")
 }
 
 // An endpoint may carry an API key in its query. No error message and no

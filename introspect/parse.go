@@ -50,7 +50,8 @@ func parseResponse(body []byte) (*Response, activeState, error) {
 	if err != nil {
 		return nil, activeMissing, &token.ValidationError{
 			Kind:   token.ErrUnavailable,
-			Reason: "the introspection answer is not a strict JSON object (RFC 7662 §2.2 requires one, and duplicate member names are refused)",
+			Reason: reasonUnusable,
+			Detail: "the introspection answer is not a strict JSON object (RFC 7662 §2.2 requires one, and duplicate member names are refused)",
 			Err:    err,
 		}
 	}
@@ -139,9 +140,10 @@ func wrongType(err error) error {
 		member, reason = ve.Claim, ve.Reason
 	}
 	return &token.ValidationError{
-		Kind:  token.ErrUnavailable,
-		Claim: member,
-		Reason: "the introspection answer's " + excerpt.Quote(member) + " member " + reason +
+		Kind:   token.ErrUnavailable,
+		Claim:  member,
+		Reason: reasonUnusable,
+		Detail: "the introspection answer's " + excerpt.Quote(member) + " member " + reason +
 			" (RFC 7662 §2.2); the answer is unusable, so nothing was decided about the token: the authorization server's introspection endpoint needs fixing",
 	}
 }

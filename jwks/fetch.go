@@ -25,10 +25,14 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("HTTP status %d %s", e.code, http.StatusText(e.code))
 }
 
-// unavailable builds the error of every fetch failure. cause must not match
-// another token sentinel, so that the error matches exactly one.
+// unavailable builds the error of every fetch failure. The formatted text
+// (which URL, what went wrong) is its Detail, for the server's log; its
+// Reason, which a client may be shown, says only that the keys could not
+// be had. cause must not match another token sentinel, so that the error
+// matches exactly one.
 func unavailable(cause error, format string, args ...any) *token.ValidationError {
-	return &token.ValidationError{Kind: token.ErrUnavailable, Reason: fmt.Sprintf(format, args...), Err: cause}
+	return &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the issuer's keys could not be obtained",
+		Detail: fmt.Sprintf(format, args...), Err: cause}
 }
 
 // reasonOf renders err for a Reason without keeping it in the error chain:
@@ -37,10 +41,14 @@ func unavailable(cause error, format string, args ...any) *token.ValidationError
 func reasonOf(err error) string {
 	var ve *token.ValidationError
 	if errors.As(err, &ve) {
-		if ve.Err != nil {
-			return ve.Reason + ": " + ve.Err.Error()
+		s := ve.Reason
+		if ve.Detail != "" {
+			s += "; " + ve.Detail
 		}
-		return ve.Reason
+		if ve.Err != nil {
+			s += ": " + ve.Err.Error()
+		}
+		return s
 	}
 	return err.Error()
 }

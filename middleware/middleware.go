@@ -3,7 +3,6 @@ package middleware
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -49,7 +48,7 @@ func (f ValidatorFunc) Validate(ctx context.Context, raw string) (*accesstoken.T
 
 // errNoValidator is what a Middleware without a Validator reports for every
 // token: fail closed, as the server's fault (503), not the client's.
-var errNoValidator = &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the middleware has no Validator configured"}
+var errNoValidator = &token.ValidationError{Kind: token.ErrUnavailable, Detail: "the middleware has no Validator configured"}
 
 // Options configures a Middleware. Every zero value is a safe default, and
 // negative numbers follow package token's rule for configuration values:
@@ -108,8 +107,12 @@ type Options struct {
 	// Logger, if not nil, receives a line for each refusal (Debug for a
 	// missing token or a malformed request, Info for a refused token or a
 	// missing scope, Warn when the token could not be validated at all),
-	// with the status, error code, reason, method and path. Never the token,
-	// never the query string.
+	// with the status, error code, the description the client was given,
+	// the method and path and, for a refused or unvalidated token, the
+	// cause: the Validator's whole error, with what the client is never
+	// told (the configured issuer and audiences, endpoints, network and TLS
+	// errors, configuration hints). Never the token, never the query
+	// string.
 	Logger *slog.Logger
 
 	// RetryAfter is sent, rounded up to whole seconds, in the Retry-After
@@ -269,6 +272,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			Code:        CodeInvalidToken,
 			Description: describe(err, raw),
 			Err:         err,
+			cause:       scrub(err.Error(), raw),
 		})
 		return
 	case tok == nil:
@@ -366,28 +370,16 @@ func (m *Middleware) StepUp(w http.ResponseWriter, r *http.Request, acrValues []
 }
 
 // describe turns a validation error into an error_description: the
-// sentinel, the claim and the reason of a *token.ValidationError (never its
-// cause, which may describe internals), or a generic sentence for any other
-// error. Whatever the Validator wrote, no part of the token survives in it.
+// Description of a *token.ValidationError (its kind, claim and reason,
+// never its Detail or cause, which describe the server), or a generic
+// sentence for any other error. Whatever the Validator wrote, no part of
+// the token survives in it.
 func describe(err error, raw string) string {
 	var ve *token.ValidationError
 	if !errors.As(err, &ve) {
 		return "the access token is not valid"
 	}
-	var b strings.Builder
-	if ve.Kind != nil {
-		b.WriteString(ve.Kind.Error())
-	} else {
-		b.WriteString("invalid token")
-	}
-	if ve.Claim != "" {
-		fmt.Fprintf(&b, " (%s)", ve.Claim)
-	}
-	if ve.Reason != "" {
-		b.WriteString(": ")
-		b.WriteString(ve.Reason)
-	}
-	return scrub(b.String(), raw)
+	return scrub(ve.Description(), raw)
 }
 
 // minScrubbed is the shortest part of a token scrub looks for: shorter

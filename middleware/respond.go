@@ -64,8 +64,12 @@ type Error struct {
 	// Code is the RFC 6750 / RFC 9470 error code (the Code... constants),
 	// or "" for a request that carried no token at all.
 	Code string
-	// Description is a sentence for the developer of the client. It never
-	// contains the token.
+	// Description is a sentence for the developer of the client about the
+	// token it sent. It never contains the token, nor anything about the
+	// server: no endpoint, network or TLS error, configured issuer or
+	// audience, or configuration hint (for a refused token it is the
+	// Validator's token.ValidationError.Description; for a 503 a fixed
+	// sentence).
 	Description string
 	// Scope lists, space-separated, the scopes (or permissions) the resource
 	// requires, for CodeInsufficientScope.
@@ -83,13 +87,15 @@ type Error struct {
 	// ErrInsufficientUserAuthentication.
 	//
 	// Err is for logs and for deciding what to answer, not for the client:
-	// for a 503 it holds the key or introspection endpoint's failure
-	// (URLs, upstream messages), and a Validator of your own might quote
-	// more than it should. Send Description, which is built to be safe.
+	// its message (token.ValidationError.Error) carries the Detail and
+	// cause a Description leaves out (for a 503 the key or introspection
+	// endpoint's failure, for a refusal what the validator expected), and
+	// a Validator of your own might quote more than it should. Send
+	// Description, which is built to be safe.
 	Err error
 
 	// cause is Err's message with the token scrubbed out, for the log of a
-	// 5xx answer.
+	// refused or unvalidated token.
 	cause string
 }
 

@@ -88,31 +88,93 @@ var (
 // ValidationError describes why a token was refused. Kind is one of the
 // sentinels above, so errors.Is(err, token.ErrExpired) works; errors.As gives
 // access to the claim and the sentence.
+//
+// A refusal is put into words twice, from the same fields: Description for
+// whoever presented the token (an HTTP client, as an RFC 6750
+// error_description), and Error for the server's log. Reason goes into
+// both and so speaks of the token only; Detail and Err go into Error only,
+// and hold what an operator needs but a client must not learn: what the
+// validator was configured to expect, endpoints, network and TLS errors,
+// which setting to change.
 type ValidationError struct {
 	// Kind is the sentinel this failure matches.
 	Kind error
 	// Claim names the claim or header parameter at fault ("exp", "aud",
 	// "header.alg"), or is empty when none applies.
 	Claim string
-	// Reason is a sentence that says what was found and what was expected.
-	// It never contains the token itself or a secret.
+	// Reason is a sentence that says what was found in the token and what
+	// was wrong with it. It may be shown to the client that presented the
+	// token, so it never contains the token itself, a secret, or anything
+	// about the server: no URL, no network error, no configured issuer,
+	// audience or algorithm list, no configuration hint. Those go in Detail.
 	Reason string
-	// Err is the underlying cause, such as a network error, or nil.
+	// Detail completes Reason for the server's log only: what was expected
+	// (the configured issuer or audiences, the allowed algorithms), which
+	// endpoint failed and how, which setting would change the answer. It
+	// never contains the token or a secret either. Empty when Reason says
+	// it all.
+	Detail string
+	// Err is the underlying cause, such as a network error, or nil. Like
+	// Detail it is for the log, not for the client.
 	Err error
 }
 
 // Errorf builds a *ValidationError of the given kind. Validators and users'
-// own checks use it so their failures read like the built-in ones.
+// own checks use it so their failures read like the built-in ones. The
+// formatted text becomes Reason, which a client may be shown: put what
+// only the server's operator should read in Detail (see WithDetail).
 func Errorf(kind error, claim, format string, args ...any) *ValidationError {
 	return &ValidationError{Kind: kind, Claim: claim, Reason: fmt.Sprintf(format, args...)}
 }
 
-// Error returns "kind (claim): reason: cause".
+// WithDetail sets e.Detail to the formatted text and returns e, for
+// token.Errorf(...).WithDetail("expected %q", issuer). On a nil e it does
+// nothing and returns nil.
+func (e *ValidationError) WithDetail(format string, args ...any) *ValidationError {
+	if e != nil {
+		e.Detail = fmt.Sprintf(format, args...)
+	}
+	return e
+}
+
+// Description returns "kind (claim): reason": what may be told to the
+// client that presented the token, such as an RFC 6750 error_description.
+// It leaves out Detail and Err, which describe the server rather than the
+// token.
+func (e *ValidationError) Description() string {
+	if e == nil {
+		return "<nil>"
+	}
+	var b strings.Builder
+	e.describe(&b)
+	return b.String()
+}
+
+// Error returns "kind (claim): reason; detail: cause": everything, for the
+// server's log. Show clients Description instead.
 func (e *ValidationError) Error() string {
 	if e == nil {
 		return "<nil>"
 	}
 	var b strings.Builder
+	e.describe(&b)
+	if e.Detail != "" {
+		if e.Reason != "" {
+			b.WriteString("; ")
+		} else {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Detail)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// describe writes "kind (claim): reason".
+func (e *ValidationError) describe(b *strings.Builder) {
 	if e.Kind != nil {
 		b.WriteString(e.Kind.Error())
 	} else {
@@ -127,11 +189,6 @@ func (e *ValidationError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Reason)
 	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
 }
 
 // Unwrap returns the sentinel and the cause, for errors.Is and errors.As.

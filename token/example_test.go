@@ -75,7 +75,7 @@ func ExampleNewVerifier() {
 	// user-42 [my-api] 2025-06-01T13:00:00Z key-1
 	// true true
 	// true
-	// unsupported algorithm (header.alg): alg "None" is not allowed; allowed: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA
+	// unsupported algorithm (header.alg): the token is signed with an algorithm this validator does not accept; alg is "None"; allowed: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA
 }
 
 // Claims beyond the registered ones are read by name, exactly as the token

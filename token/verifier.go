@@ -251,8 +251,8 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 	}
 	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
 	if !ok {
-		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "alg %q is not allowed; allowed: %s",
-			excerpt.Of(out.Header.Algorithm), v.allowedNames())
+		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "the token is signed with an algorithm this validator does not accept").
+			WithDetail("alg is %q; allowed: %s", excerpt.Of(out.Header.Algorithm), v.allowedNames())
 	}
 	if seg.signature == "" {
 		return nil, Errorf(ErrSignature, "", "the token has an empty signature")
@@ -271,9 +271,10 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 	}
 	if out.Claims.Issuer != v.issuer {
 		if !out.Claims.Has("iss") {
-			return nil, Errorf(ErrMissingClaim, "iss", "the token has no issuer; expected %q", v.issuer)
+			return nil, Errorf(ErrMissingClaim, "iss", "the token has no issuer").WithDetail("expected %q", v.issuer)
 		}
-		return nil, Errorf(ErrIssuer, "iss", "issuer is %q; expected %q", excerpt.Of(out.Claims.Issuer), v.issuer)
+		return nil, Errorf(ErrIssuer, "iss", "the token's issuer is not the one this validator accepts").
+			WithDetail("issuer is %q; expected %q", excerpt.Of(out.Claims.Issuer), v.issuer)
 	}
 	key, err := v.selectKey(ctx, &out.Header, alg)
 	if err != nil {
