@@ -103,10 +103,19 @@
 //     relaxes this for servers that never send aud.
 //   - exp, nbf and iat, when present, are checked with the leeway
 //     (token.ErrExpired, token.ErrNotYetValid, token.ErrIssuedInFuture).
-//   - Scopes come from scope (or a scp member the server adds), permissions
-//     from a permissions array. A member of the wrong type there makes the
+//   - Scopes come from scope (or a scp member the server adds), split as a
+//     JWT's are (see Scopes below), permissions from a permissions array. A member of the wrong type there makes the
 //     answer unusable: token.ErrUnavailable, as package introspect treats
 //     every malformed answer, because the fault is the server's.
+//
+// # Scopes
+//
+// A scope string, from a JWT's scope claim, Entra ID's string scp or an
+// introspection answer, is split at spaces and nowhere else (RFC 6749
+// §3.3 delimits scope tokens with %x20 and allows no other whitespace in
+// them): a tab or a no-break space is part of the scope it appears in, so
+// "read\u00a0admin" grants one odd scope, never "read" and "admin". Both
+// paths, and introspect.Response.Scopes, use the same splitter.
 //
 // An error from the Introspector (the endpoint is down, slow or answered
 // nonsense) matches token.ErrUnavailable: nothing was decided about the

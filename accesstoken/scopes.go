@@ -2,6 +2,7 @@ package accesstoken
 
 import (
 	"github.com/tokenguard/tokenguard/internal/excerpt"
+	"github.com/tokenguard/tokenguard/internal/scope"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -29,7 +30,7 @@ func scopesOf(c *token.Claims) ([]string, error) {
 		return nil, token.Errorf(token.ErrInvalidClaim, "scope", "must be a space-separated string; found %s", strictjson.Kind(raw))
 	}
 	if hasScope {
-		scopes = splitScope(s)
+		scopes = scope.Split(s)
 	}
 	raw, hasSCP := c.RawJSON("scp")
 	if !hasSCP {
@@ -37,7 +38,7 @@ func scopesOf(c *token.Claims) ([]string, error) {
 	}
 	var list []string
 	if s, ok, _ := c.GetString("scp"); ok {
-		list = splitScope(s)
+		list = scope.Split(s)
 	} else if len(raw) > 0 && raw[0] == '[' {
 		var err error
 		if list, _, err = c.GetStrings("scp"); err != nil {
@@ -105,42 +106,10 @@ func clientIDOf(c *token.Claims) (id string, named bool, err error) {
 	return id, named, nil
 }
 
-// splitScope splits a scope string at spaces (RFC 6749 §3.3: scope tokens
-// are delimited by %x20, and no other whitespace may appear in them). It
-// returns nil for a string with no scopes. The scopes are substrings of s;
-// the one allocation is the slice, sized exactly by a first pass.
-func splitScope(s string) []string {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] != ' ' && (i == 0 || s[i-1] == ' ') {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]string, 0, n)
-	start := -1
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
-			}
-		} else if start < 0 {
-			start = i
-		}
-	}
-	if start >= 0 {
-		out = append(out, s[start:])
-	}
-	return out
-}
-
 // stringOrStrings reads a space-separated string or an array of strings.
 func stringOrStrings[T strictjson.Text](name string, raw T) ([]string, error) {
 	if s, ok := strictjson.String(raw); ok {
-		return splitScope(s), nil
+		return scope.Split(s), nil
 	}
 	list, err := stringArray(name, raw)
 	if err != nil {

@@ -298,3 +298,34 @@ func FuzzParseResponse(f *testing.F) {
 		}
 	})
 }
+
+// TestScopesSplitAtSpacesOnly: Scopes and HasScope split the scope member
+// exactly as a JWT access token's scope claim is split, at spaces only
+// (RFC 6749 §3.3); any other whitespace stays inside its scope.
+func TestScopesSplitAtSpacesOnly(t *testing.T) {
+	tests := []struct {
+		scope string
+		want  []string
+		not   []string
+	}{
+		{"read  write", []string{"read", "write"}, []string{"read  write", ""}},
+		{"read\u00a0admin", []string{"read\u00a0admin"}, []string{"read", "admin"}},
+		{"read\tadmin", []string{"read\tadmin"}, []string{"read", "admin"}},
+		{"read\r\nadmin write", []string{"read\r\nadmin", "write"}, []string{"read", "admin"}},
+		{"read\u2028admin", []string{"read\u2028admin"}, []string{"read", "admin"}},
+		{"", nil, []string{""}},
+	}
+	for _, tc := range tests {
+		r := &Response{Active: true, Scope: tc.scope}
+		assert.Equal(t, tc.want, r.Scopes(), "%q", tc.scope)
+		for _, s := range tc.want {
+			assert.True(t, r.HasScope(s), "%q lists %q", tc.scope, s)
+		}
+		for _, s := range tc.not {
+			assert.False(t, r.HasScope(s), "%q does not list %q", tc.scope, s)
+		}
+	}
+	var nilResp *Response
+	assert.Nil(t, nilResp.Scopes())
+	assert.False(t, nilResp.HasScope("read"))
+}

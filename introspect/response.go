@@ -6,31 +6,26 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/scope"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
-// Scopes splits Scope into its scopes. It returns nil when there are none.
+// Scopes splits Scope into its scopes, at spaces only (RFC 6749 §3.3), as
+// a JWT access token's scope claim is split: any other whitespace, such as
+// a tab or a no-break space, is part of the scope it appears in. It returns
+// nil when there are none.
 func (r *Response) Scopes() []string {
-	if r == nil || r.Scope == "" {
+	if r == nil {
 		return nil
 	}
-	return strings.Fields(r.Scope)
+	return scope.Split(r.Scope)
 }
 
-// HasScope reports whether the space-separated Scope lists scope exactly.
-func (r *Response) HasScope(scope string) bool {
-	if r == nil || scope == "" {
-		return false
-	}
-	for s := range strings.FieldsSeq(r.Scope) {
-		if s == scope {
-			return true
-		}
-	}
-	return false
+// HasScope reports whether Scope lists s exactly, splitting as Scopes does.
+func (r *Response) HasScope(s string) bool {
+	return r != nil && scope.Has(r.Scope, s)
 }
 
 // Clone returns a deep copy of r: changing the copy's Audience or Extra (or
