@@ -49,7 +49,8 @@ type Config struct {
 	// iss, exp, aud, sub, client_id, iat and jti. Off, "JWT" and an absent
 	// typ are accepted too, and only iss, aud, exp and a client (client_id,
 	// azp, cid or appid) are required, which is what providers such as Auth0
-	// issue.
+	// issue; a token typed "at+jwt" must also carry iat and jti (see the
+	// package documentation, "RFC 9068 claim by claim").
 	StrictRFC9068 bool
 	// AllowIntrospectionWithoutAudience accepts an introspection answer that
 	// names no aud. Off (the default), such an answer is refused with

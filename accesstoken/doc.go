@@ -68,9 +68,10 @@
 //     two. Any other typ, such as an ID token's "id_token+jwt" or a DPoP
 //     proof's "dpop+jwt", is refused with token.ErrTokenType before any key
 //     is fetched.
-//   - With Config.StrictRFC9068 the claims RFC 9068 §2.2 requires (iss, exp,
-//     aud, sub, client_id, iat, jti) must all be present
-//     (token.ErrMissingClaim).
+//   - A token typed "at+jwt" declares RFC 9068's profile and is held to it,
+//     with or without Config.StrictRFC9068; see "RFC 9068 claim by claim"
+//     below. With Config.StrictRFC9068 every claim §2.2 requires (iss, exp,
+//     aud, sub, client_id, iat, jti) must be present (token.ErrMissingClaim).
 //   - The token must carry none of nonce, at_hash and c_hash, nor events
 //     (a security event token such as a back-channel logout token), must
 //     name the client it was issued to in client_id, azp, cid or appid, and
@@ -80,6 +81,31 @@
 //     permissions an array of strings; client_id, azp, cid and appid
 //     strings, client_id and azp naming the same client when both are
 //     present. Anything else is token.ErrInvalidClaim.
+//
+// # RFC 9068 claim by claim
+//
+// RFC 9068 §2.2 requires iss, exp, aud, sub, client_id, iat and jti in a
+// JWT access token. A token whose typ is "at+jwt" claims to follow that
+// profile, so it is held to the part of it that the issuers which type
+// their tokens that way (Auth0's RFC 9068 profile, Duende IdentityServer,
+// Keycloak, panva's oidc-provider) all honour, even without
+// Config.StrictRFC9068; a missing one is token.ErrMissingClaim:
+//
+//   - iss, exp, aud: required of every access token, typed or not.
+//   - iat: required. Every such issuer sends it, and a token that claims
+//     the profile without saying when it was issued is not what it says.
+//   - jti: required, for the same reason; it is also the identifier to
+//     key revocation and replay lists on (see "The raw token is not an
+//     identity" below).
+//   - sub: optional. IdentityServer leaves it out of client-credentials
+//     tokens, which have no user.
+//   - client_id: optional as such, but the token must name its client in
+//     client_id, azp, cid or appid, as every access token must: Keycloak
+//     names it in azp.
+//
+// Config.StrictRFC9068 requires all seven and the typ itself. A token typed
+// "JWT" or untyped is held to the rules every access token is (iss, exp,
+// aud and a client).
 //
 // # Opaque tokens
 //

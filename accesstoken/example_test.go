@@ -47,7 +47,7 @@ func ExampleValidator_Validate() {
 
 	accessToken := exampleJWT(map[string]any{"alg": "EdDSA", "kid": "k1", "typ": "at+jwt"}, map[string]any{
 		"iss": "https://tenant.example.com/", "sub": "auth0|42", "aud": []string{"https://api.example.com"},
-		"client_id": "spa-client", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(),
+		"client_id": "spa-client", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "jti": "8f2c41a0",
 		"scope": "read:appointments", "permissions": []string{"read:appointments"},
 	})
 	at, err := ats.Validate(ctx, accessToken)

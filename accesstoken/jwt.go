@@ -14,10 +14,23 @@ import (
 // access token with one of them is an ID token sent to the wrong place.
 var idTokenOnly = [...]string{"nonce", "at_hash", "c_hash"}
 
-// rfc9068Required lists the claims RFC 9068 §2.2 requires, beyond those the
-// pipeline already requires (iss, exp) and iat (required through
-// token.VerifierConfig.RequireIssuedAt), in the order they are checked.
-var rfc9068Required = [...]string{"aud", "sub", "client_id", "jti"}
+// rfc9068Claims is the decision, claim by claim, on what RFC 9068 §2.2
+// requires beyond iss and exp (which the pipeline requires of every token):
+// Config.StrictRFC9068 requires them all; a token that declares the profile
+// by its typ "at+jwt" is held to those marked typed even without it. The
+// decision follows what the issuers that type their tokens "at+jwt" really
+// send (Auth0's RFC 9068 profile, Duende IdentityServer, Keycloak, panva's
+// oidc-provider): see the package documentation.
+var rfc9068Claims = [...]struct {
+	name  string
+	typed bool
+}{
+	{"aud", true},        // required of every access token anyway
+	{"iat", true},        // every at+jwt issuer sends it
+	{"jti", true},        // every at+jwt issuer sends it
+	{"sub", false},       // IdentityServer leaves it out of client-credentials tokens
+	{"client_id", false}, // Keycloak names the client in azp; some client claim is required of every token
+}
 
 // typ kinds, as mediaType classifies a header's typ.
 const (
@@ -139,10 +152,11 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	if raw, ok := c.RawJSON("token_use"); ok && strictjson.StringEqual(raw, "id") {
 		return token.Errorf(token.ErrTokenType, "token_use", "token_use is \"id\": it is an ID token (Amazon Cognito), not an access token")
 	}
-	if v.strict {
-		for _, name := range rfc9068Required {
-			if !c.Has(name) {
-				return token.Errorf(token.ErrMissingClaim, name, "the token has no %s; RFC 9068 §2.2 requires it", name)
+	if typed := mediaType(ver.Header.Type) == typAccessToken; typed || v.strict {
+		for _, rc := range rfc9068Claims {
+			if (v.strict || rc.typed) && !c.Has(rc.name) {
+				return token.Errorf(token.ErrMissingClaim, rc.name,
+					"the token is typed \"at+jwt\" but has no %s; RFC 9068 §2.2 requires it of every JWT access token of that profile", rc.name)
 			}
 		}
 	}
