@@ -174,6 +174,17 @@
 //		Introspector: introspect.NewCache(client, introspect.CacheOptions{}),
 //	})
 //
+// # The raw token is not an identity
+//
+// ECDSA signatures are malleable: one ES256, ES384 or ES512 access token
+// has two valid raw forms (the signature's s and n−s both verify), and
+// anyone holding the token can make the second. So a revocation list,
+// a replay list or a rate limit must not be keyed on Token.Raw or a hash of
+// it: key it on Token.ID (the jti claim, which a token typed "at+jwt" must
+// carry) together with Token.Issuer. The verified-token cache is keyed on
+// the raw string, which is harmless there: the other form is a cache miss
+// and is verified in full.
+//
 // # Errors
 //
 // Every error Validate returns matches exactly one sentinel of package token

@@ -42,7 +42,11 @@ type Token struct {
 	ClientID string
 	// Opaque is true when the token was resolved by introspection.
 	Opaque bool
-	// Raw is the token as presented.
+	// Raw is the token as presented. It is not an identity: an ES256 (or
+	// ES384, ES512) JWT has a second valid form with the same claims, since
+	// ECDSA signatures are malleable, so key revocation, replay or rate
+	// lists on ID (jti) with Issuer, never on Raw or a hash of it (see
+	// package token, "The raw token is not an identity").
 	Raw string
 
 	claims *token.Claims        // a JWT's claims; shared, never modified

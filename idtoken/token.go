@@ -52,7 +52,11 @@ type Token struct {
 	// fields read as fields of Token (id.Email).
 	StandardClaims
 
-	// Raw is the token as presented.
+	// Raw is the token as presented. It is not an identity: an ES256 (or
+	// ES384, ES512) JWT has a second valid form with the same claims, since
+	// ECDSA signatures are malleable, so key a list of used or revoked ID
+	// tokens on ID (jti) with Issuer (or on Issuer, Subject and IssuedAt),
+	// never on Raw (see package token, "The raw token is not an identity").
 	Raw string
 
 	claims *token.Claims // immutable, shared by every copy

@@ -13,6 +13,11 @@
 //		log.Print(verr.Claim, verr.Reason)
 //	}
 //
+// A ValidationError is worded twice: Description for the client that
+// presented the token (it speaks of that token only), Error for the
+// server's log (it adds Detail and the cause: configured values,
+// endpoints, network errors).
+//
 // The pipeline (Verifier) is deliberately strict. A token is accepted only in
 // the JWS compact serialization, split by this package into exactly three
 // segments of canonical unpadded base64url; the header and claims must be
@@ -23,6 +28,24 @@
 // KeySource and must fit the algorithm; keys carried in the token's own header
 // (jwk, jku, x5u, x5c) are never used; unknown "crit" parameters are refused;
 // and exp is required, with nbf and iat honoured within a leeway.
+//
+// # The raw token is not an identity
+//
+// The same token can be presented as more than one string that verifies.
+// ECDSA signatures are malleable: when (r, s) is a valid ES256, ES384 or
+// ES512 signature, so is (r, n−s), n being the curve's order, and the
+// pipeline (like the JOSE specifications, which fix the encoding but not
+// the sign of s) accepts both. Anyone who holds one ES256 token can
+// therefore make a second, different string that is an equally valid token
+// with the same claims, without any key. A deny list of revoked tokens, a
+// replay list of used ones, or a rate limit keyed on the raw string (or a
+// hash of it) is evaded that way. Key such lists on what the issuer signed
+// instead: the jti claim (with iss), which every access token typed
+// "at+jwt" must carry, or, for a token without one, the claims that
+// identify it (iss, sub, iat). RSA and EdDSA signatures, as verified here,
+// cannot be turned into another valid one without the private key, but a
+// list that is right for some algorithms only is a trap when the issuer
+// changes keys.
 //
 // # Configuration values
 //

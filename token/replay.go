@@ -21,7 +21,11 @@ import (
 // another replica is still seen.
 type ReplayStore interface {
 	// Use records key as used until expires and returns nil if it was not
-	// already recorded. It returns an error matching ErrReplay when key is
+	// already recorded. key is an identifier the issuer or signer chose
+	// (a jti, with whatever scopes it, such as the iss), never the raw
+	// token or proof: ECDSA signatures are malleable, so one ES256 token
+	// can be presented as two valid strings (see "The raw token is not an
+	// identity" in the package documentation). It returns an error matching ErrReplay when key is
 	// recorded and not yet expired, and an error matching ErrUnavailable
 	// when the store cannot answer: a store that fails is an outage, never
 	// a verdict, so a caller must refuse without blaming the token.
