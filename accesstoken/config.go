@@ -53,10 +53,13 @@ type Config struct {
 	// package documentation, "RFC 9068 claim by claim").
 	StrictRFC9068 bool
 	// AllowIntrospectionWithoutAudience accepts an introspection answer that
-	// names no aud. Off (the default), such an answer is refused with
-	// token.ErrAudience, because some servers introspect refresh tokens that
-	// way. Set it only for a server that never sends aud and never answers
-	// active for anything but access tokens.
+	// names no aud, provided it says the token is an access token
+	// (token_type "Bearer", say). Off (the default), every answer without
+	// aud is refused with token.ErrAudience. An answer with neither aud nor
+	// anything naming an access token is what some servers (panva's
+	// oidc-provider) give for a refresh token, and is refused with
+	// token.ErrTokenType either way. Set it only for a server that never
+	// sends aud.
 	AllowIntrospectionWithoutAudience bool
 	// IntrospectJWTs makes every JWT that passed local validation also go to
 	// the Introspector, for APIs that must see a revocation at once rather

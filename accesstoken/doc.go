@@ -115,18 +115,27 @@
 // answer is then checked:
 //
 //   - active false: token.ErrInactive.
-//   - token_type, when present, must name a bearer access token: "Bearer"
-//     (any case), "access_token" or "urn:ietf:params:oauth:token-type:access_token".
-//     Anything else, such as "refresh_token", is token.ErrTokenType. So is
-//     "DPoP": a DPoP-bound token is only good together with a proof of
-//     possession, which this validator does not check, so accepting it as a
-//     bearer token would void the binding.
+//   - What the answer says the token is: token_type (RFC 7662), token_use
+//     (Ory Hydra) and typ (Keycloak), each when present, must name a bearer
+//     access token: token_type "Bearer" (any case), "access_token",
+//     "client_credentials" or "urn:ietf:params:oauth:token-type:access_token",
+//     token_use "access_token", typ "Bearer". Anything else, such as
+//     "refresh_token", "Refresh", "Offline" or "ID", is token.ErrTokenType.
+//     So is "DPoP": a DPoP-bound token is only good together with a proof
+//     of possession, which this validator does not check, so accepting it
+//     as a bearer token would void the binding.
 //   - iss, when present, must equal Config.Issuer (token.ErrIssuer).
-//   - aud must include an accepted API identifier (token.ErrAudience). An
-//     answer without aud is refused too, because some servers introspect a
-//     refresh token as active with no aud, and a refresh token must never
-//     pass as an access token; Config.AllowIntrospectionWithoutAudience
-//     relaxes this for servers that never send aud.
+//   - aud must include an accepted API identifier (token.ErrAudience).
+//   - A refresh token never passes, whatever the configuration. Some
+//     servers (panva's oidc-provider, a certified OpenID provider, among
+//     them) answer active for a refresh token with neither aud nor
+//     token_type, so an answer that names no aud must name an access token
+//     in one of the members above, or it is token.ErrTokenType. Such an
+//     answer that does name an access token (panva answers token_type
+//     "Bearer" for its access tokens, with aud only when a resource was
+//     requested) is still refused with token.ErrAudience, unless
+//     Config.AllowIntrospectionWithoutAudience is set for a server that
+//     never sends aud.
 //   - exp, nbf and iat, when present, are checked with the leeway
 //     (token.ErrExpired, token.ErrNotYetValid, token.ErrIssuedInFuture).
 //   - Scopes come from scope (or a scp member the server adds), split as a

@@ -31,7 +31,8 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 	// Own copy: an Introspector (a test fake, say) may hand the same
 	// Response to every caller, and the Token's slices come from it.
 	resp = resp.Clone()
-	if err := checkTokenType(resp.TokenType); err != nil {
+	access, err := answerKind(resp)
+	if err != nil {
 		return nil, err
 	}
 	if resp.Issuer != "" && resp.Issuer != v.issuer {
@@ -39,6 +40,14 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 			WithDetail("the introspection answer names issuer %s; expected %s", excerpt.Quote(resp.Issuer), excerpt.Quote(v.issuer))
 	}
 	if len(resp.Audience) == 0 {
+		if !access {
+			// Neither for an API nor of a kind: what some servers (panva's
+			// oidc-provider among them) answer for a refresh token. No
+			// setting lets it through.
+			return nil, token.Errorf(token.ErrTokenType, "token_type",
+				"the authorization server says neither that the token is an access token nor for which API it is; a refresh token is answered that way, and is never accepted as an access token").
+				WithDetail("the introspection answer has no aud and no token_type (nor token_use or typ) naming an access token")
+		}
 		if !v.allowNoAud {
 			return nil, token.Errorf(token.ErrAudience, "aud",
 				"the authorization server names no audience for the token, so it may not be meant for this API (a refresh token, say)").
@@ -70,22 +79,60 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 	return t, nil
 }
 
-// checkTokenType accepts an absent token_type and the names of a bearer
-// access token; anything else (refresh_token, an ID token's type, DPoP, N_A)
-// is refused.
-func checkTokenType(tt string) error {
-	switch {
-	case tt == "",
-		strings.EqualFold(tt, "Bearer"),
-		tt == "access_token",
-		tt == "urn:ietf:params:oauth:token-type:access_token":
-		return nil
-	case strings.EqualFold(tt, "DPoP"):
-		return token.Errorf(token.ErrTokenType, "token_type",
-			"the token is DPoP-bound (token_type %q); it is good only with a DPoP proof, which this validator does not check, so it is not accepted as a bearer token", tt)
+// answerKind reads what an introspection answer says the token is, from
+// every member servers use to say it: token_type (RFC 7662; "Bearer",
+// "access_token" or the RFC 8693 URI for an access token, and
+// "client_credentials" in older versions of panva's oidc-provider),
+// token_use (Ory Hydra: "access_token" or "refresh_token") and typ
+// (Keycloak: "Bearer", "Refresh", "Offline", "ID"). access is true when one
+// of them names a bearer access token. Any of them naming something else (a
+// refresh, ID or logout token, a DPoP-bound token) is token.ErrTokenType,
+// whatever the others say; a member of the wrong JSON type makes the answer
+// unusable (token.ErrUnavailable).
+func answerKind(r *introspect.Response) (access bool, err error) {
+	if tt := r.TokenType; tt != "" {
+		switch {
+		case strings.EqualFold(tt, "Bearer"),
+			tt == "access_token",
+			tt == "client_credentials",
+			tt == "urn:ietf:params:oauth:token-type:access_token":
+			access = true
+		case strings.EqualFold(tt, "DPoP"):
+			return false, token.Errorf(token.ErrTokenType, "token_type",
+				"the token is DPoP-bound (token_type %q); it is good only with a DPoP proof, which this validator does not check, so it is not accepted as a bearer token", tt)
+		default:
+			return false, token.Errorf(token.ErrTokenType, "token_type",
+				"the authorization server says the token is a %s; only access tokens (token_type \"Bearer\", \"access_token\" or \"urn:ietf:params:oauth:token-type:access_token\") are accepted", excerpt.Quote(tt))
+		}
 	}
-	return token.Errorf(token.ErrTokenType, "token_type",
-		"the introspection answer says the token is a %s; only access tokens (token_type \"Bearer\", \"access_token\" or \"urn:ietf:params:oauth:token-type:access_token\") are accepted", excerpt.Quote(tt))
+	for _, m := range [...]struct {
+		name string
+		ok   func(string) bool
+	}{
+		{"token_use", func(s string) bool { return s == "access_token" || s == "access" }},
+		{"typ", func(s string) bool {
+			switch mediaType(s) {
+			case typAccessToken, typJWT:
+				return true
+			}
+			return strings.EqualFold(s, "Bearer")
+		}},
+	} {
+		raw, present := r.Extra[m.name]
+		if !present {
+			continue
+		}
+		s, isString := strictjson.String(raw)
+		if !isString {
+			return false, answerFault(token.Errorf(token.ErrInvalidClaim, m.name, "must be a string; found %s", strictjson.Kind(raw)))
+		}
+		if !m.ok(s) {
+			return false, token.Errorf(token.ErrTokenType, m.name,
+				"the authorization server says the token is a %s (%s), not an access token", excerpt.Quote(s), m.name)
+		}
+		access = true
+	}
+	return access, nil
 }
 
 // checkAnswerTimes applies the pipeline's time rules to an answer's exp, nbf

@@ -33,22 +33,27 @@ func (i *Issuer) OpaqueToken(c Claims) string {
 }
 
 // RefreshToken mints an opaque refresh token. Until Revoke, introspection
-// answers active true with iss, sub, client_id, iat now, exp thirty days
-// from now and token_type "refresh_token", and no aud: a resource server
-// must not take it for an access token. c works as for OpaqueToken.
+// answers it as panva's oidc-provider (a certified OpenID provider) does:
+// active true with iss, sub, client_id, a random jti, scope "openid
+// offline_access", iat now and exp thirty days from now, and neither aud
+// nor token_type. That is the hardest shape for a resource server, which
+// must not take it for an access token although nothing in it says
+// "refresh"; add Claims{"token_type": "refresh_token"} for servers that
+// say so. c works as for OpaqueToken.
 func (i *Issuer) RefreshToken(c Claims) string {
 	if i.t != nil {
 		i.t.Helper()
 	}
 	now := i.now()
 	answer := map[string]any{
-		"active":     true,
-		"iss":        i.url,
-		"sub":        i.subject,
-		"client_id":  i.cfg.clientID,
-		"iat":        now.Unix(),
-		"exp":        now.Add(30 * 24 * time.Hour).Unix(),
-		"token_type": "refresh_token",
+		"active":    true,
+		"iss":       i.url,
+		"sub":       i.subject,
+		"client_id": i.cfg.clientID,
+		"jti":       randomHex(16),
+		"scope":     "openid offline_access",
+		"iat":       now.Unix(),
+		"exp":       now.Add(30 * 24 * time.Hour).Unix(),
 	}
 	return i.registerOpaque("RefreshToken", answer, c)
 }
