@@ -18,18 +18,35 @@
 //
 // The validator accepts access tokens minted for this API and nothing else.
 // In particular an OpenID Connect ID token is refused with
-// token.ErrTokenType, even where a client ID happens to equal an API
-// identifier. A JWT is not an access token when it carries a claim only ID
-// tokens have (nonce, at_hash, c_hash) or a provider's ID token marker
-// (Keycloak's "typ": "ID", Cognito's "token_use": "id"); when it names no
-// client the way every access token does (client_id, azp, Okta's cid, Entra
-// ID v1's appid); or, unless it is typed "at+jwt", when its aud includes the
-// very client it was issued to, which is what makes an ID token (OIDC Core
-// §2) and what no access token for a separate API looks like. So where an
-// API and a client share one identifier, the issuer must type its access
-// tokens "at+jwt" (RFC 9068; Auth0 calls it the RFC 9068 token profile): a
-// token typed "JWT" or untyped cannot be told from that client's ID token,
-// and is refused.
+// token.ErrTokenType, with or without nonce, even where a client ID happens
+// to equal an API identifier. The rules were checked against the ID tokens
+// and access tokens Auth0, Okta, Microsoft Entra ID (v1 and v2), Keycloak,
+// Amazon Cognito, Google and ZITADEL document. A JWT is not an access
+// token when:
+//
+//   - it carries a claim only ID tokens have (nonce, at_hash, c_hash), or
+//     events (a security event token such as a back-channel logout token,
+//     whatever its typ), or a provider's marker names another kind: Keycloak's typ claim other than
+//     "Bearer" ("ID", "Refresh", "Offline", "Logout"), Cognito's token_use
+//     other than "access" ("id");
+//   - it names no client the way every access token does (client_id, azp,
+//     Okta's cid, Entra ID v1's appid);
+//   - unless typed "at+jwt", its aud includes the very client it was issued
+//     to and that client's ID is an audience this API accepts: what makes
+//     an ID token (OIDC Core §2). Where an API and a client share one
+//     identifier the issuer must type its access tokens "at+jwt" (RFC 9068;
+//     Auth0 calls it the RFC 9068 token profile), since a token typed "JWT"
+//     or untyped cannot be told from that client's ID token;
+//   - unless typed "at+jwt", it shows no grant (no scope, scp, permissions,
+//     Auth0's gty, Entra ID's azpacr or appidacr, Okta's cid, Entra ID v1's
+//     appid, Keycloak's typ "Bearer", a token_use naming an access token)
+//     and either names its client only in azp for another audience (an ID
+//     token issued to one client for another, such as Google's cross-client
+//     ID token: aud the web client, azp the Android app), or is addressed to
+//     its own client and tells of the user's login (auth_time, amr, acr,
+//     sid or an OIDC profile claim such as email), as ZITADEL's ID tokens
+//     are. ZITADEL's access tokens, addressed to their client and the
+//     project but telling nothing of the login, pass.
 //
 // # Which path a token takes
 //
@@ -72,10 +89,7 @@
 //     with or without Config.StrictRFC9068; see "RFC 9068 claim by claim"
 //     below. With Config.StrictRFC9068 every claim §2.2 requires (iss, exp,
 //     aud, sub, client_id, iat, jti) must be present (token.ErrMissingClaim).
-//   - The token must carry none of nonce, at_hash and c_hash, nor events
-//     (a security event token such as a back-channel logout token), must
-//     name the client it was issued to in client_id, azp, cid or appid, and
-//     unless typed "at+jwt" its aud must not include that client
+//   - The token must not be an ID token or another kind of JWT
 //     (token.ErrTokenType): see above.
 //   - scope must be a string; scp a string or an array of strings;
 //     permissions an array of strings; client_id, azp, cid and appid

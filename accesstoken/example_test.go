@@ -121,7 +121,7 @@ func ExampleToken_Claims() {
 	})
 	raw := exampleJWT(map[string]any{"alg": "EdDSA", "kid": "k1"}, map[string]any{
 		"iss": "https://tenant.example.com/", "sub": "auth0|42", "aud": "https://api.example.com",
-		"azp": "spa-client", "exp": now.Add(time.Hour).Unix(),
+		"azp": "spa-client", "exp": now.Add(time.Hour).Unix(), "scope": "read:appointments",
 		"https://example.com/tenant": "acme", "https://example.com/roles": []string{"admin"},
 	})
 	at, err := ats.Validate(context.Background(), raw)

@@ -6,13 +6,8 @@ import (
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
-	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
-
-// idTokenOnly lists claims that only OpenID Connect ID tokens carry. An
-// access token with one of them is an ID token sent to the wrong place.
-var idTokenOnly = [...]string{"nonce", "at_hash", "c_hash"}
 
 // rfc9068Claims is the decision, claim by claim, on what RFC 9068 §2.2
 // requires beyond iss and exp (which the pipeline requires of every token):
@@ -131,26 +126,8 @@ type verifiedToken struct {
 // (signature, algorithm, typ, iss and times) and fills t.
 func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	c := &ver.Claims
-	for _, name := range idTokenOnly {
-		if c.Has(name) {
-			return token.Errorf(token.ErrTokenType, name,
-				"the token carries %s, a claim of OpenID Connect ID tokens; an ID token is for the client application and is never accepted as an access token", name)
-		}
-	}
-	// A security event token (RFC 8417), such as a back-channel logout
-	// token, carries events; no access token does, whatever its typ says.
-	if c.Has("events") {
-		return token.Errorf(token.ErrTokenType, "events",
-			"the token carries events: it is a security event token, such as a back-channel logout token, not an access token")
-	}
-	// Providers that mark their ID tokens in a claim: Keycloak ("typ": "ID";
-	// its access tokens say "Bearer") and Amazon Cognito ("token_use": "id";
-	// its access tokens say "access").
-	if raw, ok := c.RawJSON("typ"); ok && strictjson.StringEqual(raw, "ID") {
-		return token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is \"ID\": it is an ID token (Keycloak), not an access token")
-	}
-	if raw, ok := c.RawJSON("token_use"); ok && strictjson.StringEqual(raw, "id") {
-		return token.Errorf(token.ErrTokenType, "token_use", "token_use is \"id\": it is an ID token (Amazon Cognito), not an access token")
+	if err := checkMarkers(c); err != nil {
+		return err
 	}
 	if typed := mediaType(ver.Header.Type) == typAccessToken; typed || v.strict {
 		for _, rc := range rfc9068Claims {
@@ -160,31 +137,9 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 			}
 		}
 	}
-	clientID, named, err := clientIDOf(c)
+	clientID, err := v.checkShape(c, mediaType(ver.Header.Type) == typAccessToken)
 	if err != nil {
 		return err
-	}
-	if !named {
-		// An access token is issued to a client and says which; an ID token
-		// names its client in aud instead. This refuses ID tokens that carry
-		// none of the claims above (a code-flow login without nonce) even
-		// when their aud is this API's identifier.
-		return token.Errorf(token.ErrTokenType, "client_id",
-			"the token names no client (client_id, azp, cid or appid), as every access token does; an ID token names its client in aud instead and is never accepted as an access token")
-	}
-	if mediaType(ver.Header.Type) != typAccessToken {
-		for _, a := range c.Audience {
-			if a == clientID {
-				// Addressed to the client it was issued to: that is an ID
-				// token (OIDC Core §2: aud contains the client's ID), whatever
-				// else it carries. Only a token typed at+jwt, which ID tokens
-				// never are, is taken at its word here.
-				return token.Errorf(token.ErrTokenType, "aud",
-					"the token's audience includes %s, the client it was issued to, as an ID token's does; an access token is for an API",
-					excerpt.Quote(clientID)).
-					WithDetail("if this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068)")
-			}
-		}
 	}
 	if err := v.checkAudience(c.Audience, c); err != nil {
 		return err

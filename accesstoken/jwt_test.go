@@ -139,7 +139,7 @@ func TestJWTRules(t *testing.T) {
 		{name: "strict: no exp", claims: tokentest.Claims{"exp": tokentest.Omit}, opts: []tokentest.MintOption{tokentest.AtJWT()}, config: strict, want: token.ErrMissingClaim},
 		{name: "strict: no iss", claims: tokentest.Claims{"iss": tokentest.Omit}, opts: []tokentest.MintOption{tokentest.AtJWT()}, config: strict, want: token.ErrMissingClaim},
 		{name: "not strict: no sub, jti or client_id (azp names the client)",
-			claims: tokentest.Claims{"sub": tokentest.Omit, "jti": tokentest.Omit, "client_id": tokentest.Omit}},
+			claims: tokentest.Claims{"sub": tokentest.Omit, "jti": tokentest.Omit, "client_id": tokentest.Omit, "scope": "read"}},
 
 		// ID token claims and the client
 		{name: "nonce", claims: tokentest.Claims{"nonce": "n-0S6_WzA2Mj"}, want: token.ErrTokenType},
@@ -148,16 +148,32 @@ func TestJWTRules(t *testing.T) {
 		{name: "nonce in strict mode", claims: tokentest.Claims{"nonce": "n"}, opts: []tokentest.MintOption{tokentest.AtJWT()}, config: strict, want: token.ErrTokenType},
 		{name: "Keycloak ID token (typ claim ID)", claims: tokentest.Claims{"typ": "ID"}, want: token.ErrTokenType},
 		{name: "Keycloak access token (typ claim Bearer)", claims: tokentest.Claims{"typ": "Bearer"}},
+		{name: "Keycloak refresh token (typ claim Refresh)", claims: tokentest.Claims{"typ": "Refresh"}, want: token.ErrTokenType},
+		{name: "Keycloak offline token (typ claim Offline)", claims: tokentest.Claims{"typ": "Offline"}, want: token.ErrTokenType},
+		{name: "Keycloak logout token (typ claim Logout)", claims: tokentest.Claims{"typ": "Logout"}, want: token.ErrTokenType},
+		{name: "token_use refresh_token", claims: tokentest.Claims{"token_use": "refresh_token"}, want: token.ErrTokenType},
 		{name: "Cognito ID token (token_use id)", claims: tokentest.Claims{"token_use": "id"}, want: token.ErrTokenType},
 		{name: "Cognito access token (token_use access)", claims: tokentest.Claims{"token_use": "access"}},
 		{name: "no client named", claims: tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit}, want: token.ErrTokenType},
 		{name: "empty client_id and azp", claims: tokentest.Claims{"client_id": "", "azp": ""}, want: token.ErrTokenType},
 		{name: "empty client_id, azp names the client", claims: tokentest.Claims{"client_id": ""}},
-		{name: "client only in azp", claims: tokentest.Claims{"client_id": tokentest.Omit}},
+		{name: "client only in azp", claims: tokentest.Claims{"client_id": tokentest.Omit, "scope": "read"}},
+		{name: "client only in azp, granting nothing", claims: tokentest.Claims{"client_id": tokentest.Omit}, want: token.ErrTokenType},
+		{name: "client only in azp, Auth0 machine-to-machine (gty)", claims: tokentest.Claims{"client_id": tokentest.Omit, "gty": "client-credentials"}},
+		{name: "client only in azp, Entra ID app-only (azpacr)", claims: tokentest.Claims{"client_id": tokentest.Omit, "azpacr": "1"}},
 		{name: "client only in client_id", claims: tokentest.Claims{"azp": tokentest.Omit}},
 		{name: "client only in cid (Okta)", claims: tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit, "cid": "0oa1"}},
 		{name: "client only in appid (Entra ID v1)", claims: tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit, "appid": "app"}},
-		{name: "aud names the token's own client", claims: tokentest.Claims{"aud": []string{f.iss.Audience(), f.iss.ClientID()}}, want: token.ErrTokenType},
+		// Addressed to its own client as well as to this API: ZITADEL's
+		// access tokens are, and carry nothing about the login; its ID
+		// tokens are too, and tell of the login (amr, auth_time).
+		{name: "aud names the token's own client and this API", claims: tokentest.Claims{"aud": []string{f.iss.Audience(), f.iss.ClientID()}}},
+		{name: "aud names the token's own client and this API, with login claims", claims: tokentest.Claims{
+			"aud": []string{f.iss.Audience(), f.iss.ClientID()}, "amr": []string{"pwd"}, "auth_time": epoch.Unix()}, want: token.ErrTokenType},
+		{name: "aud names the token's own client and this API, with login claims and a scope", claims: tokentest.Claims{
+			"aud": []string{f.iss.Audience(), f.iss.ClientID()}, "auth_time": epoch.Unix(), "scope": "read"}},
+		{name: "aud names the token's own client, which this API accepts", claims: tokentest.Claims{"aud": []string{f.iss.Audience(), f.iss.ClientID()}, "scope": "read"},
+			config: func(c *accesstoken.Config) { c.Audiences = []string{f.iss.ClientID()} }, want: token.ErrTokenType},
 		{name: "aud names the token's own client, typed at+jwt", claims: tokentest.Claims{"aud": []string{f.iss.Audience(), f.iss.ClientID()}},
 			opts: []tokentest.MintOption{tokentest.AtJWT()}},
 		{name: "aud names the token's own client (cid)", claims: tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit, "cid": f.iss.Audience()}, want: token.ErrTokenType},
@@ -242,7 +258,7 @@ func TestClientIDSources(t *testing.T) {
 		want   string
 	}{
 		{tokentest.Claims{}, f.iss.ClientID()},
-		{tokentest.Claims{"client_id": tokentest.Omit, "azp": "from-azp"}, "from-azp"},
+		{tokentest.Claims{"client_id": tokentest.Omit, "azp": "from-azp", "scope": "read"}, "from-azp"},
 		{tokentest.Claims{"client_id": "from-client-id", "azp": tokentest.Omit, "cid": "ignored"}, "from-client-id"},
 		{tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit, "cid": "0oa-okta"}, "0oa-okta"},
 		{tokentest.Claims{"client_id": tokentest.Omit, "azp": tokentest.Omit, "appid": "entra-app"}, "entra-app"},
