@@ -143,3 +143,15 @@ func (c *countingKeys) Keys(ctx context.Context, kid string) (*token.KeySet, err
 	c.calls.Add(1)
 	return c.inner.Keys(ctx, kid)
 }
+
+// mergeClaims returns a new Claims holding every member of each of cs in
+// turn, later ones overriding earlier ones.
+func mergeClaims(cs ...tokentest.Claims) tokentest.Claims {
+	out := tokentest.Claims{}
+	for _, c := range cs {
+		for k, v := range c {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -109,14 +109,9 @@ func answerKind(r *introspect.Response) (access bool, err error) {
 		name string
 		ok   func(string) bool
 	}{
-		{"token_use", func(s string) bool { return s == "access_token" || s == "access" }},
-		{"typ", func(s string) bool {
-			switch mediaType(s) {
-			case typAccessToken, typJWT:
-				return true
-			}
-			return strings.EqualFold(s, "Bearer")
-		}},
+		{"token_use", accessUse},
+		// A DPoP-bound token is refused here as its token_type "DPoP" is.
+		{"typ", func(s string) bool { return accessTyp(s) && !strings.EqualFold(s, "DPoP") }},
 	} {
 		raw, present := r.Extra[m.name]
 		if !present {

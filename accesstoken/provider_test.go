@@ -72,21 +72,11 @@ func providerShapes() []providerShape {
 		"name": "Jane Doe", "given_name": "Jane", "family_name": "Doe",
 		"email": "jane.doe@example.com", "email_verified": true, "picture": "https://example.com/jane.png",
 	}
-	with := func(base tokentest.Claims, more tokentest.Claims) tokentest.Claims {
-		out := tokentest.Claims{}
-		for k, v := range base {
-			out[k] = v
-		}
-		for k, v := range more {
-			out[k] = v
-		}
-		return out
-	}
 	jwt := "JWT"
 	return []providerShape{
 		// Auth0.
 		{name: "Auth0 ID token", id: true, typ: jwt, client: auth0Client, api: auth0API,
-			claims: with(profile, tokentest.Claims{"sub": "auth0|64b0c9a5f1e2d3c4b5a69788", "aud": auth0Client,
+			claims: mergeClaims(profile, tokentest.Claims{"sub": "auth0|64b0c9a5f1e2d3c4b5a69788", "aud": auth0Client,
 				"sid": "Hh3kLb8aJ5p0", "nickname": "jane.doe", "updated_at": "2026-11-30T09:12:44.000Z"})},
 		{name: "Auth0 access token", typ: jwt, client: auth0Client, api: auth0API,
 			claims: tokentest.Claims{"sub": "auth0|64b0c9a5f1e2d3c4b5a69788",
@@ -104,7 +94,7 @@ func providerShapes() []providerShape {
 
 		// Okta (custom authorization server).
 		{name: "Okta ID token", id: true, client: oktaClient, api: oktaAPI,
-			claims: with(profile, tokentest.Claims{"ver": 1, "sub": "00uid4BxXw6I6TV4m0g3", "aud": oktaClient,
+			claims: mergeClaims(profile, tokentest.Claims{"ver": 1, "sub": "00uid4BxXw6I6TV4m0g3", "aud": oktaClient,
 				"jti": "ID.4eAWJOCMB3SX8XewDfVR", "amr": []string{"pwd"}, "idp": "00ok1u7AsAkrwdZL3z0g",
 				"preferred_username": "jane.doe@example.com", "auth_time": "@now"})},
 		{name: "Okta access token", client: oktaClient, api: oktaAPI,
@@ -156,11 +146,11 @@ func providerShapes() []providerShape {
 
 		// Keycloak.
 		{name: "Keycloak ID token", id: true, typ: jwt, client: keycloakClient, api: keycloakAPI,
-			claims: with(profile, tokentest.Claims{"jti": "a7c1e2f4-3b5d-4e6f-8a9b-0c1d2e3f4a5b", "aud": keycloakClient,
+			claims: mergeClaims(profile, tokentest.Claims{"jti": "a7c1e2f4-3b5d-4e6f-8a9b-0c1d2e3f4a5b", "aud": keycloakClient,
 				"sub": keycloakSubject, "typ": "ID", "azp": keycloakClient, "sid": "0c1d2e3f", "acr": "1",
 				"auth_time": "@now", "preferred_username": "jane"})},
 		{name: "Keycloak access token", typ: jwt, client: keycloakClient, api: keycloakAPI,
-			claims: with(profile, tokentest.Claims{"jti": "b8d2f3a5-4c6e-4f70-9bac-1d2e3f4a5b6c",
+			claims: mergeClaims(profile, tokentest.Claims{"jti": "b8d2f3a5-4c6e-4f70-9bac-1d2e3f4a5b6c",
 				"aud": []string{keycloakAPI, "account"}, "sub": keycloakSubject, "typ": "Bearer", "azp": keycloakClient,
 				"sid": "0c1d2e3f", "acr": "1", "allowed-origins": []string{"https://appointments.example.com"},
 				"realm_access":    map[string]any{"roles": []string{"offline_access", "uma_authorization"}},
@@ -200,19 +190,19 @@ func providerShapes() []providerShape {
 		// Google: access tokens are opaque ("ya29...."); every JWT Google
 		// signs is an ID token.
 		{name: "Google ID token", id: true, typ: jwt, client: googleWeb, api: googleWeb,
-			claims: with(profile, tokentest.Claims{"azp": googleWeb, "aud": googleWeb, "sub": googleSub,
+			claims: mergeClaims(profile, tokentest.Claims{"azp": googleWeb, "aud": googleWeb, "sub": googleSub,
 				"nbf": "@now", "jti": "5f3a7c9e1b2d4f6a8c0e", "locale": "en"})},
 		// idtoken holds azp to OIDC Core §3.1.3.7's SHOULD (azp, when
 		// present, is the client), so a web backend's idtoken.Validator
 		// refuses its Android app's token.
 		{name: "Google cross-client ID token (Android app for its web backend)", id: true, typ: jwt, client: googleWeb, api: googleWeb,
-			claims: with(profile, tokentest.Claims{"azp": googleAndroid, "aud": googleWeb, "sub": googleSub}),
+			claims: mergeClaims(profile, tokentest.Claims{"azp": googleAndroid, "aud": googleWeb, "sub": googleSub}),
 			wantID: token.ErrAuthorizedParty},
 		{name: "Google cross-client ID token, openid scope only", id: true, typ: jwt, client: googleWeb, api: googleWeb,
 			claims: tokentest.Claims{"azp": googleAndroid, "aud": googleWeb, "sub": googleSub},
 			wantID: token.ErrAuthorizedParty},
 		{name: "Google Workspace ID token", id: true, typ: jwt, client: googleWeb, api: googleWeb,
-			claims: with(profile, tokentest.Claims{"azp": googleWeb, "aud": googleWeb, "sub": googleSub, "hd": "example.com"})},
+			claims: mergeClaims(profile, tokentest.Claims{"azp": googleWeb, "aud": googleWeb, "sub": googleSub, "hd": "example.com"})},
 
 		// ZITADEL: every client of the project and the project itself are in
 		// aud, azp is the client.

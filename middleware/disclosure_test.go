@@ -81,10 +81,6 @@ func TestClientsAreToldAboutTheirTokenOnly(t *testing.T) {
 	iss := tokentest.NewIssuer(t)
 	ctx := context.Background()
 
-	type setup struct {
-		cfg       accesstoken.Config
-		forbidden []string // besides the common ones
-	}
 	// introspector builds a client for endpoint with the issuer's
 	// credentials.
 	introspector := func(t *testing.T, endpoint string, client *http.Client) *introspect.Client {
