@@ -165,7 +165,8 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 				Reason: "the issuer's key set, which does not hold the token's kid, could not be refetched", Err: *f}
 		}
 		return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
-			"no key with kid %q in the issuer's key set (refetched less than %v ago)", excerpt.Of(kid), r.cfg.cooldown)
+			"no key with kid %q in the issuer's key set", excerpt.Of(kid)).
+			WithDetail("refetched less than %v (Options.RefetchCooldown) ago", r.cfg.cooldown)
 	}
 	select {
 	case <-c.done:
