@@ -106,7 +106,8 @@ func NewValidator(cfg Config) (*Validator, error) {
 // ctx bounds key fetches and introspection calls.
 func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
 	if v == nil || v.issuer == "" {
-		return nil, (&token.ValidationError{Kind: token.ErrUnavailable}).WithDetail("the access token validator is not configured; build it with accesstoken.NewValidator")
+		return nil, token.Errorf(token.ErrUnavailable, "", "the token cannot be validated here").
+			WithDetail("the access token validator is not configured; build it with accesstoken.NewValidator")
 	}
 	if ctx == nil {
 		ctx = context.Background()

@@ -48,7 +48,8 @@ func (f ValidatorFunc) Validate(ctx context.Context, raw string) (*accesstoken.T
 
 // errNoValidator is what a Middleware without a Validator reports for every
 // token: fail closed, as the server's fault (503), not the client's.
-var errNoValidator = &token.ValidationError{Kind: token.ErrUnavailable, Detail: "the middleware has no Validator configured"}
+var errNoValidator = &token.ValidationError{Kind: token.ErrUnavailable,
+	Reason: "the token cannot be validated here", Detail: "the middleware has no Validator configured"}
 
 // Options configures a Middleware. Every zero value is a safe default, and
 // negative numbers follow package token's rule for configuration values:
