@@ -3,6 +3,7 @@ package idtoken
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -284,7 +285,8 @@ var errUserInfoTimeout = errors.New("userinfo timeout")
 // keys and the configured algorithms; its iss must be the issuer
 // (token.ErrIssuer) and its aud must contain the client ID
 // (token.ErrAudience). Encrypted answers are not supported. Errors match
-// one sentinel of package token:
+// one sentinel of package token, and the reason of a refused answer says
+// that it was the UserInfo answer that was refused:
 //
 //   - token.ErrTokenRefused: the endpoint answered 401 or 403, its verdict
 //     that the access token is expired, revoked or lacks a scope; the
@@ -292,13 +294,17 @@ var errUserInfoTimeout = errors.New("userinfo timeout")
 //     will not help, and it is not an outage;
 //   - token.ErrUnavailable: the endpoint could not be reached, did not
 //     answer in time, redirected, answered another status, a body over the
-//     size bound, or a media type other than JSON or JWT;
+//     size bound, an empty body, a body labelled JSON that is not JSON, or
+//     a media type other than JSON or JWT: no answer was obtained, and
+//     nothing was decided about the access token or the user;
 //   - token.ErrSubject: the answer is about another user;
 //   - token.ErrMissingClaim: the answer has no sub (it must always carry
 //     one);
-//   - token.ErrMalformed, token.ErrInvalidClaim: the answer is not one
-//     strict JSON object, or a claim has the wrong JSON type (a profile
-//     claim sent as null reads as absent, as in an ID token);
+//   - token.ErrMalformed, token.ErrInvalidClaim: the answer is JSON but
+//     not one strict JSON object (an array, a duplicate or case-folded
+//     member name, invalid UTF-8), a JWT answer is not a compact JWS, or a
+//     claim has the wrong JSON type (a profile claim sent as null reads as
+//     absent, as in an ID token);
 //   - for a signed answer, the errors of Validator.Validate's pipeline
 //     (token.ErrSignature, token.ErrIssuer, token.ErrAudience, ...), and
 //     token.ErrSignature for a JSON answer when RequireSigned is set.
@@ -321,7 +327,17 @@ func (c *UserInfoClient) Fetch(ctx context.Context, accessToken string, id *Toke
 	if err != nil {
 		return nil, err
 	}
-	return c.read(ctx, body, ct, id.Subject)
+	u, err := c.read(ctx, body, ct, id.Subject)
+	if err != nil {
+		var ve *token.ValidationError
+		if errors.As(err, &ve) && !errors.Is(err, token.ErrUnavailable) {
+			// The reasons of the shared pipeline speak of "the token": say
+			// it is the answer that was refused, not the access token.
+			ve.Reason = "the UserInfo answer from " + c.shown + " was refused: " + ve.Reason
+		}
+		return nil, err
+	}
+	return u, nil
 }
 
 // isHeaderToken reports whether s is non-empty printable ASCII without
@@ -360,7 +376,7 @@ func (c *UserInfoClient) get(parent context.Context, accessToken string) ([]byte
 		r := refusal(resp, accessToken)
 		return nil, "", &token.ValidationError{Kind: token.ErrTokenRefused,
 			Reason: fmt.Sprintf("the UserInfo endpoint %s refused the access token (%s); get a new one", c.shown, r.Error()), Err: r}
-	case sc >= 300 && sc < 400:
+	case sc >= 300 && sc < 400 && resp.Header.Get("Location") != "":
 		return nil, "", c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, httpx.Sanitize(resp.Header.Get("Location"), accessToken, c.query))
 	default:
 		return nil, "", c.unavailable(nil, "answered HTTP %d; expected 200", sc)
@@ -382,6 +398,15 @@ func (c *UserInfoClient) get(parent context.Context, accessToken string) ([]byte
 // read checks a 200 answer and returns it when it is about subject.
 func (c *UserInfoClient) read(ctx context.Context, body []byte, mediaType, subject string) (*UserInfo, error) {
 	u := &UserInfo{Raw: string(body)}
+	// A body that is empty, or not JSON at all although labelled so (a
+	// proxy's page, a truncated answer), holds no answer to judge: like an
+	// answer of another media type, it is an outage.
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, c.unavailable(nil, "answered 200 with an empty body; expected %s", mediaType)
+	}
+	if mediaType == "application/json" && !json.Valid(body) {
+		return nil, c.unavailable(nil, "answered a body that is not a JSON document although labelled application/json")
+	}
 	var claims *token.Claims
 	if mediaType == "application/jwt" {
 		raw := string(bytes.TrimSpace(body))
@@ -391,16 +416,16 @@ func (c *UserInfoClient) read(ctx context.Context, body []byte, mediaType, subje
 		}
 		if !slices.Contains(ver.Claims.Audience, c.clientID) {
 			if !ver.Claims.Has("aud") {
-				return nil, token.Errorf(token.ErrMissingClaim, "aud", "the signed UserInfo answer has no aud; it must contain the client ID %q (OpenID Connect Core §5.3.2)", c.clientID)
+				return nil, token.Errorf(token.ErrMissingClaim, "aud", "it is signed but has no aud; a signed answer's aud must contain the client ID %q (OpenID Connect Core §5.3.2)", c.clientID)
 			}
-			return nil, token.Errorf(token.ErrAudience, "aud", "the signed UserInfo answer's aud does not contain the client ID %q", c.clientID)
+			return nil, token.Errorf(token.ErrAudience, "aud", "it is signed for another audience: its aud does not contain the client ID %q", c.clientID)
 		}
 		claims = &ver.Claims
 		u.Signed = true
 		u.Raw = raw
 	} else {
 		if c.signed {
-			return nil, token.Errorf(token.ErrSignature, "", "the UserInfo answer is unsigned JSON; UserInfoConfig.RequireSigned demands a signed JWT")
+			return nil, token.Errorf(token.ErrSignature, "", "it is unsigned JSON; UserInfoConfig.RequireSigned demands a signed JWT")
 		}
 		var err error
 		if claims, err = token.ParseClaims(body); err != nil {
@@ -409,12 +434,12 @@ func (c *UserInfoClient) read(ctx context.Context, body []byte, mediaType, subje
 	}
 	if claims.Subject == "" {
 		if !claims.Has("sub") {
-			return nil, token.Errorf(token.ErrMissingClaim, "sub", "the UserInfo answer has no sub; it must always carry one (OpenID Connect Core §5.3.2)")
+			return nil, token.Errorf(token.ErrMissingClaim, "sub", "it has no sub; an answer must always carry one (OpenID Connect Core §5.3.2)")
 		}
-		return nil, token.Errorf(token.ErrSubject, "sub", "the UserInfo answer's sub is empty; it must equal the ID token's")
+		return nil, token.Errorf(token.ErrSubject, "sub", "its sub is empty; it must equal the ID token's")
 	}
 	if claims.Subject != subject {
-		return nil, token.Errorf(token.ErrSubject, "sub", "the UserInfo answer is about subject %q, not the ID token's %q; its values must not be used (OpenID Connect Core §5.3.4)", excerpt.Of(claims.Subject), excerpt.Of(subject))
+		return nil, token.Errorf(token.ErrSubject, "sub", "it is about subject %q, not the ID token's %q; its values must not be used (OpenID Connect Core §5.3.4)", excerpt.Of(claims.Subject), excerpt.Of(subject))
 	}
 	u.Subject, u.Issuer, u.Audience, u.claims = claims.Subject, claims.Issuer, claims.Audience, claims
 	if err := u.StandardClaims.read(claims); err != nil {

@@ -233,7 +233,6 @@ func TestUserInfoAnswerRules(t *testing.T) {
 		{name: "address not an object", body: `{"sub":"{{sub}}","address":"1 Main St"}`, want: token.ErrInvalidClaim},
 		{name: "profile claims null", body: `{"sub":"{{sub}}","name":null,"email_verified":null,"address":null}`},
 		{name: "not an object", body: `["{{sub}}"]`, want: token.ErrMalformed},
-		{name: "not JSON", body: `sub=SUB`, want: token.ErrMalformed},
 		{name: "invalid UTF-8", body: "{\"sub\":\"SUB\",\"name\":\"\xff\"}", want: token.ErrMalformed},
 		{name: "deep nesting", body: `{"sub":"{{sub}}","x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, want: token.ErrMalformed},
 	} {
@@ -243,6 +242,53 @@ func TestUserInfoAnswerRules(t *testing.T) {
 			url := serve(t, "application/json; charset=utf-8", strings.ReplaceAll(tt.body, "{{sub}}", l.id.Subject))
 			expectUserInfo(t, f.userInfoClient(t, endpointAt(url)), l, tt.want)
 		})
+	}
+}
+
+// TestUserInfoNoAnswer: a 200 whose body is empty, or is not JSON at all
+// although labelled so (a proxy's page, a truncated answer), carries no
+// UserInfo answer to judge. Like an answer of another media type it is an
+// outage, never a verdict on the access token or on a user.
+func TestUserInfoNoAnswer(t *testing.T) {
+	for _, tt := range []struct{ name, contentType, body string }{
+		{"empty JSON body", "application/json", ""},
+		{"blank JSON body", "application/json; charset=utf-8", " \r\n"},
+		{"empty JWT body", "application/jwt", ""},
+		{"blank JWT body", "application/jwt", "\n"},
+		{"HTML labelled JSON", "application/json", "<html><body>Sign in</body></html>"},
+		{"form labelled JSON", "application/json", "sub=SUB"},
+		{"truncated JSON", "application/json", `{"sub":"SUB","name":"Ja`},
+		{"two JSON documents", "application/json", `{"sub":"SUB"} {"sub":"other"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.login(t)
+			body := strings.ReplaceAll(tt.body, "SUB", l.id.Subject)
+			expectUserInfo(t, f.userInfoClient(t, endpointAt(serve(t, tt.contentType, body))), l, token.ErrUnavailable)
+		})
+	}
+}
+
+// TestUserInfoAnswerErrorsSayWhatWasRefused: a refusal of the answer says
+// it was the UserInfo answer, not the access token, that was refused.
+func TestUserInfoAnswerErrorsSayWhatWasRefused(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	for _, tt := range []struct {
+		contentType, body string
+		want              error
+	}{
+		{"application/json", `{"sub":"SUB","sub":"x"}`, token.ErrMalformed},
+		{"application/json", `["SUB"]`, token.ErrMalformed},
+		{"application/json", `{"sub":"SUB","email_verified":"yes"}`, token.ErrInvalidClaim},
+		{"application/jwt", "a.b.c.d.e", token.ErrMalformed},
+		{"application/jwt", f.iss.Sign(nil, tokentest.Claims{"iss": "https://evil.example", "aud": f.iss.ClientID(), "sub": "SUB"}), token.ErrIssuer},
+	} {
+		body := strings.ReplaceAll(tt.body, "SUB", l.id.Subject)
+		_, err := f.userInfoClient(t, endpointAt(serve(t, tt.contentType, body))).Fetch(context.Background(), l.at, l.id)
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), "UserInfo answer") {
+			t.Errorf("%s %q: error %v; want %v naming the UserInfo answer", tt.contentType, tt.body, err, tt.want)
+		}
 	}
 }
 
@@ -336,6 +382,8 @@ func TestUserInfoUnavailable(t *testing.T) {
 		{name: "redirect", handler: func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.example/userinfo", http.StatusFound)
 		}},
+		{name: "304 never asked for", handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotModified) }},
+		{name: "204", handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }},
 		{name: "HTML login page", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte("<html>log in</html>"))
@@ -373,7 +421,11 @@ func TestUserInfoUnavailable(t *testing.T) {
 					tt.edit(c)
 				}
 			}
-			expectUserInfo(t, f.userInfoClient(t, edit), l, token.ErrUnavailable)
+			_, err := f.userInfoClient(t, edit).Fetch(context.Background(), l.at, l.id)
+			checkOutcome(t, err, false, token.ErrUnavailable, l.at)
+			if strings.Contains(err.Error(), `redirecting to ""`) {
+				t.Fatalf("an answer without Location described as a redirect: %v", err)
+			}
 		})
 	}
 	t.Run("endpoint down", func(t *testing.T) {
