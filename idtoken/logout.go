@@ -3,7 +3,6 @@ package idtoken
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -54,10 +53,17 @@ type LogoutConfig struct {
 	// token.ErrMissingClaim: set it when the client registered
 	// backchannel_logout_session_required.
 	RequireSessionID bool
-	// AllowJWTType accepts a header typ of "JWT", which some providers
-	// (Keycloak) put on logout tokens, as if typ were absent. By default a
-	// typ other than logout+jwt is refused with token.ErrTokenType.
+	// AllowJWTType accepts a header typ of "JWT" (or "application/JWT"),
+	// which some providers put on logout tokens (Keycloak before 25, Ory
+	// Hydra), as if typ were absent. By default a typ other than logout+jwt
+	// is refused with token.ErrTokenType.
 	AllowJWTType bool
+	// AllowMissingExpiry accepts a logout token without exp, which
+	// Back-Channel Logout 1.0 requires but some providers leave out (Ory
+	// Hydra, Authentik before 2025.8.2, Keycloak before 23.0.4). Such a
+	// token is then bounded by MaxAge alone, which must not be negative. An
+	// exp that is present is still checked.
+	AllowMissingExpiry bool
 	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
 	// token.DefaultLeeway (one minute); a negative value means none.
 	Leeway time.Duration
@@ -101,6 +107,10 @@ func NewLogoutValidator(cfg LogoutConfig) (*LogoutValidator, error) {
 	if err != nil {
 		return nil, err
 	}
+	maxAge := settings.OrNone(cfg.MaxAge, DefaultLogoutMaxAge)
+	if cfg.AllowMissingExpiry && maxAge <= 0 {
+		return nil, errors.New("idtoken: LogoutConfig.AllowMissingExpiry needs a MaxAge: without exp or MaxAge nothing would bound how long a logout token passes, nor how long its jti is remembered")
+	}
 	allowJWT := cfg.AllowJWTType
 	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:          cfg.Issuer,
@@ -110,6 +120,7 @@ func NewLogoutValidator(cfg LogoutConfig) (*LogoutValidator, error) {
 		Now:             cfg.Now,
 		MaxTokenSize:    cfg.MaxTokenSize,
 		RequireIssuedAt: true, // Back-Channel Logout §2.4: iat is REQUIRED
+		ExpiryOptional:  cfg.AllowMissingExpiry,
 		CheckHeader:     func(h *token.Header) error { return checkLogoutType(h, allowJWT) },
 	})
 	if err != nil {
@@ -123,7 +134,7 @@ func NewLogoutValidator(cfg LogoutConfig) (*LogoutValidator, error) {
 		verifier:  ver,
 		clientID:  cfg.ClientID,
 		replay:    replay,
-		maxAge:    settings.OrNone(cfg.MaxAge, DefaultLogoutMaxAge),
+		maxAge:    maxAge,
 		leeway:    set.Leeway,
 		now:       set.Now,
 		requireID: cfg.RequireSessionID,
@@ -144,8 +155,10 @@ type LogoutToken struct {
 	Subject string
 	// Audience is aud: the client ID.
 	Audience []string
-	// ExpiresAt is exp and IssuedAt is iat, both always present; NotBefore
-	// is nbf, zero when absent.
+	// ExpiresAt is exp, always present unless
+	// LogoutConfig.AllowMissingExpiry let a token without one pass (then
+	// zero); IssuedAt is iat, always present; NotBefore is nbf, zero when
+	// absent.
 	ExpiresAt time.Time
 	IssuedAt  time.Time
 	NotBefore time.Time
@@ -180,7 +193,8 @@ func (t *LogoutToken) Claims(v any) error {
 // end. Every error matches one sentinel of package token:
 //
 //   - the shared pipeline, as for an ID token (OIDC Core §3.1.3.7): size,
-//     form, algorithm, signature, iss, exp, nbf and iat, iat required;
+//     form, algorithm, signature, iss, exp, nbf and iat, iat required and
+//     exp too unless LogoutConfig.AllowMissingExpiry is set;
 //   - a header typ other than logout+jwt (with or without "application/";
 //     "JWT" too with LogoutConfig.AllowJWTType), checked before any key is
 //     looked up: token.ErrTokenType;
@@ -238,13 +252,16 @@ func (v *LogoutValidator) Validate(ctx context.Context, raw string) (*LogoutToke
 		return nil, token.Errorf(token.ErrInvalidClaim, "jti", "jti is empty; it must identify the logout token")
 	}
 	now := v.now()
-	remember := c.ExpiresAt.Add(v.leeway)
+	var remember time.Time // when the token can no longer pass
+	if c.Has("exp") {
+		remember = c.ExpiresAt.Add(v.leeway)
+	}
 	if v.maxAge > 0 {
 		if age := now.Sub(c.IssuedAt); age > v.maxAge+v.leeway {
 			return nil, token.Errorf(token.ErrExpired, "iat", "the logout token was issued %s ago; at most %s (plus %s leeway) is accepted (LogoutConfig.MaxAge)",
 				age.Round(time.Second), v.maxAge, v.leeway)
 		}
-		if limit := c.IssuedAt.Add(v.maxAge + v.leeway); limit.Before(remember) {
+		if limit := c.IssuedAt.Add(v.maxAge + v.leeway); remember.IsZero() || limit.Before(remember) {
 			remember = limit
 		}
 	}
@@ -305,14 +322,7 @@ func replayError(err error) error {
 // costs no key lookup.
 func checkLogoutType(h *token.Header, allowJWT bool) error {
 	typ := h.Type
-	if typ == "" {
-		return nil
-	}
-	bare := typ
-	if len(bare) > len("application/") && strings.EqualFold(bare[:len("application/")], "application/") {
-		bare = bare[len("application/"):]
-	}
-	if strings.EqualFold(bare, "logout+jwt") || (allowJWT && strings.EqualFold(typ, "JWT")) {
+	if typ == "" || token.MediaTypeIs(typ, "logout+jwt") || (allowJWT && token.MediaTypeIs(typ, "JWT")) {
 		return nil
 	}
 	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %q; a logout token is typed logout+jwt", excerpt.Of(typ))

@@ -209,6 +209,23 @@ func TestLogoutTokenRules(t *testing.T) {
 		{name: "iat missing", claims: tokentest.Claims{"iat": tokentest.Omit}, want: token.ErrMissingClaim},
 		{name: "iat in the future", claims: tokentest.Claims{"iat": at(time.Hour)}, want: token.ErrIssuedInFuture},
 		{name: "exp missing", claims: tokentest.Claims{"exp": tokentest.Omit}, want: token.ErrMissingClaim},
+		{name: "exp missing, allowed", claims: tokentest.Claims{"exp": tokentest.Omit}, edit: allowMissingExpiry},
+		{name: "exp missing, allowed, older than MaxAge", claims: tokentest.Claims{"exp": tokentest.Omit, "iat": at(-12 * time.Minute)}, edit: allowMissingExpiry, want: token.ErrExpired},
+		{name: "exp passed, missing allowed", claims: tokentest.Claims{"iat": at(-5 * time.Minute), "exp": at(-2 * time.Minute)}, edit: allowMissingExpiry, want: token.ErrExpired},
+		{name: "typ application/JWT allowed", header: map[string]any{"typ": "application/JWT"}, edit: func(c *idtoken.LogoutConfig) { c.AllowJWTType = true }},
+		{name: "typ logout+jwt with a parameter", header: map[string]any{"typ": "logout+jwt; v=1"}, want: token.ErrTokenType},
+		{name: "typ logout", header: map[string]any{"typ": "logout"}, want: token.ErrTokenType},
+		{name: "crit unknown", header: map[string]any{"crit": []string{"urn:x"}, "urn:x": 1}, want: token.ErrCritical},
+		{name: "cty JWT", header: map[string]any{"cty": "JWT"}, want: token.ErrMalformed},
+		{name: "event member null", claims: tokentest.Claims{"events": map[string]any{bclEvent: nil}}, want: token.ErrInvalidClaim},
+		{name: "event member an array", claims: tokentest.Claims{"events": map[string]any{bclEvent: []string{}}}, want: token.ErrInvalidClaim},
+		{name: "events null", claims: tokentest.Claims{"events": nil}, want: token.ErrInvalidClaim},
+		{name: "events an empty object", claims: tokentest.Claims{"events": map[string]any{}}, want: token.ErrTokenType},
+		{name: "sub null with a sid", claims: tokentest.Claims{"sub": nil}, want: token.ErrInvalidClaim},
+		{name: "sid null with a sub", claims: tokentest.Claims{"sid": nil}, want: token.ErrInvalidClaim},
+		{name: "both sub and sid", claims: tokentest.Claims{"sub": "u-1", "sid": "s-1"}},
+		{name: "nbf ahead", claims: tokentest.Claims{"nbf": at(time.Hour)}, want: token.ErrNotYetValid},
+		{name: "Keycloak's typ claim in the payload", claims: tokentest.Claims{"typ": "Logout"}},
 		{name: "exp passed", claims: tokentest.Claims{"iat": at(-5 * time.Minute), "exp": at(-2 * time.Minute)}, want: token.ErrExpired},
 		{name: "issued longer ago than MaxAge", claims: tokentest.Claims{"iat": at(-12 * time.Minute), "exp": at(time.Hour)}, want: token.ErrExpired},
 		{name: "MaxAge none", claims: tokentest.Claims{"iat": at(-12 * time.Minute), "exp": at(time.Hour)}, edit: func(c *idtoken.LogoutConfig) { c.MaxAge = -1 }},
@@ -279,6 +296,55 @@ func TestIDTokenValidatorRefusesLogoutTokens(t *testing.T) {
 			expect(t, v, raw, token.ErrTokenType)
 		})
 	}
+}
+
+// allowMissingExpiry accepts logout tokens without exp, as Ory Hydra,
+// Authentik before 2025.8.2 and Keycloak before 23.0.4 send them.
+func allowMissingExpiry(c *idtoken.LogoutConfig) { c.AllowMissingExpiry = true }
+
+// TestLogoutWithoutExpiry: a logout token without exp, accepted on
+// request, is bounded by MaxAge, and its jti remembered as long.
+func TestLogoutWithoutExpiry(t *testing.T) {
+	f := newFixture(t)
+	store := &recordingStore{}
+	v := f.logoutValidator(t, func(c *idtoken.LogoutConfig) { allowMissingExpiry(c); c.Replay = store })
+	raw := f.iss.LogoutToken(tokentest.Claims{"exp": tokentest.Omit})
+	lt := expectLogout(t, v, raw, nil)
+	if !lt.ExpiresAt.IsZero() || !lt.IssuedAt.Equal(t0) {
+		t.Fatalf("ExpiresAt %v, IssuedAt %v", lt.ExpiresAt, lt.IssuedAt)
+	}
+	if len(store.expires) != 1 || !store.expires[0].Equal(t0.Add(11*time.Minute)) {
+		t.Fatalf("remembered until %v; want iat plus MaxAge plus leeway, %v", store.expires, t0.Add(11*time.Minute))
+	}
+	// Replayed within that time, it is refused.
+	v = f.logoutValidator(t, allowMissingExpiry)
+	expectLogout(t, v, raw, nil)
+	f.clock.Advance(9 * time.Minute)
+	expectLogout(t, v, raw, token.ErrReplay)
+	f.clock.Advance(3 * time.Minute)
+	expectLogout(t, v, raw, token.ErrExpired)
+	// Without a MaxAge nothing would bound it: refused at construction.
+	_, err := idtoken.NewLogoutValidator(idtoken.LogoutConfig{Issuer: f.iss.URL(), ClientID: f.iss.ClientID(), Keys: f.iss.KeySource(),
+		AllowMissingExpiry: true, MaxAge: -1})
+	if err == nil || !strings.Contains(err.Error(), "MaxAge") {
+		t.Fatalf("AllowMissingExpiry with no MaxAge: %v", err)
+	}
+}
+
+// TestLogoutReplaySharedStore: one store serves validators of several
+// issuers; the same jti from two issuers is two tokens, and each is a
+// replay only at its own issuer.
+func TestLogoutReplaySharedStore(t *testing.T) {
+	a, b := newFixture(t), newFixture(t)
+	store := &token.MemoryReplayStore{Now: a.clock.Now}
+	va := a.logoutValidator(t, func(c *idtoken.LogoutConfig) { c.Replay = store })
+	vb := b.logoutValidator(t, func(c *idtoken.LogoutConfig) { c.Replay = store })
+	ra := a.iss.LogoutToken(tokentest.Claims{"jti": "same-jti"})
+	rb := b.iss.LogoutToken(tokentest.Claims{"jti": "same-jti"})
+	expectLogout(t, va, ra, nil)
+	expectLogout(t, vb, rb, nil)
+	expectLogout(t, va, a.iss.LogoutToken(tokentest.Claims{"jti": "same-jti"}), token.ErrReplay)
+	expectLogout(t, vb, rb, token.ErrReplay)
 }
 
 func TestLogoutReplay(t *testing.T) {
