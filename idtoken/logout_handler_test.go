@@ -118,6 +118,13 @@ func TestLogoutHandlerRefusals(t *testing.T) {
 		{"empty logout_token", http.MethodPost, formType, form("logout_token", ""), http.StatusBadRequest, "invalid_request"},
 		{"two logout_tokens", http.MethodPost, formType, form("logout_token", f.iss.LogoutToken(nil), "logout_token", f.iss.LogoutToken(nil)), http.StatusBadRequest, "invalid_request"},
 		{"body over 64 KiB", http.MethodPost, formType, "logout_token=" + strings.Repeat("a", 70<<10), http.StatusBadRequest, "invalid_request"},
+		{"HEAD", http.MethodHead, "", "", http.StatusMethodNotAllowed, "invalid_request"},
+		{"multipart body", http.MethodPost, "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"logout_token\"\r\n\r\n" + f.iss.LogoutToken(nil) + "\r\n--x--\r\n", http.StatusBadRequest, "invalid_request"},
+		{"text body", http.MethodPost, "text/plain", good(), http.StatusBadRequest, "invalid_request"},
+		{"malformed content type", http.MethodPost, formType + "; charset", good(), http.StatusBadRequest, "invalid_request"},
+		{"logout_token twice, one empty", http.MethodPost, formType, form("logout_token", f.iss.LogoutToken(nil), "logout_token", ""), http.StatusBadRequest, "invalid_request"},
+		{"logout_token in the body, no value", http.MethodPost, formType, "logout_token", http.StatusBadRequest, "invalid_request"},
+		{"a logout token with a nonce", http.MethodPost, formType, form("logout_token", f.iss.LogoutToken(tokentest.Claims{"nonce": "n"})), http.StatusBadRequest, "invalid_request"},
 		{"an ID token", http.MethodPost, formType, form("logout_token", f.iss.IDToken(nil)), http.StatusBadRequest, "invalid_request"},
 		{"for another client", http.MethodPost, formType, form("logout_token", f.iss.LogoutToken(tokentest.Claims{"aud": "x"})), http.StatusBadRequest, "invalid_request"},
 	} {
@@ -137,6 +144,24 @@ func TestLogoutHandlerRefusals(t *testing.T) {
 			}
 		})
 	}
+	t.Run("logout_token in the query only", func(t *testing.T) {
+		var e ended
+		h := &idtoken.LogoutHandler{Validator: f.logoutValidator(t, nil), End: e.end}
+		r := httptest.NewRequest(http.MethodPost, "/backchannel-logout?"+form("logout_token", f.iss.LogoutToken(nil)), strings.NewReader(""))
+		r.Header.Set("Content-Type", formType)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if code, _ := errorBody(t, w, http.StatusBadRequest); code != "invalid_request" || len(e.tokens) != 0 {
+			t.Fatalf("error %q, End called %d times", code, len(e.tokens))
+		}
+	})
+	t.Run("content type in capitals", func(t *testing.T) {
+		var e ended
+		h := &idtoken.LogoutHandler{Validator: f.logoutValidator(t, nil), End: e.end}
+		if w := post(t, h, http.MethodPost, "Application/X-WWW-Form-URLEncoded; Charset=UTF-8", good()); w.Code != http.StatusOK || len(e.tokens) != 1 {
+			t.Fatalf("status %d, End called %d times", w.Code, len(e.tokens))
+		}
+	})
 	t.Run("description speaks of the token only", func(t *testing.T) {
 		v := f.logoutValidator(t, func(c *idtoken.LogoutConfig) { c.ClientID = "secret-client-config" })
 		h := &idtoken.LogoutHandler{Validator: v, End: (&ended{}).end}

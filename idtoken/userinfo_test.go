@@ -2,8 +2,12 @@ package idtoken_test
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -553,5 +557,89 @@ func TestUserInfoLargeSignedAnswer(t *testing.T) {
 	f.iss.SetUserInfo(tokentest.Claims{"groups": strings.Repeat("g", 20<<10)})
 	if info := expectUserInfo(t, f.userInfoClient(t, nil), l, nil); len(info.Raw) <= 16<<10 {
 		t.Fatalf("the answer is only %d bytes", len(info.Raw))
+	}
+}
+
+// TestUserInfoMediaTypes: the media type is compared as RFC 9110 says,
+// case-insensitively and with parameters, as Auth0, Google and Entra send
+// "application/json; charset=utf-8"; anything else is not an answer.
+func TestUserInfoMediaTypes(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	jsonBody := `{"sub":"` + l.id.Subject + `"}`
+	jwtBody := f.iss.Sign(nil, tokentest.Claims{"iss": f.iss.URL(), "aud": f.iss.ClientID(), "sub": l.id.Subject})
+	for _, tt := range []struct {
+		contentType, body string
+		signed            bool
+		want              error
+	}{
+		{contentType: "application/json", body: jsonBody},
+		{contentType: "application/json; charset=utf-8", body: jsonBody},
+		{contentType: "APPLICATION/JSON;Charset=UTF-8", body: jsonBody},
+		{contentType: "application/jwt", body: jwtBody, signed: true},
+		{contentType: "application/jwt; charset=utf-8", body: jwtBody, signed: true},
+		{contentType: "Application/JWT", body: jwtBody, signed: true},
+		{contentType: "application/jwt", body: jwtBody + "\r\n", signed: true},
+		{contentType: "application/jose", body: jwtBody, want: token.ErrUnavailable},
+		{contentType: "application/json-patch+json", body: jsonBody, want: token.ErrUnavailable},
+		{contentType: "text/plain", body: jsonBody, want: token.ErrUnavailable},
+		{contentType: "application/json; charset", body: jsonBody, want: token.ErrUnavailable},
+		{contentType: "application/jwt", body: jsonBody, want: token.ErrMalformed},
+		{contentType: "application/json", body: jwtBody, want: token.ErrUnavailable},
+	} {
+		t.Run(tt.contentType, func(t *testing.T) {
+			info := expectUserInfo(t, f.userInfoClient(t, endpointAt(serve(t, tt.contentType, tt.body))), l, tt.want)
+			if tt.want == nil && info.Signed != tt.signed {
+				t.Fatalf("Signed = %t; want %t", info.Signed, tt.signed)
+			}
+		})
+	}
+}
+
+// TestUserInfoHostileSignedAnswers: a signed answer is held to the
+// pipeline's rules like any token: no alg none, no HMAC made with a public
+// key, no unknown crit, no nested JWT, no JWT of another type, and its sub
+// a string.
+func TestUserInfoHostileSignedAnswers(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	good := tokentest.Claims{"iss": f.iss.URL(), "aud": f.iss.ClientID(), "sub": l.id.Subject}
+	b64 := base64.RawURLEncoding
+	claimsJSON, err := json.Marshal(map[string]any(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned := b64.EncodeToString([]byte(`{"alg":"none"}`)) + "." + b64.EncodeToString(claimsJSON) + "."
+	hsInput := b64.EncodeToString([]byte(`{"alg":"HS256","kid":"`+f.iss.KeyID()+`"}`)) + "." + b64.EncodeToString(claimsJSON)
+	mac := hmac.New(sha256.New, []byte(f.iss.KeyID()))
+	mac.Write([]byte(hsInput))
+	with := func(k string, v any) tokentest.Claims {
+		c := tokentest.Claims{}
+		for n, x := range good {
+			c[n] = x
+		}
+		c[k] = v
+		return c
+	}
+	for _, tt := range []struct {
+		name, body string
+		want       error
+	}{
+		{"alg none", unsigned, token.ErrUnsupportedAlgorithm},
+		{"HS256", hsInput + "." + b64.EncodeToString(mac.Sum(nil)), token.ErrUnsupportedAlgorithm},
+		{"unknown crit", f.iss.Sign(tokentest.Claims{"crit": []string{"urn:x"}, "urn:x": 1}, good), token.ErrCritical},
+		{"nested JWT", f.iss.Sign(tokentest.Claims{"cty": "JWT"}, good), token.ErrMalformed},
+		{"typed logout+jwt", f.iss.Sign(tokentest.Claims{"typ": "logout+jwt"}, good), token.ErrTokenType},
+		{"typed at+jwt", f.iss.Sign(tokentest.Claims{"typ": "at+jwt"}, good), token.ErrTokenType},
+		{"sub a number", f.iss.Sign(nil, with("sub", 42)), token.ErrInvalidClaim},
+		{"sub null", f.iss.Sign(nil, with("sub", nil)), token.ErrInvalidClaim},
+		{"iss a number", f.iss.Sign(nil, with("iss", 1)), token.ErrInvalidClaim},
+		{"issued in the future", f.iss.Sign(nil, with("iat", at(time.Hour))), token.ErrIssuedInFuture},
+		{"not yet valid", f.iss.Sign(nil, with("nbf", at(time.Hour))), token.ErrNotYetValid},
+		{"typed JWT", f.iss.Sign(tokentest.Claims{"typ": "JWT"}, good), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			expectUserInfo(t, f.userInfoClient(t, endpointAt(serve(t, "application/jwt", tt.body))), l, tt.want)
+		})
 	}
 }
