@@ -309,8 +309,8 @@ var errUserInfoTimeout = errors.New("userinfo timeout")
 //     (token.ErrSignature, token.ErrIssuer, token.ErrAudience, ...), and
 //     token.ErrSignature for a JSON answer when RequireSigned is set.
 //
-// An empty accessToken, or one with characters that cannot stand in an
-// Authorization header, is refused with token.ErrMalformed before any
+// An empty accessToken, or one that is not an RFC 6750 b64token (what a
+// bearer credential is), is refused with token.ErrMalformed before any
 // request. A nil id, or one without a subject, fails with
 // token.ErrUnavailable, the program's fault: no answer could be checked.
 func (c *UserInfoClient) Fetch(ctx context.Context, accessToken string, id *Token) (*UserInfo, error) {
@@ -320,8 +320,8 @@ func (c *UserInfoClient) Fetch(ctx context.Context, accessToken string, id *Toke
 	if id == nil || id.Subject == "" {
 		return nil, token.Errorf(token.ErrUnavailable, "sub", "Fetch needs the ID token validated at the same login, to check the answer's subject against; it was given none")
 	}
-	if !isHeaderToken(accessToken) {
-		return nil, token.Errorf(token.ErrMalformed, "", "the access token is empty or has characters that cannot be sent in an Authorization header")
+	if httpx.InvalidB64Token(accessToken) >= 0 {
+		return nil, token.Errorf(token.ErrMalformed, "", "the access token is empty or is not a bearer credential: RFC 6750 §2.1 allows letters, digits, -._~+/ and trailing =")
 	}
 	body, ct, err := c.get(ctx, accessToken)
 	if err != nil {
@@ -338,20 +338,6 @@ func (c *UserInfoClient) Fetch(ctx context.Context, accessToken string, id *Toke
 		return nil, err
 	}
 	return u, nil
-}
-
-// isHeaderToken reports whether s is non-empty printable ASCII without
-// spaces, what a bearer token sent in a header may be.
-func isHeaderToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // get sends the request and returns the body of a 200 answer and its media
@@ -375,7 +361,7 @@ func (c *UserInfoClient) get(parent context.Context, accessToken string) ([]byte
 	case sc == http.StatusUnauthorized || sc == http.StatusForbidden:
 		r := refusal(resp, accessToken)
 		return nil, "", &token.ValidationError{Kind: token.ErrTokenRefused,
-			Reason: fmt.Sprintf("the UserInfo endpoint %s refused the access token (%s); get a new one", c.shown, r.Error()), Err: r}
+			Reason: fmt.Sprintf("the UserInfo endpoint %s refused the access token; get a new one", c.shown), Err: r}
 	case sc >= 300 && sc < 400 && resp.Header.Get("Location") != "":
 		return nil, "", c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, httpx.Sanitize(resp.Header.Get("Location"), accessToken, c.query))
 	default:

@@ -338,6 +338,9 @@ func TestUserInfoRefusedAccessToken(t *testing.T) {
 			if !errors.As(err, &r) || r.Code != tt.code || r.Description == "" {
 				t.Fatalf("refusal = %+v; want code %q with a description", r, tt.code)
 			}
+			if n := strings.Count(err.Error(), r.Description); n != 1 {
+				t.Fatalf("the challenge is told %d times in %q", n, err)
+			}
 			if errors.Is(err, token.ErrUnavailable) {
 				t.Fatal("a refused token reported as an outage")
 			}
@@ -464,7 +467,9 @@ func TestUserInfoBadAccessTokenMakesNoRequest(t *testing.T) {
 	f := newFixture(t)
 	l := f.login(t)
 	c := f.userInfoClient(t, nil)
-	for _, at := range []string{"", "two words", "line\r\nX-Injected: 1", "tab\there"} {
+	// RFC 6750 §2.1: a bearer credential is a b64token, nothing else.
+	for _, at := range []string{"", "two words", "line\r\nX-Injected: 1", "tab\there",
+		`quoted"token`, "a,b", "semi;colon", `back\slash`, "=abc", "ab=c", "é"} {
 		l.at = at
 		expectUserInfo(t, c, l, token.ErrMalformed)
 	}
