@@ -7,7 +7,7 @@ import (
 	"github.com/tokenguard/tokenguard/internal/httpx"
 )
 
-// refusal reads what a 401 or 403 answer says about the access token: the
+// refusal reads what an answer other than 200 says about the request: the
 // error and error_description auth-params of its WWW-Authenticate challenge
 // (RFC 6750 §3). Text from the server is sanitized; accessToken never
 // appears in it.

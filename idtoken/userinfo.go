@@ -365,6 +365,9 @@ func (c *UserInfoClient) get(parent context.Context, accessToken string) ([]byte
 	case sc >= 300 && sc < 400 && resp.Header.Get("Location") != "":
 		return nil, "", c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, httpx.Sanitize(resp.Header.Get("Location"), accessToken, c.query))
 	default:
+		if r := refusal(resp, accessToken); r.Code != "" || r.Description != "" {
+			return nil, "", c.unavailable(nil, "answered %s; expected 200", r.Error())
+		}
 		return nil, "", c.unavailable(nil, "answered HTTP %d; expected 200", sc)
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))

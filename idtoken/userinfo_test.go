@@ -375,6 +375,25 @@ func TestUserInfoRefusedAccessToken(t *testing.T) {
 	})
 }
 
+// TestUserInfoBadRequestChallenge: a 400 is no verdict on the access token
+// (RFC 6750 §3.1 gives it to a malformed request), but what its challenge
+// said reaches the operator, without the token.
+func TestUserInfoBadRequestChallenge(t *testing.T) {
+	f := newFixture(t)
+	l := f.login(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request", error_description="the access token was sent twice: `+tok+`"`)
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	_, err := f.userInfoClient(t, endpointAt(srv.URL)).Fetch(context.Background(), l.at, l.id)
+	checkOutcome(t, err, false, token.ErrUnavailable, l.at)
+	if !strings.Contains(err.Error(), "invalid_request") || !strings.Contains(err.Error(), "sent twice") {
+		t.Fatalf("the challenge is lost: %v", err)
+	}
+}
+
 // TestUserInfoUnavailable: an endpoint that cannot be reached or gives no
 // usable answer is an outage (token.ErrUnavailable), never a verdict.
 func TestUserInfoUnavailable(t *testing.T) {
