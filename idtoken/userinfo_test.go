@@ -355,13 +355,8 @@ func TestUserInfoRefusedAccessToken(t *testing.T) {
 	t.Run("challenge echoing the token", func(t *testing.T) {
 		f := newFixture(t)
 		l := f.login(t)
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="token `+tok+` \"expired\"\r"`)
-			w.WriteHeader(http.StatusUnauthorized)
-		}))
-		defer srv.Close()
-		_, err := f.userInfoClient(t, endpointAt(srv.URL)).Fetch(context.Background(), l.at, l.id)
+		url := echoingChallenge(t, http.StatusUnauthorized, "invalid_token", `token {{token}} \"expired\"\r`)
+		_, err := f.userInfoClient(t, endpointAt(url)).Fetch(context.Background(), l.at, l.id)
 		var r *idtoken.UserInfoRefusal
 		if !errors.Is(err, token.ErrTokenRefused) || !errors.As(err, &r) {
 			t.Fatalf("err = %v", err)
@@ -375,19 +370,29 @@ func TestUserInfoRefusedAccessToken(t *testing.T) {
 	})
 }
 
+// echoingChallenge is a UserInfo endpoint that answers status with a Bearer
+// challenge of error code and error_description description, in which
+// {{token}} stands for the access token it was sent, as a careless server
+// echoes it.
+func echoingChallenge(t testing.TB, status int, code, description string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("WWW-Authenticate", `Bearer error="`+code+`", error_description="`+strings.ReplaceAll(description, "{{token}}", tok)+`"`)
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // TestUserInfoBadRequestChallenge: a 400 is no verdict on the access token
 // (RFC 6750 §3.1 gives it to a malformed request), but what its challenge
 // said reaches the operator, without the token.
 func TestUserInfoBadRequestChallenge(t *testing.T) {
 	f := newFixture(t)
 	l := f.login(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request", error_description="the access token was sent twice: `+tok+`"`)
-		w.WriteHeader(http.StatusBadRequest)
-	}))
-	defer srv.Close()
-	_, err := f.userInfoClient(t, endpointAt(srv.URL)).Fetch(context.Background(), l.at, l.id)
+	url := echoingChallenge(t, http.StatusBadRequest, "invalid_request", "the access token was sent twice: {{token}}")
+	_, err := f.userInfoClient(t, endpointAt(url)).Fetch(context.Background(), l.at, l.id)
 	checkOutcome(t, err, false, token.ErrUnavailable, l.at)
 	if !strings.Contains(err.Error(), "invalid_request") || !strings.Contains(err.Error(), "sent twice") {
 		t.Fatalf("the challenge is lost: %v", err)
