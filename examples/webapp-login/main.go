@@ -220,6 +220,21 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "foreign     %v\n", err)
 
+	// The same user also logged in on another device: another provider
+	// session, another sid.
+	phone, err := json.Marshal(tokenResponse{
+		AccessToken: at, TokenType: "Bearer", ExpiresIn: 3600,
+		IDToken: iss.IDToken(tokentest.Claims{"nonce": st.Nonce, "sid": "phone-session"}, tokentest.WithAccessTokenHash(at)),
+	})
+	if err != nil {
+		return err
+	}
+	s2, err := a.completeLogin(ctx, st, phone)
+	if err != nil {
+		return err
+	}
+	phoneCookie := a.start(s2)
+
 	// The user logs out at the provider, which POSTs a logout token to the
 	// application's back-channel logout URI (here on a loopback server).
 	mux := http.NewServeMux()
@@ -231,10 +246,22 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, alive := a.lookup(cookie); status != http.StatusOK || alive {
-		return fmt.Errorf("back-channel logout: status %d, session alive %t; want 200 and the session ended", status, alive)
+	_, alive := a.lookup(cookie)
+	_, phoneAlive := a.lookup(phoneCookie)
+	if status != http.StatusOK || alive || !phoneAlive {
+		return fmt.Errorf("back-channel logout by sid: status %d, session alive %t, other device's alive %t; want 200, only the named session ended", status, alive, phoneAlive)
 	}
-	fmt.Fprintf(w, "logout      %d: the provider ended the session; the application's session is gone\n", status)
+	fmt.Fprintf(w, "logout      %d: the provider ended the session (sid); the application's session is gone, the other device's stays\n", status)
+
+	// A logout token naming only the user ends every session of the user.
+	status, err = postLogout(ctx, srv.URL+"/backchannel-logout", iss.LogoutToken(tokentest.Claims{"sid": tokentest.Omit}))
+	if err != nil {
+		return err
+	}
+	if _, phoneAlive = a.lookup(phoneCookie); status != http.StatusOK || phoneAlive {
+		return fmt.Errorf("back-channel logout by sub: status %d, session alive %t; want 200 and every session of the user ended", status, phoneAlive)
+	}
+	fmt.Fprintf(w, "logout      %d: the provider ended every session of the user (sub, no sid); none is left\n", status)
 
 	// The same logout token again, or an ID token in its place, is refused.
 	for what, raw := range map[string]string{"replayed": logoutToken, "ID token": iss.IDToken(nil)} {

@@ -12,7 +12,7 @@ func TestRun(t *testing.T) {
 	if err := run(context.Background(), &out); err != nil {
 		t.Fatalf("webapp-login failed: %v\noutput so far:\n%s", err, out.String())
 	}
-	for _, want := range []string{"logged in", "profile from UserInfo", "userinfo    profile refused: subject mismatch", "replay", "swap", "foreign", "logout      200", "logout      400"} {
+	for _, want := range []string{"logged in", "profile from UserInfo", "userinfo    profile refused: subject mismatch", "replay", "swap", "foreign", "logout      200", "the other device's stays", "every session of the user", "logout      400"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
