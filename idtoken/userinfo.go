@@ -217,8 +217,9 @@ type UserInfo struct {
 	// Signed reports that the answer was a JWT (application/jwt) whose
 	// signature, iss and aud were verified.
 	Signed bool
-	// Issuer is iss and Audience aud; set for a signed answer, and for a
-	// JSON answer only when it carries them.
+	// Issuer is iss and Audience aud: verified for a signed answer; for a
+	// JSON answer, set only when it carries them and never checked (the
+	// TLS connection to the configured endpoint is what vouches for it).
 	Issuer   string
 	Audience []string
 	// Raw is the answer's body: the JSON object or the compact JWT.
