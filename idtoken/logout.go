@@ -204,7 +204,8 @@ func (t *LogoutToken) Claims(v any) error {
 //     is not a JSON object: token.ErrInvalidClaim;
 //   - a nonce claim, which marks an ID token: token.ErrTokenType;
 //   - aud missing (token.ErrMissingClaim), or not exactly the client ID
-//     (token.ErrAudience);
+//     (token.ErrAudience); an azp other than the client ID
+//     (token.ErrAuthorizedParty), as for an ID token;
 //   - neither sub nor sid, or no sid with LogoutConfig.RequireSessionID, or
 //     no jti: token.ErrMissingClaim; one of them empty or not a string:
 //     token.ErrInvalidClaim;
@@ -282,8 +283,9 @@ func (v *LogoutValidator) Validate(ctx context.Context, raw string) (*LogoutToke
 	}, nil
 }
 
-// checkAudience requires aud to be the client ID and nothing else, as the
-// ID token rule does by default (§2.6 step 4 refers to it).
+// checkAudience requires aud to be the client ID and nothing else, and azp,
+// when present, to be the client ID, as the ID token rule does by default
+// (§2.6 step 4 refers to it).
 func (v *LogoutValidator) checkAudience(c *token.Claims) error {
 	if !c.Has("aud") {
 		return token.Errorf(token.ErrMissingClaim, "aud", "the logout token has no audience; aud must be the client ID %q", v.clientID)
@@ -297,6 +299,15 @@ func (v *LogoutValidator) checkAudience(c *token.Claims) error {
 	}
 	if !found {
 		return token.Errorf(token.ErrAudience, "aud", "aud is empty; it must be the client ID %q", v.clientID)
+	}
+	// azp is part of the ID token's audience rule (OIDC Core §3.1.3.7):
+	// when present it must name this client.
+	azp, hasAZP, err := c.GetString("azp")
+	if err != nil {
+		return err
+	}
+	if hasAZP && azp != v.clientID {
+		return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q; a logout token for this client names only the client ID %q", excerpt.Of(azp), v.clientID)
 	}
 	return nil
 }

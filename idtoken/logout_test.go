@@ -235,6 +235,9 @@ func TestLogoutTokenRules(t *testing.T) {
 		{name: "aud an array of the client", claims: tokentest.Claims{"aud": []string{tokentest.DefaultClientID}}},
 		{name: "aud the client and another", claims: tokentest.Claims{"aud": []string{tokentest.DefaultClientID, "other"}}, want: token.ErrAudience},
 		{name: "iss missing", claims: tokentest.Claims{"iss": tokentest.Omit}, want: token.ErrMissingClaim},
+		{name: "azp the client", claims: tokentest.Claims{"azp": tokentest.DefaultClientID}},
+		{name: "azp another client", claims: tokentest.Claims{"azp": "some-other-client"}, want: token.ErrAuthorizedParty},
+		{name: "azp a number", claims: tokentest.Claims{"azp": 7}, want: token.ErrInvalidClaim},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
