@@ -49,7 +49,8 @@ func TestCacheHitSharesNothingMutable(t *testing.T) {
 	require.NoError(t, err)
 	second, err := v.Validate(ctx, raw)
 	require.NoError(t, err)
-	require.Same(t, first.claims, second.claims, "the second call should be a cache hit")
+	require.False(t, first.fromCache, "the first call verifies")
+	require.True(t, second.fromCache, "the second call should be a cache hit")
 	require.NotSame(t, first, second)
 
 	// Whatever a caller does to its Token, the next caller sees the original.
@@ -61,7 +62,7 @@ func TestCacheHitSharesNothingMutable(t *testing.T) {
 	second.Audience = append(second.Audience, "x") // must not reach into another slice
 	third, err := v.Validate(ctx, raw)
 	require.NoError(t, err)
-	assert.Same(t, first.claims, third.claims)
+	assert.True(t, third.fromCache)
 	assert.Equal(t, []string{"read", "write"}, third.Scopes)
 	assert.Equal(t, []string{iss.Audience()}, third.Audience)
 	assert.Equal(t, []string{"p"}, third.Permissions)
@@ -77,6 +78,7 @@ func TestCacheDisabled(t *testing.T) {
 	require.NoError(t, err)
 	b, err := v.Validate(context.Background(), raw)
 	require.NoError(t, err)
+	assert.False(t, b.fromCache)
 	assert.NotSame(t, a.claims, b.claims)
 	assert.Nil(t, v.cache)
 }
@@ -144,11 +146,11 @@ func TestCacheWithIntrospectJWTs(t *testing.T) {
 	iss, _, v := cacheFixture(t, func(c *Config) { c.Introspector = fake; c.IntrospectJWTs = true })
 	ctx := context.Background()
 	raw := iss.AccessToken(nil)
-	a, err := v.Validate(ctx, raw)
+	_, err := v.Validate(ctx, raw)
 	require.NoError(t, err)
 	b, err := v.Validate(ctx, raw)
 	require.NoError(t, err)
-	assert.Same(t, a.claims, b.claims)
+	assert.True(t, b.fromCache, "the second call should be a cache hit")
 	assert.Equal(t, 2, calls, "a cache hit is introspected too")
 
 	mu.Lock()
@@ -189,4 +191,28 @@ func TestCacheConcurrentUse(t *testing.T) {
 	at, err := v.Validate(context.Background(), toks[0])
 	require.NoError(t, err)
 	assert.Equal(t, []string{"read"}, at.Scopes)
+}
+
+// A Token from a cache hit decodes the same claims as the one from the
+// first validation: the cache keeps no claims set, and Claims reads it
+// again from the token, names matched exactly as ever.
+func TestCacheHitClaims(t *testing.T) {
+	iss, _, v := cacheFixture(t)
+	ctx := context.Background()
+	raw := iss.AccessToken(tokentest.Claims{"https://example.com/roles": []string{"admin"}, "Roles": "x", "scope": "a b"})
+	type custom struct {
+		Roles []string `json:"https://example.com/roles"`
+		Lower string   `json:"roles"`
+		Scope string   `json:"scope"`
+	}
+	var want, got custom
+	first, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	require.NoError(t, first.Claims(&want))
+	second, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	require.True(t, second.fromCache)
+	require.NoError(t, second.Claims(&got))
+	assert.Equal(t, want, got)
+	assert.Equal(t, custom{Roles: []string{"admin"}, Scope: "a b"}, got, "\"Roles\" must not fill a field tagged \"roles\"")
 }

@@ -74,16 +74,16 @@ func (v *Validator) checkHeader(h *token.Header) error {
 // cacheHit finishes a validation the verified-token cache answered. The
 // cache checked exp and that the signing key is still published; nbf and
 // iat are checked again too, for a clock that went back.
-func (v *Validator) cacheHit(ctx context.Context, cached *Token, now time.Time) (*Token, error) {
+func (v *Validator) cacheHit(ctx context.Context, cached *Token, raw string, now time.Time) (*Token, error) {
 	if err := v.checkCachedTimes(cached, now); err != nil {
 		return nil, err
 	}
 	if v.introJWTs {
-		if _, err := v.introspect(ctx, cached.Raw); err != nil {
+		if _, err := v.introspect(ctx, raw); err != nil {
 			return nil, err
 		}
 	}
-	return cached.clone(), nil
+	return cached.clone(raw), nil
 }
 
 // validateJWT validates a JWT access token through the pipeline and this
@@ -95,11 +95,11 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	}
 	// The Token and the pipeline's Verified, which holds the claims the
 	// Token reads, are allocated together: one allocation, not two.
-	w := new(verifiedToken)
-	ver, t := &w.verified, &w.token
-	if err := v.verifier.VerifyInto(ctx, raw, ver); err != nil {
+	r, err := token.VerifyFor[Token](ctx, v.verifier, raw)
+	if err != nil {
 		return nil, err
 	}
+	ver, t := &r.Verified, &r.Value
 	if err := v.fromJWT(ver, t); err != nil {
 		return nil, err
 	}
@@ -108,42 +108,39 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 			return nil, err
 		}
 	}
-	if v.cache != nil {
-		// The cache keeps t; the caller gets a copy it may change freely.
-		v.cache.Add(raw, t, ver.Key, ver.Header.KeyID, t.ExpiresAt, now)
-		return t.clone(), nil
-	}
+	// The caller gets t; the cache keeps a copy that holds only what it
+	// needs, until exp plus the leeway.
+	v.cache.Add(raw, cached{token: t.detach(), key: ver.Key, kid: strings.Clone(ver.Header.KeyID)}, t.ExpiresAt.Add(v.leeway), now)
 	return t, nil
 }
 
-// verifiedToken is a Token with the verified JWT it reads from.
-type verifiedToken struct {
-	token    Token
-	verified token.Verified
+// checkBeforeSignature is the pipeline's CheckClaims hook: the audience
+// rule, which needs no signature, so that a token for another API costs a
+// fraction of a verification. When the audience is wrong, the rules that
+// come before it in fromJWT are applied first, so the token is refused with
+// the sentinel it would have met after the signature (an ID token sent to
+// an API is ErrTokenType, whatever its audience). Nothing it says quotes the
+// unverified claims.
+func (v *Validator) checkBeforeSignature(h *token.Header, c *token.Claims) error {
+	err := v.checkAudience(c.Audience, c)
+	if err == nil {
+		return nil
+	}
+	if _, e := v.classify(h, c); e != nil {
+		return e
+	}
+	return err
 }
 
 // fromJWT applies the access token rules to a token that passed the pipeline
 // (signature, algorithm, typ, iss and times) and fills t.
 func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	c := &ver.Claims
-	if err := checkMarkers(c); err != nil {
-		return err
-	}
-	if typed := mediaType(ver.Header.Type) == typAccessToken; typed || v.strict {
-		for _, rc := range rfc9068Claims {
-			if (v.strict || rc.typed) && !c.Has(rc.name) {
-				return token.Errorf(token.ErrMissingClaim, rc.name,
-					"the token is typed \"at+jwt\" but has no %s; RFC 9068 §2.2 requires it of every JWT access token of that profile", rc.name)
-			}
-		}
-	}
-	clientID, err := v.checkShape(c, mediaType(ver.Header.Type) == typAccessToken)
+	clientID, err := v.classify(&ver.Header, c)
 	if err != nil {
 		return err
 	}
-	if err := v.checkAudience(c.Audience, c); err != nil {
-		return err
-	}
+	// The pipeline checked the audience (checkBeforeSignature).
 	*t = Token{
 		Subject:   c.Subject,
 		Issuer:    c.Issuer,
@@ -165,8 +162,29 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	return nil
 }
 
+// classify applies the rules that tell an access token from other tokens
+// (an ID token above all) and returns the client the token names. It needs
+// no signature and quotes none of the token's values, so the pipeline may
+// run it before the signature (checkBeforeSignature).
+func (v *Validator) classify(h *token.Header, c *token.Claims) (clientID string, err error) {
+	if err := checkMarkers(c); err != nil {
+		return "", err
+	}
+	typed := mediaType(h.Type) == typAccessToken
+	if typed || v.strict {
+		for _, rc := range rfc9068Claims {
+			if (v.strict || rc.typed) && !c.Has(rc.name) {
+				return "", token.Errorf(token.ErrMissingClaim, rc.name,
+					"the token is typed \"at+jwt\" but has no %s; RFC 9068 §2.2 requires it of every JWT access token of that profile", rc.name)
+			}
+		}
+	}
+	return v.checkShape(c, typed)
+}
+
 // checkAudience requires aud to name one of the accepted API identifiers.
-// c, when not nil, tells a missing aud from an empty one.
+// c is the JWT's claims, which tell a missing aud from an empty one, or nil
+// for an introspection answer.
 func (v *Validator) checkAudience(aud []string, c *token.Claims) error {
 	for _, a := range aud {
 		for _, want := range v.audiences {

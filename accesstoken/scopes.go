@@ -1,7 +1,6 @@
 package accesstoken
 
 import (
-	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/scope"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
@@ -100,7 +99,7 @@ func clientIDOf(c *token.Claims) (id string, named bool, err error) {
 		if !named {
 			id, named = s, true
 		} else if name == "azp" && s != id {
-			return "", false, token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", excerpt.Quote(id), excerpt.Quote(s))
+			return "", false, token.Errorf(token.ErrInvalidClaim, "azp", "client_id and azp name different clients; they must name the same one")
 		}
 	}
 	return id, named, nil

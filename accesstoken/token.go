@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/tokencache"
 	"github.com/tokenguard/tokenguard/introspect"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -51,6 +52,9 @@ type Token struct {
 
 	claims *token.Claims        // a JWT's claims; shared, never modified
 	answer *introspect.Response // an opaque token's introspection answer; shared, never modified
+	// fromCache marks a JWT's Token that the verified-token cache handed
+	// out: it keeps no claims, and Claims reads them again from Raw.
+	fromCache bool
 }
 
 // Claims decodes the token's claims into v, a pointer to a struct or a map:
@@ -80,6 +84,14 @@ func (t *Token) claimSet() (*token.Claims, error) {
 		return nil, nil
 	case t.claims != nil:
 		return t.claims, nil
+	case t.fromCache:
+		// A Token the verified-token cache handed out keeps no claims set:
+		// read it again from the token, which passed verification.
+		c, err := tokencache.Reread(t.Raw, token.ParseClaims)
+		if err != nil {
+			return nil, &token.ValidationError{Kind: token.ErrInvalidClaim, Reason: "the cached token's claims cannot be read again", Err: err}
+		}
+		return c, nil
 	case t.answer == nil:
 		return nil, nil
 	}
@@ -96,13 +108,36 @@ func (t *Token) claimSet() (*token.Claims, error) {
 	return c, nil
 }
 
-// clone returns a copy of t that shares nothing a caller could change: the
+// detach returns the copy of t that the verified-token cache keeps. It
+// holds no claims set and none of the decoded token: its strings are copies
+// in one allocation of their own (tokencache.Compact), so an entry costs
+// what the values need and not the whole verified token; Claims reads the
+// claims again from the raw token when a caller asks. Its slices are its
+// own (the caller may change t's). It is never handed to a caller: clone
+// copies it.
+func (t *Token) detach() *Token {
+	d := t.clone("")
+	d.claims, d.fromCache = nil, true
+	fields := make([]*string, 0, 4+len(d.Audience)+len(d.Scopes)+len(d.Permissions))
+	fields = append(fields, &d.Subject, &d.Issuer, &d.ClientID, &d.ID)
+	for _, list := range [][]string{d.Audience, d.Scopes, d.Permissions} {
+		for i := range list {
+			fields = append(fields, &list[i])
+		}
+	}
+	tokencache.Compact(fields)
+	return d
+}
+
+// clone returns a copy of t for a caller, with raw, the token the caller
+// presented, as its Raw, that shares nothing a caller could change: the
 // three slices are copied (into one allocation), and the claims behind
 // Claims are read-only. The verified-token cache hands out clones so no
 // caller can change what the next one sees.
-func (t *Token) clone() *Token {
+func (t *Token) clone(raw string) *Token {
 	c := new(Token)
 	*c = *t
+	c.Raw = raw
 	n := len(t.Audience) + len(t.Scopes) + len(t.Permissions)
 	if n == 0 {
 		return c

@@ -31,7 +31,16 @@ type Validator struct {
 	leeway       time.Duration
 	now          func() time.Time
 	maxSize      int
-	cache        *tokencache.Cache[*Token] // nil when disabled or without Keys
+	cache        *tokencache.Cache[cached] // nil when disabled or without Keys
+}
+
+// cached is a verified-token cache entry: the Token as the cache keeps it
+// (see detach) and the key that verified it, whose presence in the key set
+// the cache asks about on every hit.
+type cached struct {
+	token *Token
+	key   *token.Key
+	kid   string
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error naming
@@ -88,13 +97,14 @@ func NewValidator(cfg Config) (*Validator, error) {
 			MaxTokenSize:    cfg.MaxTokenSize,
 			RequireIssuedAt: cfg.StrictRFC9068,
 			CheckHeader:     v.checkHeader,
+			CheckClaims:     v.checkBeforeSignature,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("accesstoken: %w", err)
 		}
 		v.verifier = ver
 		if size := settings.OrNone(cfg.CacheSize, DefaultCacheSize); size > 0 {
-			v.cache = tokencache.New[*Token](size)
+			v.cache = tokencache.New(size, v.keyLive)
 		}
 	}
 	return v, nil
@@ -122,8 +132,8 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
 	// costs less than even classifying the string (a miss for an opaque
 	// token costs one hash of it).
 	now := v.now()
-	if cached, ok := v.cache.Lookup(ctx, raw, now, v.leeway, v.keys); ok {
-		return v.cacheHit(ctx, cached, now)
+	if e, ok := v.cache.Lookup(ctx, raw, now); ok {
+		return v.cacheHit(ctx, e.token, raw, now)
 	}
 	if isJOSE(raw) {
 		return v.validateJWT(ctx, raw, now)
@@ -170,6 +180,13 @@ func isJOSE(raw string) bool {
 		}
 	}
 	return false
+}
+
+// keyLive reports whether the key that verified a cached token is still in
+// the issuer's key set.
+func (v *Validator) keyLive(ctx context.Context, e cached) bool {
+	set, err := v.keys.Keys(ctx, e.kid)
+	return err == nil && set.Contains(e.key)
 }
 
 // unavailable turns an Introspector's error into one that matches

@@ -1,8 +1,17 @@
 package idtoken_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +38,11 @@ type benchCase struct {
 	nonce string
 	v     *idtoken.Validator // cache disabled
 	hit   *idtoken.Validator // cache enabled
+	// def is the default configuration (the cache on, at its default
+	// size), fed the tokens of ring in turn: a new token on every call with
+	// the cache full of others, which is what a busy server sees.
+	def  *idtoken.Validator
+	ring *benchRing
 	// pipeline is the shared token.Verifier alone, configured as the
 	// validator configures it, to tell its cost from the validator's own.
 	pipeline *token.Verifier
@@ -37,24 +51,88 @@ type benchCase struct {
 	// package, which includes hashing the signing input. It is the same
 	// baseline as accesstoken's and token's (benchkit's).
 	baseline func() error
+	fx       *fixture
+	cfg      idtoken.Config // the configuration of v, with Keys static
+}
+
+// benchRing holds ringSize distinct tokens of the benchmark's shape, each
+// with its own exp (as real tokens have), that next hands out in turn.
+type benchRing struct {
+	tokens []string
+	pos    atomic.Uint64
+}
+
+func (r *benchRing) next() string { return r.tokens[(r.pos.Add(1)-1)%uint64(len(r.tokens))] }
+
+// ringSize is three times the default cache size: the cache is full, and a
+// token comes back only after so many others that its entry is gone
+// (almost always: a set of the cache that gets four or fewer of the ring's
+// tokens keeps them, about one call in a thousand).
+const ringSize = 3 * idtoken.DefaultCacheSize
+
+// benchFixtures keeps one issuer, token and ring per algorithm for the
+// whole run: minting ringSize RS256 tokens takes seconds, too long to
+// repeat for every benchmark and every -count.
+var benchFixtures sync.Map // alg → *benchFixture
+
+type benchFixture struct {
+	once  sync.Once
+	fx    *fixture
+	raw   string
+	nonce string
+	ring  []string
+}
+
+func sharedFixture(b *testing.B, alg string) *benchFixture {
+	f, _ := benchFixtures.LoadOrStore(alg, new(benchFixture))
+	bf := f.(*benchFixture)
+	bf.once.Do(func() {
+		bf.fx = newFixture(b, tokentest.WithAlgorithm(alg))
+		bf.nonce = "n-0S6_WzA2Mj"
+		// A typical ID token: the Auth0-style profile defaults, a nonce and a sid.
+		claims := func(i int) tokentest.Claims {
+			return tokentest.Claims{"nonce": bf.nonce, "sid": "08a5019c-17e1-4977-8f42-65a12843ea02", "exp": at(time.Hour + time.Duration(i)*time.Second)}
+		}
+		bf.raw = bf.fx.iss.IDToken(claims(-1))
+		bf.ring = make([]string, ringSize)
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < ringSize; i += workers {
+					bf.ring[i] = bf.fx.iss.IDToken(claims(i))
+				}
+			}()
+		}
+		wg.Wait()
+	})
+	if bf.fx == nil || bf.ring[len(bf.ring)-1] == "" {
+		b.Fatal("the benchmark fixture could not be built")
+	}
+	return bf
 }
 
 func newBenchCase(b *testing.B, alg string) *benchCase {
 	b.Helper()
-	fx := newFixture(b, tokentest.WithAlgorithm(alg))
-	c := &benchCase{nonce: "n-0S6_WzA2Mj"}
-	// A typical ID token: the Auth0-style profile defaults, a nonce and a sid.
-	c.raw = fx.iss.IDToken(tokentest.Claims{"nonce": c.nonce, "sid": "08a5019c-17e1-4977-8f42-65a12843ea02"})
+	bf := sharedFixture(b, alg)
+	fx := bf.fx
+	c := &benchCase{raw: bf.raw, nonce: bf.nonce, fx: fx, ring: &benchRing{tokens: bf.ring}}
 	set := fx.iss.KeySet()
 	cfg := fx.config()
 	cfg.Keys = jwks.Static(set)
 	cfg.CacheSize = -1
+	c.cfg = cfg
 	var err error
 	if c.v, err = idtoken.NewValidator(cfg); err != nil {
 		b.Fatal(err)
 	}
 	cfg.CacheSize = 0
 	if c.hit, err = idtoken.NewValidator(cfg); err != nil {
+		b.Fatal(err)
+	}
+	if c.def, err = idtoken.NewValidator(cfg); err != nil {
 		b.Fatal(err)
 	}
 	c.pipeline, err = token.NewVerifier(token.VerifierConfig{
@@ -66,8 +144,21 @@ func newBenchCase(b *testing.B, alg string) *benchCase {
 	if _, err := c.v.Validate(context.Background(), c.raw, idtoken.WithNonce(c.nonce)); err != nil {
 		b.Fatal(err)
 	}
+	// Fill the default validator's cache with other tokens.
+	for range idtoken.DefaultCacheSize {
+		if err := c.validateNext(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
 	c.baseline = benchkit.Baseline(b, alg, set.Keys()[0].Public(), c.raw)
 	return c
+}
+
+// validateNext validates the ring's next token in the default
+// configuration.
+func (c *benchCase) validateNext(ctx context.Context) error {
+	_, err := c.def.Validate(ctx, c.ring.next(), idtoken.WithNonce(c.nonce))
+	return err
 }
 
 func BenchmarkBaseline(b *testing.B) {
@@ -151,8 +242,12 @@ func BenchmarkCacheHit(b *testing.B) {
 }
 
 // BenchmarkRatio interleaves Validate and the baseline on the same token,
-// in batches of benchkit.DefaultBatch calls each (benchkit.Ratio), and reports the ratio of their total
-// times as "x-baseline". The goroutine is locked to its OS thread and the
+// in batches of benchkit.DefaultBatch calls each (benchkit.Ratio), and
+// reports the ratio of their total times: "default-x-baseline" for the
+// default configuration with a new token on every call and the cache full
+// of others (what users get), "x-baseline" with the cache off,
+// "hit-x-baseline" for a cache hit ("hit-speedup": how many times faster a
+// hit is than a validation with the cache off). The goroutine is locked to its OS thread and the
 // time is that thread's CPU time (on Linux), so the ratio stays meaningful on
 // a machine whose load changes from second to second, where two separate
 // wall-clock benchmarks are not comparable. The parallel variant does the
@@ -161,20 +256,39 @@ func BenchmarkCacheHit(b *testing.B) {
 func BenchmarkRatio(b *testing.B) {
 	ctx := context.Background()
 	for _, alg := range benchAlgs {
-		c := newBenchCase(b, alg)
-		// benchkit.Ratio rotates the order of the three steps from batch to
-		// batch, as accesstoken's BenchmarkRatio does.
-		benchkit.Ratio{
-			Steps: []func() error{
-				c.baseline,
-				func() error { _, err := c.pipeline.Verify(ctx, c.raw); return err },
-				func() error { _, err := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); return err },
-			},
-			Report: func(b *testing.B, total benchkit.Times) {
-				b.ReportMetric(total.Ratio(2, 0), "x-baseline")
-				b.ReportMetric(total.Ratio(1, 0), "pipeline-x-baseline")
-			},
-		}.Run(b, alg)
+		// Serial and parallel runs each get a new case: a default validator
+		// whose cache was just filled, and the ring from its start, so that
+		// no token comes back while the run lasts (at -benchtime 400x, a
+		// run validates some 3,200 of the ring's 12,288 tokens).
+		ratio := func(b *testing.B) benchkit.Ratio {
+			c := newBenchCase(b, alg)
+			if _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); err != nil {
+				b.Fatal(err)
+			}
+			// benchkit.Ratio rotates the order of the steps from batch to
+			// batch, as accesstoken's BenchmarkRatio does.
+			return benchkit.Ratio{
+				Steps: []func() error{
+					c.baseline,
+					func() error { _, err := c.pipeline.Verify(ctx, c.raw); return err },
+					func() error { _, err := c.v.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); return err },
+					func() error { return c.validateNext(ctx) },
+					func() error { _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); return err },
+				},
+				Report: func(b *testing.B, total benchkit.Times) {
+					b.ReportMetric(total.Ratio(3, 0), "default-x-baseline")
+					b.ReportMetric(total.Ratio(2, 0), "x-baseline")
+					b.ReportMetric(total.Ratio(1, 0), "pipeline-x-baseline")
+					b.ReportMetric(total.Ratio(4, 0), "hit-x-baseline")
+					// The thread CPU time of one hit, serial or summed over the
+					// parallel goroutines: the same figure when hits scale.
+					b.ReportMetric(float64(total[4].Nanoseconds())/float64(b.N*benchkit.DefaultBatch), "hit-cpu-ns")
+					b.ReportMetric(total.Ratio(2, 4), "hit-speedup")
+				},
+			}
+		}
+		b.Run(alg+"/serial", func(b *testing.B) { ratio(b).Serial(b) })
+		b.Run(alg+"/parallel", func(b *testing.B) { ratio(b).Parallel(b) })
 	}
 }
 
@@ -208,4 +322,192 @@ func BenchmarkCacheHitRatio(b *testing.B) {
 		hit += (t2 - t1) / 16
 	}
 	b.ReportMetric(float64(full)/float64(hit), "x-faster-than-full")
+}
+
+// BenchmarkRefusalRatio times, beside the baseline, tokens the validator
+// refuses without checking their signature: expired, not yet valid, from
+// another issuer, for another client. Each is signed correctly, so only the
+// order of the checks makes them cheap. The metric of each is its cost as
+// a fraction of the baseline (the target is at most 0.1).
+func BenchmarkRefusalRatio(b *testing.B) {
+	ctx := context.Background()
+	for _, alg := range benchAlgs {
+		c := newBenchCase(b, alg)
+		iss := c.fx.iss
+		refusals := []struct {
+			metric string
+			raw    string
+			want   error
+		}{
+			{"expired-x-baseline", iss.IDToken(tokentest.Claims{"nonce": c.nonce, "iat": at(-3 * time.Hour), "exp": at(-2 * time.Hour)}), token.ErrExpired},
+			{"nbf-x-baseline", iss.IDToken(tokentest.Claims{"nonce": c.nonce, "nbf": at(time.Hour)}), token.ErrNotYetValid},
+			{"iss-x-baseline", iss.IDToken(tokentest.Claims{"nonce": c.nonce, "iss": "https://other.example/"}), token.ErrIssuer},
+			{"aud-x-baseline", iss.IDToken(tokentest.Claims{"nonce": c.nonce, "aud": "another-client"}), token.ErrAudience},
+		}
+		steps := []func() error{c.baseline}
+		for _, r := range refusals {
+			steps = append(steps, func() error {
+				if _, err := c.def.Validate(ctx, r.raw, idtoken.WithNonce(c.nonce)); !errors.Is(err, r.want) {
+					return fmt.Errorf("%s: %v; want %v", r.metric, err, r.want)
+				}
+				return nil
+			})
+		}
+		benchkit.Ratio{
+			Steps: steps,
+			Report: func(b *testing.B, total benchkit.Times) {
+				for i, r := range refusals {
+					b.ReportMetric(total.Ratio(i+1, 0), r.metric)
+				}
+			},
+		}.Run(b, alg)
+	}
+}
+
+// BenchmarkShapeRatio validates (cache off) tokens larger than usual, each
+// against the baseline of its own token, whose hashing grows with it: an
+// 8 KB token with about a hundred claims, many of them namespaced claims
+// of one length, a token with a hundred audiences, all trusted, and the
+// usual token against a key set of a hundred keys. The cost should grow
+// with the work, as the baseline's does.
+func BenchmarkShapeRatio(b *testing.B) {
+	ctx := context.Background()
+	c := newBenchCase(b, "RS256")
+	iss := c.fx.iss
+	pub := iss.KeySet().Keys()[0].Public()
+
+	large := tokentest.Claims{"nonce": c.nonce}
+	for i := range 96 {
+		large[fmt.Sprintf("https://claims.example.com/tenant/attribute_%03d", i)] = fmt.Sprintf("value-%03d-%s", i, strings.Repeat("v", 20))
+	}
+	largeRaw := iss.IDToken(large)
+
+	trusted := make([]string, 99)
+	for i := range trusted {
+		trusted[i] = fmt.Sprintf("https://api.example.com/resource/%03d", i)
+	}
+	audRaw := iss.IDToken(tokentest.Claims{"nonce": c.nonce, "aud": append([]string{iss.ClientID()}, trusted...), "azp": iss.ClientID()})
+	cfg := c.cfg
+	cfg.TrustedAudiences = trusted
+	audV, err := idtoken.NewValidator(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	// A key set of a hundred keys: the issuer's and 99 others.
+	keys := iss.KeySet().Keys()
+	for i := range 99 {
+		pub, _, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		k, err := token.NewPublicKey(token.KeyParams{ID: fmt.Sprintf("other-%02d", i), Algorithm: "EdDSA", Use: "sig"}, pub)
+		if err != nil {
+			b.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	set, err := token.NewKeySet(keys...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg = c.cfg
+	cfg.Keys = jwks.Static(set)
+	keysV, err := idtoken.NewValidator(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	for _, shape := range []struct {
+		name string
+		raw  string
+		v    *idtoken.Validator
+	}{{"8KB-100-claims", largeRaw, c.v}, {"100-audiences", audRaw, audV}, {"100-keys", c.raw, keysV}} {
+		if _, err := shape.v.Validate(ctx, shape.raw, idtoken.WithNonce(c.nonce)); err != nil {
+			b.Fatalf("%s: %v", shape.name, err)
+		}
+		b.Logf("%s: %d bytes", shape.name, len(shape.raw))
+		benchkit.Ratio{
+			Steps: []func() error{
+				benchkit.Baseline(b, "RS256", pub, shape.raw),
+				func() error { _, err := shape.v.Validate(ctx, shape.raw, idtoken.WithNonce(c.nonce)); return err },
+			},
+			Report: func(b *testing.B, total benchkit.Times) { b.ReportMetric(total.Ratio(1, 0), "x-baseline") },
+		}.Run(b, shape.name)
+	}
+}
+
+// BenchmarkCraftedRatio times hostile tokens under the size limit, each
+// with a good header, issuer, times and audience (so that every check
+// before the signature passes) and a signature that does not verify, beside
+// the baseline of an ordinary RS256 token: no token, however crafted,
+// should cost much more than one signature verification.
+func BenchmarkCraftedRatio(b *testing.B) {
+	ctx := context.Background()
+	c := newBenchCase(b, "RS256")
+	iss := c.fx.iss
+	for _, shape := range craftedShapes() {
+		raw := craftToken(b, iss, shape.members)
+		if len(raw) > token.DefaultMaxTokenSize {
+			b.Fatalf("%s: %d bytes, over the size limit", shape.name, len(raw))
+		}
+		refuse := func() error {
+			_, err := c.def.Validate(ctx, raw, idtoken.WithNonce(c.nonce))
+			if err == nil {
+				return errors.New("a crafted token was accepted")
+			}
+			return nil
+		}
+		if err := refuse(); err != nil {
+			b.Fatal(err)
+		}
+		benchkit.Ratio{
+			Steps:  []func() error{c.baseline, refuse},
+			Report: func(b *testing.B, total benchkit.Times) { b.ReportMetric(total.Ratio(1, 0), "x-baseline") },
+		}.Run(b, shape.name)
+	}
+}
+
+// craftedShape is the extra claims of a hostile token, as raw JSON members.
+type craftedShape struct {
+	name    string
+	members string
+}
+
+func craftedShapes() []craftedShape {
+	join := func(n int, f func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = f(i)
+		}
+		return strings.Join(parts, ",")
+	}
+	return []craftedShape{
+		// Equal-length long names, alike but for their end.
+		{"32-names-of-360B", join(28, func(i int) string { return fmt.Sprintf(`"%s%04d":0`, strings.Repeat("n", 356), i) })},
+		// As many members as fit: the duplicate check and the claim index
+		// past their inline sizes.
+		{"1200-members", join(1200, func(i int) string { return fmt.Sprintf(`"m%d":0`, i) })},
+		// Names that must be unescaped to be compared.
+		{"800-escaped-names", join(800, func(i int) string { return fmt.Sprintf(`"\u0061%d":0`, i) })},
+		// Nesting to the limit, many times over.
+		{"nesting", join(250, func(i int) string {
+			return fmt.Sprintf(`"d%d":%s1%s`, i, strings.Repeat("[", token.MaxClaimsDepth-1), strings.Repeat("]", token.MaxClaimsDepth-1))
+		})},
+		// Long strings full of escapes.
+		{"escaped-strings", join(10, func(i int) string { return fmt.Sprintf(`"s%d":"%s"`, i, strings.Repeat(`\u00e9`, 180)) })},
+	}
+}
+
+// craftToken builds an RS256 token for iss's client whose claims are the
+// usual ones plus members, with a signature of the right length that does
+// not verify.
+func craftToken(b *testing.B, iss *tokentest.Issuer, members string) string {
+	b.Helper()
+	enc := base64.RawURLEncoding
+	header := fmt.Sprintf(`{"alg":"RS256","kid":%q,"typ":"JWT"}`, iss.KeyID())
+	payload := fmt.Sprintf(`{"iss":%q,"sub":"crafted","aud":%q,"iat":%d,"exp":%d,%s}`,
+		iss.URL(), iss.ClientID(), at(0), at(time.Hour), members)
+	return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload)) + "." +
+		enc.EncodeToString(bytes.Repeat([]byte{0x5a}, 256))
 }

@@ -184,3 +184,29 @@ func TestConcurrentValidation(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A Token from a cache hit decodes the same claims as the one from the
+// first validation: the cache keeps no claims set, and Claims reads it
+// again from the token.
+func TestCacheHitClaims(t *testing.T) {
+	f := newFixture(t)
+	raw := f.iss.IDToken(tokentest.Claims{"https://example.com/roles": []string{"admin"}, "Roles": "x"})
+	v := f.validator(t, nil)
+	type custom struct {
+		Roles []string `json:"https://example.com/roles"`
+		Lower string   `json:"roles"`
+		Email string   `json:"email"`
+	}
+	var want, got custom
+	first := expect(t, v, raw, nil)
+	if err := first.Claims(&want); err != nil {
+		t.Fatal(err)
+	}
+	second := expect(t, v, raw, nil)
+	if err := second.Claims(&got); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(want) != fmt.Sprint(got) || len(got.Roles) != 1 || got.Lower != "" || got.Email == "" {
+		t.Errorf("claims from a cache hit %+v; from the first validation %+v", got, want)
+	}
+}

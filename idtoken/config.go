@@ -10,7 +10,12 @@ import (
 )
 
 // DefaultCacheSize is how many verified ID tokens a Validator remembers when
-// Config.CacheSize is zero.
+// Config.CacheSize is zero. An entry keeps the raw token and, beside it,
+// about 1 KB for a typical token (measured for a 790-byte token with the
+// usual profile claims): the Token, whose struct alone is some 600 bytes,
+// with its strings copied out of the decoded token so that the entry holds
+// no more of it than the values. Claims, at_hash and c_hash read the
+// claims set again from the raw token when asked.
 const DefaultCacheSize = tokencache.DefaultMaxEntries
 
 // Config configures a Validator. Issuer, ClientID and Keys are required;
@@ -55,8 +60,8 @@ type Config struct {
 	MaxTokenSize int
 	// CacheSize bounds the verified-token cache, which lets a token seen
 	// again skip the signature check (see the package documentation). Each
-	// entry holds the raw token and its Token. Zero means DefaultCacheSize;
-	// a negative value means no cache.
+	// entry holds the raw token and its Token (see DefaultCacheSize for the
+	// cost). Zero means DefaultCacheSize; a negative value means no cache.
 	CacheSize int
 }
 

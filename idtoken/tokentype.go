@@ -3,7 +3,6 @@ package idtoken
 import (
 	"strings"
 
-	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -62,7 +61,8 @@ func checkHeaderType(h *token.Header) error {
 }
 
 // checkNotOtherToken refuses a token whose claims mark it as an access token
-// or a security event token.
+// or a security event token. It may run before the signature is checked
+// (see checkBeforeSignature), so its messages quote none of the claims.
 func checkNotOtherToken(c *token.Claims) error {
 	if c.Has("client_id") {
 		return token.Errorf(token.ErrTokenType, "client_id", "the token carries client_id, a claim of access tokens (RFC 9068), not of ID tokens")
@@ -71,14 +71,14 @@ func checkNotOtherToken(c *token.Claims) error {
 		return token.Errorf(token.ErrTokenType, "scp", "the token carries scp, the scopes of an access token")
 	}
 	if raw, ok := c.RawJSON("token_use"); ok && !strictjson.StringEqual(raw, "id") {
-		return token.Errorf(token.ErrTokenType, "token_use", "token_use is %s; an ID token says \"id\"", excerpt.Of(raw))
+		return token.Errorf(token.ErrTokenType, "token_use", "token_use is not \"id\", as an ID token's is: the token is of another kind")
 	}
 	if c.Has("events") {
 		return token.Errorf(token.ErrTokenType, "events", "the token carries events: it is a security event or logout token (RFC 8417), not an ID token")
 	}
 	if raw, ok := c.RawJSON("typ"); ok {
 		if s, isString := strictjson.String(raw); isString && strings.EqualFold(s, "Bearer") {
-			return token.Errorf(token.ErrTokenType, "typ", "the typ claim is %q: the token is an access token", s)
+			return token.Errorf(token.ErrTokenType, "typ", "the typ claim is \"Bearer\": the token is an access token")
 		}
 	}
 	return nil

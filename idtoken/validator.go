@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -21,12 +22,21 @@ type Validator struct {
 	verifier *token.Verifier
 	keys     token.KeySource
 	clientID string
-	trusted  []string
+	trusted  audienceSet
 	maxAge   time.Duration
 	leeway   time.Duration
 	now      func() time.Time
 	maxSize  int
-	cache    *tokencache.Cache[*Token] // nil when Config.CacheSize is negative
+	cache    *tokencache.Cache[cached] // nil when Config.CacheSize is negative
+}
+
+// cached is a verified-token cache entry: the Token as the cache keeps it
+// (see detach) and the key that verified it, whose presence in the key set
+// the cache asks about on every hit.
+type cached struct {
+	token *Token
+	key   *token.Key
+	kid   string
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error when
@@ -41,6 +51,15 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	v := &Validator{
+		keys:     cfg.Keys,
+		clientID: cfg.ClientID,
+		trusted:  newAudienceSet(cfg.TrustedAudiences),
+		maxAge:   cfg.MaxAge,
+		leeway:   set.Leeway,
+		now:      set.Now,
+		maxSize:  set.MaxTokenSize,
+	}
 	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:          cfg.Issuer,
 		Keys:            cfg.Keys,
@@ -50,24 +69,23 @@ func NewValidator(cfg Config) (*Validator, error) {
 		MaxTokenSize:    cfg.MaxTokenSize,
 		RequireIssuedAt: true, // OIDC Core §2: iat is REQUIRED
 		CheckHeader:     checkHeaderType,
+		CheckClaims:     v.checkBeforeSignature,
 	})
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{
-		verifier: ver,
-		keys:     cfg.Keys,
-		clientID: cfg.ClientID,
-		trusted:  slices.Clone(cfg.TrustedAudiences),
-		maxAge:   cfg.MaxAge,
-		leeway:   set.Leeway,
-		now:      set.Now,
-		maxSize:  set.MaxTokenSize,
-	}
+	v.verifier = ver
 	if size := settings.OrNone(cfg.CacheSize, DefaultCacheSize); size > 0 {
-		v.cache = tokencache.New[*Token](size)
+		v.cache = tokencache.New(size, v.keyLive)
 	}
 	return v, nil
+}
+
+// keyLive reports whether the key that verified a cached token is still in
+// the issuer's key set.
+func (v *Validator) keyLive(ctx context.Context, e cached) bool {
+	set, err := v.keys.Keys(ctx, e.kid)
+	return err == nil && set.Contains(e.key)
 }
 
 // Validate checks raw as an ID token for this client, following OpenID
@@ -110,30 +128,34 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	now, leeway := v.now(), v.leeway
 	// An oversized token is not even hashed for the cache: Verify refuses it
 	// before reading it.
-	if cached, ok := v.lookup(ctx, raw, now, leeway); ok {
-		// The cache checked exp; nbf and iat are checked again too, so a
-		// clock that moved back cannot make a hit of a token Verify would
-		// refuse now.
-		if err := token.CheckTimes(cached.claims, now, leeway, true); err != nil {
+	if e, ok := v.lookup(ctx, raw, now); ok {
+		// The cache checked the deadline; nbf and iat are checked again
+		// too, so a clock that moved back cannot make a hit of a token
+		// Verify would refuse now.
+		hit := e.token
+		times := token.Claims{ExpiresAt: hit.ExpiresAt, NotBefore: hit.NotBefore, IssuedAt: hit.IssuedAt}
+		if err := token.CheckTimes(&times, now, leeway, true); err != nil {
 			return nil, err
 		}
-		if err := v.checkMaxAge(cached, now, leeway); err != nil {
+		if err := v.checkMaxAge(hit, now, leeway); err != nil {
 			return nil, err
 		}
-		if err := c.run(cached, now, leeway); err != nil {
+		// The hash checks read the claims again from the raw token, which
+		// the caller's copy carries.
+		out := hit.clone(raw)
+		if err := c.run(out, now, leeway); err != nil {
 			return nil, err
 		}
-		return cached.clone(), nil
+		return out, nil
 	}
 
 	// The Token and the pipeline's Verified, which holds the claims the
 	// Token reads, are allocated together: one allocation, not two.
-	w := new(verifiedToken)
-	verified := &w.verified
-	if err := v.verifier.VerifyInto(ctx, raw, verified); err != nil {
+	r, err := token.VerifyFor[Token](ctx, v.verifier, raw)
+	if err != nil {
 		return nil, err
 	}
-	t := &w.token
+	verified, t := &r.Verified, &r.Value
 	if err := v.accept(verified, t); err != nil {
 		return nil, err
 	}
@@ -146,30 +168,46 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	if v.cache == nil {
 		return t, nil
 	}
-	// The cache keeps t; the caller gets a copy. The entry dies at exp, or
-	// when MaxAge makes the token too old, whichever comes first.
-	expires := t.ExpiresAt
+	// The caller gets t; the cache keeps a copy that holds only what it
+	// needs. The entry dies at exp, or when MaxAge makes the token too old,
+	// whichever comes first, plus the leeway either allows.
+	deadline := t.ExpiresAt
 	if v.maxAge > 0 {
-		if limit := t.IssuedAt.Add(v.maxAge); limit.Before(expires) {
-			expires = limit
+		if limit := t.IssuedAt.Add(v.maxAge); limit.Before(deadline) {
+			deadline = limit
 		}
 	}
-	v.cache.Add(raw, t, verified.Key, verified.Header.KeyID, expires, now)
-	return t.clone(), nil
+	v.cache.Add(raw, cached{token: t.detach(), key: verified.Key, kid: strings.Clone(verified.Header.KeyID)}, deadline.Add(leeway), now)
+	return t, nil
 }
 
 // lookup consults the verified-token cache.
-func (v *Validator) lookup(ctx context.Context, raw string, now time.Time, leeway time.Duration) (*Token, bool) {
+func (v *Validator) lookup(ctx context.Context, raw string, now time.Time) (cached, bool) {
 	if len(raw) > v.maxSize {
-		return nil, false
+		return cached{}, false
 	}
-	return v.cache.Lookup(ctx, raw, now, leeway, v.keys)
+	return v.cache.Lookup(ctx, raw, now)
 }
 
-// verifiedToken is a Token with the verified token it reads from.
-type verifiedToken struct {
-	token    Token
-	verified token.Verified
+// checkBeforeSignature is the pipeline's CheckClaims hook: the audience
+// rules, which need no signature, so that a token for another client costs
+// a fraction of a verification. When the audience is wrong, the rules that
+// come before it in accept are applied first, so the token is refused with
+// the sentinel it would have met after the signature (an access token sent
+// here is ErrTokenType, whatever its audience). Nothing it says quotes the
+// unverified claims.
+func (v *Validator) checkBeforeSignature(_ *token.Header, c *token.Claims) error {
+	err := v.checkAudience(c)
+	if err == nil {
+		return nil
+	}
+	if e := checkNotOtherToken(c); e != nil {
+		return e
+	}
+	if e := checkSubject(c); e != nil {
+		return e
+	}
+	return err
 }
 
 // accept applies the rules that depend only on the token and the
@@ -179,15 +217,17 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	if err := checkNotOtherToken(c); err != nil {
 		return err
 	}
-	if c.Subject == "" {
-		if !c.Has("sub") {
-			return token.Errorf(token.ErrMissingClaim, "sub", "the token has no subject; sub is required")
-		}
-		return token.Errorf(token.ErrInvalidClaim, "sub", "sub is empty; it must identify the user")
-	}
-	multiple, err := v.checkAudience(c)
-	if err != nil {
+	if err := checkSubject(c); err != nil {
 		return err
+	}
+	// The pipeline checked the audience (checkBeforeSignature); azp is
+	// required when aud names anyone besides the client.
+	multiple := false
+	for _, a := range c.Audience {
+		if a != v.clientID {
+			multiple = true
+			break
+		}
 	}
 	*t = Token{
 		Issuer:    c.Issuer,
@@ -215,16 +255,27 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	return nil
 }
 
+// checkSubject requires sub, not empty.
+func checkSubject(c *token.Claims) error {
+	if c.Subject == "" {
+		if !c.Has("sub") {
+			return token.Errorf(token.ErrMissingClaim, "sub", "the token has no subject; sub is required")
+		}
+		return token.Errorf(token.ErrInvalidClaim, "sub", "sub is empty; it must identify the user")
+	}
+	return nil
+}
+
 // checkAudience applies OIDC Core §3.1.3.7 rule 3: aud contains the client
-// ID, and any other audience is one the configuration trusts. multiple
-// reports whether aud names anyone besides the client, which makes azp
-// required (rule 4).
-func (v *Validator) checkAudience(c *token.Claims) (multiple bool, err error) {
+// ID, and any other audience is one the configuration trusts. It runs
+// before the signature, so its messages do not quote the token's audiences.
+// Its cost is linear in the number of audiences, however many are trusted.
+func (v *Validator) checkAudience(c *token.Claims) error {
 	if len(c.Audience) == 0 {
 		if !c.Has("aud") {
-			return false, token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+			return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
 		}
-		return false, token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+		return token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
 	}
 	found := false
 	for _, a := range c.Audience {
@@ -232,15 +283,45 @@ func (v *Validator) checkAudience(c *token.Claims) (multiple bool, err error) {
 			found = true
 			continue
 		}
-		if !slices.Contains(v.trusted, a) {
-			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither this client's ID nor a trusted audience", excerpt.Of(a)).WithDetail("the client ID is %q", v.clientID)
+		if !v.trusted.contains(a) {
+			return token.Errorf(token.ErrAudience, "aud", "aud names an audience that is neither this client's ID nor a trusted audience").WithDetail("aud names %q; the client ID is %q", excerpt.Of(a), v.clientID)
 		}
-		multiple = true
 	}
 	if !found {
-		return false, token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+		return token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
 	}
-	return multiple, nil
+	return nil
+}
+
+// audienceSet holds Config.TrustedAudiences: a short list is searched, a
+// long one hashed, so that checking a token's audiences costs one step per
+// audience whatever the configuration's length.
+type audienceSet struct {
+	list []string
+	set  map[string]struct{}
+}
+
+// audienceListMax is the list length up to which a search costs less than
+// a map lookup.
+const audienceListMax = 8
+
+func newAudienceSet(auds []string) audienceSet {
+	if len(auds) <= audienceListMax {
+		return audienceSet{list: slices.Clone(auds)}
+	}
+	s := audienceSet{set: make(map[string]struct{}, len(auds))}
+	for _, a := range auds {
+		s.set[a] = struct{}{}
+	}
+	return s
+}
+
+func (s audienceSet) contains(a string) bool {
+	if s.set != nil {
+		_, ok := s.set[a]
+		return ok
+	}
+	return slices.Contains(s.list, a)
 }
 
 // checkMaxAge applies Config.MaxAge to the token's iat.
@@ -301,7 +382,11 @@ func (c *checks) run(t *Token, now time.Time, leeway time.Duration) error {
 
 // checkHash applies at_hash or c_hash (claim) to value.
 func checkHash(t *Token, claim, what, value string) error {
-	claimed, present, err := t.claims.GetString(claim)
+	c, err := t.claimSet()
+	if err != nil {
+		return err
+	}
+	claimed, present, err := c.GetString(claim)
 	if err != nil {
 		return err // not a string: ErrInvalidClaim, as for every claim of the wrong JSON type
 	}

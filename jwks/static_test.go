@@ -36,8 +36,8 @@ func TestStatic(t *testing.T) {
 func TestStaticInVerifier(t *testing.T) {
 	v, err := token.NewVerifier(token.VerifierConfig{Issuer: "https://issuer.example.com/", Keys: Static(nil)})
 	require.NoError(t, err)
-	// header {"alg":"ES256"}, payload {"iss":"https://issuer.example.com/"}
-	raw := "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lzc3Vlci5leGFtcGxlLmNvbS8ifQ.AAAA"
+	// header {"alg":"ES256"}, payload {"iss":"https://issuer.example.com/","exp":4102444800}
+	raw := "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lzc3Vlci5leGFtcGxlLmNvbS8iLCJleHAiOjQxMDI0NDQ4MDB9.AAAA"
 	_, err = v.Verify(context.Background(), raw)
 	require.ErrorIs(t, err, token.ErrKeyNotFound)
 }

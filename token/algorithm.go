@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"hash"
 	"io"
 	"math/big"
 )
@@ -111,25 +112,49 @@ func digest(h crypto.Hash, msg string, out *[sha512.Size]byte) []byte {
 	// The hash functions take bytes and msg is a string: copy it to the
 	// stack when it fits, since a heap copy of every signing input (about a
 	// kilobyte) plus its garbage collection was a measurable part of the
-	// pipeline's cost beyond the signature.
+	// pipeline's cost beyond the signature. A longer one (a large token) is
+	// hashed through the stack buffer in pieces rather than copied whole.
 	var stack [stackSigningInput]byte
-	var b []byte
 	if len(msg) <= len(stack) {
-		b = append(stack[:0], msg...)
-	} else {
-		b = []byte(msg)
+		b := append(stack[:0], msg...)
+		switch h {
+		case crypto.SHA256:
+			d := sha256.Sum256(b)
+			return append(out[:0], d[:]...)
+		case crypto.SHA384:
+			d := sha512.Sum384(b)
+			return append(out[:0], d[:]...)
+		default:
+			*out = sha512.Sum512(b)
+			return out[:]
+		}
 	}
+	return digestLong(h, msg, out)
+}
+
+// digestLong is digest for a signing input longer than its stack buffer:
+// the input goes to the hash in pieces through a buffer of its own (which
+// escapes, through the hash.Hash interface), instead of as one heap copy
+// as long as the token.
+func digestLong(h crypto.Hash, msg string, out *[sha512.Size]byte) []byte {
+	var hh hash.Hash
 	switch h {
 	case crypto.SHA256:
-		d := sha256.Sum256(b)
-		return append(out[:0], d[:]...)
+		hh = sha256.New()
 	case crypto.SHA384:
-		d := sha512.Sum384(b)
-		return append(out[:0], d[:]...)
+		hh = sha512.New384()
 	default:
-		*out = sha512.Sum512(b)
-		return out[:]
+		hh = sha512.New()
 	}
+	var buf [512]byte
+	for len(msg) > 0 {
+		n := copy(buf[:], msg)
+		hh.Write(buf[:n])
+		msg = msg[n:]
+	}
+	// Sum appends through the interface, which would make out escape and
+	// cost every verification an allocation: copy instead.
+	return out[:copy(out[:], hh.Sum(nil))]
 }
 
 // verifySignature checks sig over signingInput with key, which the caller has

@@ -3,6 +3,7 @@ package token
 import (
 	"encoding/json"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -36,36 +37,100 @@ type Claims struct {
 	// open-addressing table of span positions (1-based; 0 is empty) keyed
 	// by nameHash. A validator looks up some thirty claims per token, most
 	// of them absent (optional profile claims, other token kinds' markers),
-	// and a linear scan per lookup was most of a validator's own cost.
-	// indexed is false when the table was not built (more members than
-	// it holds well, or an escaped name), and lookups scan instead.
+	// and a linear scan per lookup was most of a validator's own cost. A
+	// claims set of more members than index holds well uses large instead,
+	// sized to it. indexed is false when neither was built (names that
+	// collide beyond reason), and lookups scan instead.
 	index   [claimIndexSize]uint8
+	large   []uint16
 	indexed bool
 }
 
 // claimIndexSize is the size of Claims.index, a power of two; tables are
-// built only up to three quarters full.
+// built only up to half full.
 const claimIndexSize = 64
 
-// nameHash mixes a claim name's length and a few of its bytes: cheap, and
-// spread enough over claimIndexSize slots for real claim names. It takes the
-// raw bytes at parse time and a string at lookup, without converting either.
+// maxProbe bounds the slots one name may probe past its own when the index
+// is built. Real claim names never come near it; a claims set whose names
+// were chosen to collide (an unsigned token costs its sender nothing) gets
+// no index rather than a build that grows with the square of its size.
+const maxProbe = 16
+
+// nameHash hashes a claim name, eight bytes at a time. It takes the raw
+// bytes at parse time and a string at lookup, without converting either.
+// It is not seeded: lookups through it come from the validators' own
+// claim names, and maxProbe bounds what a hostile claims set can do to the
+// table.
 func nameHash[S string | []byte](name S) uint {
-	n := uint(len(name))
-	if n == 0 {
-		return 0
+	const m = 0x9E3779B97F4A7C15
+	h := uint64(len(name)) * m
+	for len(name) >= 8 {
+		w := uint64(name[0]) | uint64(name[1])<<8 | uint64(name[2])<<16 | uint64(name[3])<<24 |
+			uint64(name[4])<<32 | uint64(name[5])<<40 | uint64(name[6])<<48 | uint64(name[7])<<56
+		h = bits.RotateLeft64((h^w)*m, 31)
+		name = name[8:]
 	}
-	return n*31 + uint(name[0])*7 + uint(name[n-1])*13 + uint(name[n/2])*3
+	var w uint64
+	for i := len(name) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(name[i])
+	}
+	// MurmurHash3's finalizer: every bit of the input reaches the low bits
+	// that pick the slot.
+	h ^= w
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return uint(h)
 }
 
-// addToIndex adds span i, whose raw name is plain (unescaped), to c.index. The
-// caller keeps the table at most three quarters full.
-func (c *Claims) addToIndex(i int, rawName string) {
-	h := nameHash(rawName) & (claimIndexSize - 1)
-	for c.index[h] != 0 {
-		h = (h + 1) & (claimIndexSize - 1)
+// buildIndex indexes c.spans by name and reports whether it could. A name
+// with escapes is indexed by its unescaped form.
+func (c *Claims) buildIndex() bool {
+	n := len(c.spans)
+	if 2*n <= claimIndexSize {
+		c.index = [claimIndexSize]uint8{}
+		for i, sp := range c.spans {
+			if !insertIndex(c.index[:], uint(i+1), c.spanHash(sp)) {
+				return false
+			}
+		}
+		return true
 	}
-	c.index[h] = uint8(i + 1)
+	size := claimIndexSize
+	for size < 2*n {
+		size *= 2
+	}
+	c.large = make([]uint16, size)
+	for i, sp := range c.spans {
+		if !insertIndex(c.large, uint(i+1), c.spanHash(sp)) {
+			c.large = nil
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Claims) spanHash(sp strictjson.Span) uint {
+	if sp.Escaped {
+		var buf [128]byte
+		return nameHash(strictjson.AppendSpanName(buf[:0], sp, c.text))
+	}
+	return nameHash(c.text[sp.NameStart:sp.NameEnd])
+}
+
+// insertIndex puts pos in table at h's slot or, within maxProbe, the next
+// free one.
+func insertIndex[T uint8 | uint16](table []T, pos, h uint) bool {
+	mask := uint(len(table) - 1)
+	for probe := range maxProbe + 1 {
+		if i := (h + uint(probe)) & mask; table[i] == 0 {
+			table[i] = T(pos)
+			return true
+		}
+	}
+	return false
 }
 
 // ParseClaims reads a JSON claims set strictly: one object, member names
@@ -101,18 +166,13 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 		c.spans = nil
 		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
-	// One pass builds the name index and reads the registered claims. The
-	// table is kept only when every name is plain (an escaped name's raw
-	// bytes are not the name) and there are few enough to keep it sparse.
-	c.index = [claimIndexSize]uint8{}
-	indexed := len(c.spans) <= claimIndexSize*3/4
-	for i, sp := range c.spans {
+	// One pass reads the registered claims; the index is built over the
+	// members afterwards.
+	for _, sp := range c.spans {
 		name := text[sp.NameStart:sp.NameEnd]
 		if sp.Escaped {
-			indexed = false
-			name = strictjson.SpanName(sp, text)
-		} else if indexed {
-			c.addToIndex(i, name)
+			var buf [32]byte
+			name = registeredName(strictjson.AppendSpanName(buf[:0], sp, text))
 		}
 		// Every registered claim name has three letters: one length test
 		// spares the other members the switch.
@@ -140,8 +200,30 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 			return err
 		}
 	}
-	c.indexed = indexed
+	c.indexed = c.buildIndex()
 	return nil
+}
+
+// registeredName returns the registered claim name that name spells, or ""
+// (an escaped name is unescaped into a buffer, and this keeps it there).
+func registeredName(name []byte) string {
+	switch string(name) {
+	case "iss":
+		return "iss"
+	case "sub":
+		return "sub"
+	case "jti":
+		return "jti"
+	case "aud":
+		return "aud"
+	case "exp":
+		return "exp"
+	case "nbf":
+		return "nbf"
+	case "iat":
+		return "iat"
+	}
+	return ""
 }
 
 func stringClaim(name, value string) (string, error) {
@@ -217,15 +299,29 @@ func (c *Claims) member(name string) (string, bool) {
 		return "", false
 	}
 	if c.indexed {
-		for h := nameHash(name) & (claimIndexSize - 1); c.index[h] != 0; h = (h + 1) & (claimIndexSize - 1) {
-			if sp := c.spans[c.index[h]-1]; strictjson.SpanNameIs(sp, c.text, name) {
-				return strictjson.SpanValue(sp, c.text), true
-			}
+		if c.large != nil {
+			return lookupIn(c, c.large, name)
 		}
-		return "", false
+		return lookupIn(c, c.index[:], name)
 	}
 	for _, sp := range c.spans {
 		if strictjson.SpanNameIs(sp, c.text, name) {
+			return strictjson.SpanValue(sp, c.text), true
+		}
+	}
+	return "", false
+}
+
+// lookupIn finds name through table, an index of c.spans.
+func lookupIn[T uint8 | uint16](c *Claims, table []T, name string) (string, bool) {
+	mask := uint(len(table) - 1)
+	h := nameHash(name)
+	for probe := range maxProbe + 1 {
+		pos := table[(h+uint(probe))&mask]
+		if pos == 0 {
+			break
+		}
+		if sp := c.spans[pos-1]; strictjson.SpanNameIs(sp, c.text, name) {
 			return strictjson.SpanValue(sp, c.text), true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -348,5 +349,69 @@ func TestClaimsGetCopies(t *testing.T) {
 	}
 	if _, ok := c.RawJSON("absent"); ok {
 		t.Error(`RawJSON("absent") found a claim`)
+	}
+}
+
+// A claims set of a hundred namespaced claims of one length, alike but for
+// their last characters, is indexed: every lookup finds its claim through
+// the table, not by a scan.
+func TestClaimIndexOfManySimilarNames(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"iss":"x"`)
+	for i := range 100 {
+		fmt.Fprintf(&b, `,"https://claims.example.com/tenant/attribute_%03d":%d`, i, i)
+	}
+	c, err := ParseClaims([]byte(b.String() + "}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.indexed || c.large == nil {
+		t.Fatalf("101 claims were not indexed (indexed %v, table %d)", c.indexed, len(c.large))
+	}
+	for i := range 100 {
+		v, ok := c.RawJSON(fmt.Sprintf("https://claims.example.com/tenant/attribute_%03d", i))
+		if !ok || v != fmt.Sprint(i) {
+			t.Fatalf("claim %d = %q, %v", i, v, ok)
+		}
+	}
+	if _, ok := c.RawJSON("https://claims.example.com/tenant/attribute_100"); ok {
+		t.Error("found a claim the set does not hold")
+	}
+}
+
+// Names built to collide in the index leave the claims unindexed rather
+// than making the build quadratic, and every lookup still answers right.
+func TestClaimIndexGivesUpOnCollisions(t *testing.T) {
+	c := &Claims{}
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 60 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"n%02d":%d`, i, i)
+	}
+	data := []byte(b.String() + "}")
+	if err := c.parse(data, string(data), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Fill a table with every position hashing to one slot.
+	table := make([]uint16, 128)
+	ok := true
+	for i := range c.spans {
+		if !insertIndex(table, uint(i+1), 7) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		t.Fatal("60 names in one slot were all placed; the probe bound does not hold")
+	}
+	// Without an index, lookups scan and still answer right.
+	c.indexed, c.large = false, nil
+	for i := range 60 {
+		if v, found := c.RawJSON(fmt.Sprintf("n%02d", i)); !found || v != fmt.Sprint(i) {
+			t.Fatalf("n%02d = %q, %v", i, v, found)
+		}
 	}
 }

@@ -26,8 +26,8 @@ func TestNilReceivers(t *testing.T) {
 		if _, err := ver.Verify(ctx, "a.b.c"); !errors.Is(err, token.ErrUnavailable) {
 			t.Errorf("Verify on %#v: %v; want ErrUnavailable", ver, err)
 		}
-		if err := ver.VerifyInto(ctx, "a.b.c", new(token.Verified)); !errors.Is(err, token.ErrUnavailable) {
-			t.Errorf("VerifyInto on %#v: %v; want ErrUnavailable", ver, err)
+		if r, err := token.VerifyFor[int](ctx, ver, "a.b.c"); r != nil || !errors.Is(err, token.ErrUnavailable) {
+			t.Errorf("VerifyFor on %#v: %v; want ErrUnavailable", ver, err)
 		}
 		if ver.Issuer() != "" || ver.Leeway() != 0 || time.Since(ver.Now()) > time.Minute {
 			t.Errorf("accessors of %#v: %q %v %v", ver, ver.Issuer(), ver.Leeway(), ver.Now())

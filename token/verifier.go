@@ -52,6 +52,13 @@ type VerifierConfig struct {
 	// looked up, so a token of the wrong type costs no key fetch. A validator
 	// uses it to check typ.
 	CheckHeader func(*Header) error
+	// CheckClaims, when set, runs on the parsed header and claims after the
+	// issuer and the times were checked and before any key is looked up or
+	// any signature checked, so a token the validator would refuse anyway
+	// (one for another audience, say) costs a fraction of a verification.
+	// Nothing has vouched for the claims yet: an error it returns must not
+	// quote them, since it may reach the client who crafted them.
+	CheckClaims func(*Header, *Claims) error
 }
 
 // Verifier runs the JWS pipeline: size, form, header, algorithm, issuer, key
@@ -67,6 +74,7 @@ type Verifier struct {
 	requireIAT  bool
 	expOptional bool
 	checkHeader func(*Header) error
+	checkClaims func(*Header, *Claims) error
 }
 
 // Verified is a token that passed the pipeline: its signature is good, the
@@ -77,9 +85,28 @@ type Verified struct {
 	Claims Claims
 	// Key is the key that verified the signature.
 	Key *Key
+}
 
-	// Storage for Header and Claims, so that a typical token's members and
-	// audiences need no allocation of their own.
+// Result is a Verified token together with a value of the caller's type T,
+// in one allocation: a validator reads the verified claims into its own
+// type without a second allocation for it. VerifyFor makes a new Result on
+// every call, so nothing of one result is ever reused for another.
+//
+// The Header and Claims of a Result keep their members in storage that is
+// part of the Result, sized for a typical token, so that reading them costs
+// no allocation of their own. Anything that keeps a value read from them
+// (a substring of a claim included) keeps the whole Result alive: a cache
+// that keeps a result for long copies what it needs.
+type Result[T any] struct {
+	Verified Verified
+	Value    T
+
+	storage resultStorage
+}
+
+// resultStorage is where the pipeline puts a typical token's members and
+// audiences, inside the Result.
+type resultStorage struct {
 	headerMembers [8]strictjson.Span
 	claimMembers  [24]strictjson.Span
 	audience      [4]string
@@ -109,6 +136,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		requireIAT:  cfg.RequireIssuedAt,
 		expOptional: cfg.ExpiryOptional,
 		checkHeader: cfg.CheckHeader,
+		checkClaims: cfg.CheckClaims,
 	}
 	algs := cfg.Algorithms
 	if algs == nil {
@@ -185,46 +213,57 @@ func LooksLikeJWS(raw string) bool {
 // or zero Verifier refuses every token with ErrUnavailable: the fault is the
 // program's, not the token's.
 //
-// The order is chosen so that hostile input costs little: the size bound
-// comes before any decoding, the form before any JSON, the header and the
-// algorithm before the claims, and the issuer before any key is looked up
-// (a token for another issuer never makes a remote key source refetch).
+// The order is chosen so that hostile input and honest refusals cost
+// little: the size bound comes before any decoding, the form before any
+// JSON, the header and the algorithm before the claims, and the issuer, the
+// times and the CheckClaims hook before any key is looked up (a token for
+// another issuer never makes a remote key source refetch, and an expired one
+// costs no signature check). Refusals made before the signature is checked
+// say what rule failed without quoting the token's values, which nothing
+// has vouched for yet.
 //
 // All three segments are decoded before anything in them is interpreted.
-// On success it costs two allocations of its own: the Verified, and one
-// string holding the decoded header and claims, which every string field
-// shares. The segments are decoded into buffers on the stack.
+// On success it costs two allocations of its own: the Result that holds the
+// Verified, and one string holding the decoded header and claims, which
+// every string field shares. The segments are decoded into buffers on the
+// stack.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
-	return v.verify(ctx, raw, nil)
-}
-
-// VerifyInto runs the pipeline on raw, as Verify does, and fills out, which
-// must be a zero Verified, instead of allocating one. It lets a validator
-// allocate the Verified together with its own result (one allocation where
-// there would be two). On error, out holds nothing usable. out must not be
-// reused while anything read from it is in use: the claims' members and
-// audiences live inside it.
-func (v *Verifier) VerifyInto(ctx context.Context, raw string, out *Verified) error {
-	if out == nil {
-		return Errorf(ErrUnavailable, "", "VerifyInto needs a Verified to fill; it was given nil")
+	r, err := VerifyFor[struct{}](ctx, v, raw)
+	if err != nil {
+		return nil, err
 	}
-	_, err := v.verify(ctx, raw, out)
-	return err
+	return &r.Verified, nil
 }
 
-// verify is Verify and VerifyInto. When out is nil it allocates the
-// Verified, and only once the token has passed the checks of its form, so
-// that garbage costs no allocation of that size.
-func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Verified, error) {
+// VerifyFor runs v's pipeline on raw, as Verify does, and returns a new
+// Result whose Verified is filled and whose Value is T's zero value, for the
+// caller to fill from the verified claims: a validator's result and the
+// token it reads from cost one allocation, not two.
+func VerifyFor[T any](ctx context.Context, v *Verifier, raw string) (*Result[T], error) {
+	var r *Result[T]
+	err := v.verify(ctx, raw, func() (*Verified, *resultStorage) {
+		r = new(Result[T])
+		return &r.Verified, &r.storage
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// verify is Verify and VerifyFor. alloc makes the Result, called only once
+// the token has passed the checks of its form, so that garbage costs no
+// allocation of that size.
+func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verified, *resultStorage)) error {
 	if v == nil || v.keys == nil {
-		return nil, Errorf(ErrUnavailable, "", "the Verifier was not made by NewVerifier")
+		return Errorf(ErrUnavailable, "", "the Verifier was not made by NewVerifier")
 	}
 	if len(raw) > v.maxSize {
-		return nil, Errorf(ErrTooLarge, "", "the token is %d bytes; at most %d are accepted", len(raw), v.maxSize)
+		return Errorf(ErrTooLarge, "", "the token is %d bytes; at most %d are accepted", len(raw), v.maxSize)
 	}
 	seg, verr := splitCompact(raw)
 	if verr != nil {
-		return nil, verr
+		return verr
 	}
 	// The header and claims are decoded into a buffer on the stack, read
 	// there, and kept as one string copy that every string field shares: the
@@ -232,65 +271,75 @@ func (v *Verifier) verify(ctx context.Context, raw string, out *Verified) (*Veri
 	var scratch [decodeScratchSize]byte
 	hdr, payload, verr := decodeParts(seg, scratch[:])
 	if verr != nil {
-		return nil, verr
+		return verr
 	}
 	// No key verifies a signature longer than an RSA-8192 one, so a buffer
 	// on the stack always holds a signature that could be good.
 	var sigBuf [MaxRSABits / 8]byte
 	sig, verr := decodeSignature(seg, sigBuf[:])
 	if verr != nil {
-		return nil, verr
+		return verr
 	}
-	if out == nil {
-		out = new(Verified)
-	}
+	out, st := alloc()
 	out.Raw = raw
 	text := string(hdr[:len(hdr)+len(payload)])
-	if verr := parseHeader(&out.Header, hdr, text[:len(hdr)], v.critical, out.headerMembers[:0]); verr != nil {
-		return nil, verr
+	if verr := parseHeader(&out.Header, hdr, text[:len(hdr)], v.critical, st.headerMembers[:0]); verr != nil {
+		return verr
 	}
 	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
 	if !ok {
-		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "the token is signed with an algorithm this validator does not accept").
+		return Errorf(ErrUnsupportedAlgorithm, "header.alg", "the token is signed with an algorithm this validator does not accept").
 			WithDetail("alg is %q; allowed: %s", excerpt.Of(out.Header.Algorithm), v.allowedNames())
 	}
 	if seg.signature == "" {
-		return nil, Errorf(ErrSignature, "", "the token has an empty signature")
+		return Errorf(ErrSignature, "", "the token has an empty signature")
 	}
 	if v.checkHeader != nil {
 		if err := v.checkHeader(&out.Header); err != nil {
 			var ve *ValidationError
 			if errors.As(err, &ve) {
-				return nil, err
+				return err
 			}
-			return nil, &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the token", Err: err}
+			return &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the token", Err: err}
 		}
 	}
-	if err := out.Claims.parse(payload, text[len(hdr):], out.claimMembers[:0], out.audience[:0]); err != nil {
-		return nil, err
+	if err := out.Claims.parse(payload, text[len(hdr):], st.claimMembers[:0], st.audience[:0]); err != nil {
+		return err
 	}
 	if out.Claims.Issuer != v.issuer {
 		if !out.Claims.Has("iss") {
-			return nil, Errorf(ErrMissingClaim, "iss", "the token has no issuer").WithDetail("expected %q", v.issuer)
+			return Errorf(ErrMissingClaim, "iss", "the token has no issuer").WithDetail("expected %q", v.issuer)
 		}
-		return nil, Errorf(ErrIssuer, "iss", "the token's issuer is not the one this validator accepts").
+		return Errorf(ErrIssuer, "iss", "the token's issuer is not the one this validator accepts").
 			WithDetail("issuer is %q; expected %q", excerpt.Of(out.Claims.Issuer), v.issuer)
+	}
+	// The times and the caller's claim checks need no key: a token they
+	// refuse (clients resend expired tokens all the time) costs no signature
+	// check and no key lookup.
+	if err := checkTimes(&out.Claims, v.now(), v.leeway, !v.expOptional, v.requireIAT, false); err != nil {
+		return err
+	}
+	if v.checkClaims != nil {
+		if err := v.checkClaims(&out.Header, &out.Claims); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				return err
+			}
+			return &ValidationError{Kind: ErrInvalidClaim, Claim: "claims", Reason: "the claims check refused the token", Err: err}
+		}
 	}
 	key, err := v.selectKey(ctx, &out.Header, alg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if sig == nil {
-		return nil, Errorf(ErrSignature, "", "the signature is longer than any key's signature")
+		return Errorf(ErrSignature, "", "the signature is longer than any key's signature")
 	}
 	if !verifySignature(alg, key, seg.signingInput, sig) {
-		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, excerpt.Of(key.id))
+		return Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, excerpt.Of(key.id))
 	}
 	out.Key = key
-	if err := v.checkTimes(&out.Claims); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return nil
 }
 
 func (v *Verifier) allowedAlgorithm(name string) (algorithm, bool) {
@@ -361,46 +410,47 @@ func (v *Verifier) selectKey(ctx context.Context, h *Header, alg algorithm) (*Ke
 	return nil, Errorf(ErrKeyMismatch, "header.alg", "%s", candidates[0].fits(alg))
 }
 
-// checkTimes applies exp (required unless ExpiryOptional), nbf and iat with
-// the leeway.
-func (v *Verifier) checkTimes(c *Claims) error {
-	if v.expOptional && c.ExpiresAt.IsZero() {
-		return checkStart(c, v.now(), v.leeway, v.requireIAT)
-	}
-	return CheckTimes(c, v.now(), v.leeway, v.requireIAT)
-}
-
 // CheckTimes applies the time rules of the pipeline to claims at now: exp is
 // required and must not have passed, nbf and iat must not be in the future,
 // each within leeway; iat is required when requireIAT is set. The
-// verified-token caches reuse it.
+// verified-token caches reuse it. Its messages give the times, so it is
+// meant for claims whose signature was checked: the pipeline, which checks
+// times before the signature, words the same refusals without them.
 func CheckTimes(c *Claims, now time.Time, leeway time.Duration, requireIAT bool) error {
-	return checkTimes(c, now, leeway, true, requireIAT)
+	return checkTimes(c, now, leeway, true, requireIAT, true)
 }
 
 // CheckPresentTimes applies the same rules as CheckTimes to those of exp,
 // nbf and iat that c carries, and requires none of them: for documents in
 // which each is optional, such as an RFC 7662 introspection answer.
 func CheckPresentTimes(c *Claims, now time.Time, leeway time.Duration) error {
-	return checkTimes(c, now, leeway, false, false)
+	return checkTimes(c, now, leeway, false, false, true)
 }
 
-// checkTimes is CheckTimes and CheckPresentTimes.
-func checkTimes(c *Claims, now time.Time, leeway time.Duration, requireEXP, requireIAT bool) error {
+// checkTimes is CheckTimes and CheckPresentTimes; detail says whether the
+// messages may give the claims' times, which they must not for claims
+// nothing has vouched for yet.
+func checkTimes(c *Claims, now time.Time, leeway time.Duration, requireEXP, requireIAT, detail bool) error {
 	if c.ExpiresAt.IsZero() {
 		if requireEXP {
 			return Errorf(ErrMissingClaim, "exp", "the token has no expiry; exp is required")
 		}
 	} else if !now.Before(c.ExpiresAt.Add(leeway)) {
+		if !detail {
+			return Errorf(ErrExpired, "exp", "the token has expired (leeway %s)", leeway)
+		}
 		return Errorf(ErrExpired, "exp", "the token expired at %s, %s ago (leeway %s)",
 			c.ExpiresAt.Format(time.RFC3339), now.Sub(c.ExpiresAt).Round(time.Second), leeway)
 	}
-	return checkStart(c, now, leeway, requireIAT)
+	return checkStart(c, now, leeway, requireIAT, detail)
 }
 
 // checkStart applies nbf and iat, the rules of CheckTimes beside exp.
-func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT bool) error {
+func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT, detail bool) error {
 	if !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore) {
+		if !detail {
+			return Errorf(ErrNotYetValid, "nbf", "the token is not valid yet (leeway %s)", leeway)
+		}
 		return Errorf(ErrNotYetValid, "nbf", "the token is valid only from %s, %s from now (leeway %s)",
 			c.NotBefore.Format(time.RFC3339), c.NotBefore.Sub(now).Round(time.Second), leeway)
 	}
@@ -409,6 +459,9 @@ func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT bool)
 			return Errorf(ErrMissingClaim, "iat", "the token has no issue time; iat is required")
 		}
 	} else if now.Add(leeway).Before(c.IssuedAt) {
+		if !detail {
+			return Errorf(ErrIssuedInFuture, "iat", "the token says it was issued in the future (leeway %s)", leeway)
+		}
 		return Errorf(ErrIssuedInFuture, "iat", "the token says it was issued at %s, %s from now (leeway %s)",
 			c.IssuedAt.Format(time.RFC3339), c.IssuedAt.Sub(now).Round(time.Second), leeway)
 	}

@@ -194,9 +194,10 @@ func TestVerifyResult(t *testing.T) {
 	}
 }
 
-// VerifyInto fills the caller's Verified exactly as Verify fills its own,
-// and refuses a nil one with an error rather than a panic.
-func TestVerifyInto(t *testing.T) {
+// VerifyFor fills a new Result's Verified exactly as Verify fills its own,
+// leaves Value zero for the caller, and never hands out the same Result
+// twice.
+func TestVerifyFor(t *testing.T) {
 	set := standardSet(t)
 	v := newTestVerifier(t, set, nil)
 	ctx := context.Background()
@@ -205,26 +206,33 @@ func TestVerifyInto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got Verified
-	if err := v.VerifyInto(ctx, raw, &got); err != nil {
+	r, err := VerifyFor[[2]string](ctx, v, raw)
+	if err != nil {
 		t.Fatal(err)
 	}
+	got := &r.Verified
 	if got.Raw != raw || got.Key != want.Key || got.Header.KeyID != "rsa" ||
 		got.Claims.Issuer != want.Claims.Issuer || fmt.Sprint(got.Claims.Audience) != "[a b]" ||
 		!got.Claims.ExpiresAt.Equal(want.Claims.ExpiresAt) || string(got.Claims.JSON()) != string(want.Claims.JSON()) {
-		t.Errorf("VerifyInto filled %+v; Verify returned %+v", got, *want)
+		t.Errorf("VerifyFor filled %+v; Verify returned %+v", *got, *want)
 	}
 	if s, ok, err := got.Claims.GetString("sub"); s != "user-42" || !ok || err != nil {
 		t.Errorf("sub = %q %v %v", s, ok, err)
 	}
-
-	var bad Verified
-	err = v.VerifyInto(ctx, raw[:len(raw)-4]+"AAAA", &bad)
-	if !errors.Is(err, ErrSignature) {
-		t.Errorf("a bad signature through VerifyInto: %v; want ErrSignature", err)
+	if r.Value != [2]string{} {
+		t.Errorf("Value = %q; want the zero value", r.Value)
 	}
-	if err := v.VerifyInto(ctx, raw, nil); err == nil {
-		t.Error("VerifyInto(nil) succeeded; want an error")
+	r.Value[0] = "changed"
+	r2, err := VerifyFor[[2]string](ctx, v, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2 == r || r2.Value != [2]string{} {
+		t.Error("a second VerifyFor returned the first Result, or one not zero")
+	}
+
+	if _, err := VerifyFor[int](ctx, v, raw[:len(raw)-4]+"AAAA"); !errors.Is(err, ErrSignature) {
+		t.Errorf("a bad signature through VerifyFor: %v; want ErrSignature", err)
 	}
 }
 
@@ -689,9 +697,9 @@ func TestVerifyTimeRules(t *testing.T) {
 		{name: "injected clock before iat", token: good, cfg: func(c *VerifierConfig) {
 			c.Now = func() time.Time { return testNow.Add(-time.Hour) }
 		}, want: ErrIssuedInFuture, claim: "iat"},
-		{name: "time rules run after the signature", token: func(t *testing.T) string {
+		{name: "time rules run before the signature", token: func(t *testing.T) string {
 			return sign(t, RS256, testKeys().rsaOther, obj{"kid": "rsa"}, validClaims().with("exp", at(-time.Hour)))
-		}, want: ErrSignature},
+		}, want: ErrExpired, claim: "exp"},
 	})
 }
 
@@ -799,6 +807,72 @@ func TestVerifyCheckHeader(t *testing.T) {
 	})
 	_, err = plain.Verify(context.Background(), good(t))
 	assertRefused(t, err, ErrTokenType, "header")
+}
+
+// Refusals that need no signature (another issuer, expired, not yet
+// valid, issued in the future, and what CheckClaims refuses) come before
+// any key lookup and any signature check, and their messages quote none of
+// the token's values: nothing has vouched for them, and the message may
+// reach the client who crafted the token.
+func TestVerifyRefusalsBeforeTheSignature(t *testing.T) {
+	const marker = "MARKER"
+	past, future := testNow.Add(-3*time.Hour), testNow.Add(3*time.Hour)
+	for _, tc := range []struct {
+		name   string
+		claims obj
+		check  func(*Header, *Claims) error
+		want   error
+		claim  string
+	}{
+		{"expired", validClaims().with("exp", past.Unix()), nil, ErrExpired, "exp"},
+		{"not yet valid", validClaims().with("nbf", future.Unix()), nil, ErrNotYetValid, "nbf"},
+		{"issued in the future", validClaims().with("iat", future.Unix()), nil, ErrIssuedInFuture, "iat"},
+		{"another issuer", validClaims().with("iss", "https://"+marker+".example/"), nil, ErrIssuer, "iss"},
+		{"refused by CheckClaims", validClaims().with("aud", marker), func(h *Header, c *Claims) error {
+			if h.KeyID != "rsa" || len(c.Audience) != 1 {
+				t.Errorf("CheckClaims saw header %+v and claims %+v", h, c)
+			}
+			return Errorf(ErrAudience, "aud", "the token is for another audience")
+		}, ErrAudience, "aud"},
+		{"CheckClaims with a plain error", validClaims(), func(*Header, *Claims) error { return errors.New("no") }, ErrInvalidClaim, "claims"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			src := KeySourceFunc(func(ctx context.Context, kid string) (*KeySet, error) {
+				calls++
+				return standardSet(t), nil
+			})
+			v := newTestVerifier(t, nil, func(c *VerifierConfig) { c.Keys = src; c.CheckClaims = tc.check })
+			// Signed by another key: the signature would fail if it were checked.
+			raw := sign(t, RS256, testKeys().rsaOther, obj{"kid": "rsa"}, tc.claims)
+			_, err := v.Verify(context.Background(), raw)
+			assertRefused(t, err, tc.want, tc.claim)
+			if calls != 0 {
+				t.Errorf("the refusal cost %d key lookups", calls)
+			}
+			for _, leak := range []string{marker, past.Format(time.RFC3339), future.Format(time.RFC3339), "3h0m0s"} {
+				if strings.Contains(clientText(err), leak) {
+					t.Errorf("what the client is told, %q, quotes the unverified token (%s)", clientText(err), leak)
+				}
+			}
+		})
+	}
+	// The same token with good claims goes on to the signature.
+	v := newTestVerifier(t, standardSet(t), func(c *VerifierConfig) {
+		c.CheckClaims = func(*Header, *Claims) error { return nil }
+	})
+	_, err := v.Verify(context.Background(), sign(t, RS256, testKeys().rsaOther, obj{"kid": "rsa"}, validClaims()))
+	assertRefused(t, err, ErrSignature, "")
+}
+
+// CheckTimes, for claims whose signature was checked (a cache hit, an
+// introspection answer), says when the token expired.
+func TestCheckTimesGivesTheTimes(t *testing.T) {
+	exp := testNow.Add(-3 * time.Hour)
+	err := CheckTimes(&Claims{ExpiresAt: exp}, testNow, time.Minute, false)
+	if !errors.Is(err, ErrExpired) || !strings.Contains(err.Error(), exp.Format(time.RFC3339)) {
+		t.Errorf("CheckTimes = %v; want ErrExpired giving the expiry", err)
+	}
 }
 
 func TestVerifyForeignIssuerCostsNoKeyLookup(t *testing.T) {
@@ -989,17 +1063,6 @@ func TestVerifyAllocations(t *testing.T) {
 			if got-bare > 2 {
 				t.Errorf("Verify allocates %v times, the bare verification %v; want at most 2 more", got, bare)
 			}
-			// VerifyInto fills the caller's Verified: one fewer.
-			var out Verified
-			into := testing.AllocsPerRun(20, func() {
-				out = Verified{}
-				if err := v.VerifyInto(ctx, tok, &out); err != nil {
-					t.Fatal(err)
-				}
-			})
-			if into-bare > 1 {
-				t.Errorf("VerifyInto allocates %v times, the bare verification %v; want at most 1 more", into, bare)
-			}
 		})
 	}
 }
@@ -1039,4 +1102,14 @@ func TestCheckPresentTimes(t *testing.T) {
 			t.Errorf("%s: CheckTimes %v; want %v", tc.name, full, tc.want)
 		}
 	}
+}
+
+// clientText is what a client is told of err: its ValidationError's
+// Description (the Detail is for the server's log).
+func clientText(err error) string {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		return err.Error()
+	}
+	return ve.Description()
 }

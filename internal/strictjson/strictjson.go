@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -54,6 +55,9 @@ type scanner struct {
 	pos      int
 	depth    int
 	maxDepth int
+	// seed keys the hash of folded member names, chosen at the first member
+	// name, so no document can plan collisions of its names.
+	seed maphash.Seed
 }
 
 // Span locates one top-level member of an object by offsets into the
@@ -88,6 +92,12 @@ func SpanName[T Text](sp Span, data T) T {
 		return T(unescape(data[sp.NameStart:sp.NameEnd]))
 	}
 	return data[sp.NameStart:sp.NameEnd]
+}
+
+// AppendSpanName appends sp's name, unescaped, to dst: into a buffer on the
+// caller's stack, reading an escaped name costs no allocation.
+func AppendSpanName[T Text](dst []byte, sp Span, data T) []byte {
+	return appendUnescaped(dst, data[sp.NameStart:sp.NameEnd])
 }
 
 // SpanNameIs reports whether sp's unescaped name in data is name, without
@@ -423,11 +433,6 @@ func (s *scanner) array() error {
 	}
 }
 
-// pairwiseLimit is the member count up to which duplicate names are found by
-// comparing each pair, which costs no allocation; past it a map is used so a
-// hostile object with thousands of members stays linear.
-const pairwiseLimit = 32
-
 // object scans an object from its opening brace. With collect, its members
 // are appended to dst as Spans. The scanner keeps no slice of data anywhere
 // but in its own data field, and hands out only offsets: storing slices of
@@ -438,12 +443,13 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 	if s.depth > s.maxDepth {
 		return dst, s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
 	}
+	objStart := s.pos
 	s.pos++ // {
 	var (
-		names  [pairwiseLimit][]byte
-		keys   [pairwiseLimit]uint64
-		count  int
-		folded map[string]struct{}
+		names nameSet
+		// nameBuf holds an escaped name unescaped, so that a document of
+		// escaped names costs no allocation per name.
+		nameBuf [128]byte
 	)
 	s.skipSpace()
 	if s.pos < len(s.data) && s.data[s.pos] == '}' {
@@ -463,39 +469,19 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 		}
 		name := raw
 		if esc {
-			name = unescape(raw)
+			name = appendUnescaped(nameBuf[:0], raw)
 		}
-		plain := !esc && !nonASCII
 		// Duplicate and case-fold duplicate detection.
-		switch {
-		case count < pairwiseLimit && folded == nil:
-			// For two ASCII names, compare a cheap key first (length and
-			// folded first byte), so that the pairwise check costs one
-			// integer comparison per pair of distinct names. A name with
-			// escapes or other runes may fold onto an ASCII one of another
-			// length ("ſ" onto "S"), so it is compared in full.
-			key := asciiKey(name, plain)
-			for i := 0; i < count; i++ {
-				if (keys[i] == 0 || key == 0 || keys[i] == key) && foldEqual(names[i], name) {
-					s.pos = nameAt
-					return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(name)))
-				}
-			}
-			names[count], keys[count] = name, key
-			count++
-		default:
-			if folded == nil {
-				folded = make(map[string]struct{}, 2*pairwiseLimit)
-				for i := 0; i < count; i++ {
-					folded[foldKey(names[i])] = struct{}{}
-				}
-			}
-			k := foldKey(name)
-			if _, dup := folded[k]; dup {
-				s.pos = nameAt
-				return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(name)))
-			}
-			folded[k] = struct{}{}
+		if s.seed == (maphash.Seed{}) {
+			s.seed = maphash.MakeSeed()
+		}
+		n := nameRef{
+			hash:  foldHash(s.seed, name, !esc && !nonASCII),
+			start: int32(nameAt + 1), end: int32(nameAt + 1 + len(raw)), escaped: esc,
+		}
+		if names.add(n, name, s, objStart) {
+			s.pos = nameAt
+			return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(name)))
 		}
 		s.skipSpace()
 		if s.pos >= len(s.data) || s.data[s.pos] != ':' {
@@ -569,20 +555,6 @@ func foldEqual(a, b []byte) bool {
 	return len(a) == 0 && len(b) == 0
 }
 
-// asciiKey is a quick fold-invariant key for a plain ASCII name: its length
-// and its first byte in upper case, never 0. It is 0 (compare in full) for a
-// name that is not plain ASCII.
-func asciiKey(name []byte, plain bool) uint64 {
-	if !plain {
-		return 0
-	}
-	first := byte(0)
-	if len(name) > 0 {
-		first = upperASCII(name[0])
-	}
-	return uint64(len(name))<<9 | uint64(first)<<1 | 1
-}
-
 // AppendFold appends name folded as encoding/json folds object member names
 // to match struct fields case-insensitively (ASCII letters to upper case,
 // other runes through lower then upper case). Two names that encoding/json
@@ -599,9 +571,4 @@ func AppendFold(dst, name []byte) []byte {
 		name = name[n:]
 	}
 	return dst
-}
-
-func foldKey(b []byte) string {
-	var buf [64]byte
-	return string(AppendFold(buf[:0], b))
 }

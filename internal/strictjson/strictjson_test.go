@@ -3,6 +3,8 @@ package strictjson
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/maphash"
 	"reflect"
 	"strings"
 	"testing"
@@ -88,11 +90,12 @@ func TestValid(t *testing.T) {
 func nestArrays(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 
 func TestDuplicatesPastThePairwiseLimit(t *testing.T) {
-	// Past pairwiseLimit members the scanner switches to a map; duplicates
-	// must still be found, whichever side of the switch they fall on.
+	// Past inlineNames members the scanner switches to a hash table on the
+	// heap; duplicates must still be found, whichever side of the switch
+	// they fall on.
 	var b strings.Builder
 	b.WriteString("{")
-	for i := range 3 * pairwiseLimit {
+	for i := range 3 * inlineNames {
 		if i > 0 {
 			b.WriteString(",")
 		}
@@ -102,9 +105,9 @@ func TestDuplicatesPastThePairwiseLimit(t *testing.T) {
 	if err := Valid([]byte(ok), 0); err != nil {
 		t.Fatalf("distinct names refused: %v", err)
 	}
-	for _, dup := range []string{`"m"`, `"M"`, `"m` + strings.Repeat("X", 2*pairwiseLimit) + `"`} {
+	for _, dup := range []string{`"m"`, `"M"`, `"m` + strings.Repeat("X", 2*inlineNames) + `"`} {
 		if err := Valid([]byte(b.String()+","+dup+":2}"), 0); err == nil {
-			t.Errorf("duplicate %s after %d members accepted", dup, 3*pairwiseLimit)
+			t.Errorf("duplicate %s after %d members accepted", dup, 3*inlineNames)
 		}
 	}
 }
@@ -245,9 +248,21 @@ func TestAppendFold(t *testing.T) {
 			t.Errorf("%q and %q fold alike", tc.a, tc.b)
 		}
 	}
-	// foldKey, used past the pairwise limit, agrees with foldEqual.
-	if foldKey([]byte("\u212aid")) != foldKey([]byte("KID")) {
-		t.Error("foldKey disagrees with foldEqual")
+	// foldHash agrees with foldEqual: names that fold alike hash alike,
+	// whether they are plain ASCII (folded a word at a time) or not.
+	seed := maphash.MakeSeed()
+	for _, tc := range [][2]string{{"\u212aid", "KID"}, {"kid", "KID"}, {"https://example.com/roles", "HTTPS://EXAMPLE.COM/ROLES"}, {"ſub", "SUB"}} {
+		plain := func(s string) bool {
+			for _, c := range []byte(s) {
+				if c >= 0x80 {
+					return false
+				}
+			}
+			return true
+		}
+		if foldHash(seed, []byte(tc[0]), plain(tc[0])) != foldHash(seed, []byte(tc[1]), plain(tc[1])) {
+			t.Errorf("foldHash(%q) != foldHash(%q)", tc[0], tc[1])
+		}
 	}
 }
 
@@ -291,12 +306,73 @@ func TestNeedsLook(t *testing.T) {
 	}
 }
 
-func TestASCIIKey(t *testing.T) {
-	if asciiKey([]byte("iss"), true) != asciiKey([]byte("ISS"), true) || asciiKey([]byte("iss"), true) == asciiKey([]byte("is"), true) {
-		t.Error("asciiKey does not fold like foldEqual")
+// TestFoldASCII checks the word-at-a-time folding against AppendFold for
+// every ASCII byte in every position of a word, and for every length.
+func TestFoldASCII(t *testing.T) {
+	for c := range 0x80 {
+		for i := range 8 {
+			w := []byte("a[z`{@AZ")
+			w[i] = byte(c)
+			if got, want := foldASCII(nil, w), AppendFold(nil, w); string(got) != string(want) {
+				t.Fatalf("foldASCII(%q) = %q; AppendFold gives %q", w, got, want)
+			}
+		}
 	}
-	if asciiKey([]byte(""), true) == 0 || asciiKey([]byte("a"), false) != 0 {
-		t.Error("asciiKey must be 0 exactly for names that are not plain ASCII")
+	name := []byte("https://example.com/claims/roles-and-groups")
+	for n := range len(name) {
+		if got, want := foldASCII(nil, name[:n]), AppendFold(nil, name[:n]); string(got) != string(want) {
+			t.Fatalf("foldASCII(%q) = %q; want %q", name[:n], got, want)
+		}
+	}
+	long := []byte(strings.Repeat("abcXYZ-", 100))
+	seed := maphash.MakeSeed()
+	if foldHash(seed, long, true) != maphash.Bytes(seed, AppendFold(nil, long)) {
+		t.Error("foldHash of a name longer than its chunk differs from the hash of the folded name")
+	}
+}
+
+// Names that differ only past a shared prefix, all of one length (the
+// shape of namespaced claims), are distinct; and a duplicate among them is
+// still found, on both sides of the switch to the heap table.
+func TestEqualLengthNames(t *testing.T) {
+	for _, n := range []int{8, inlineNames + 1, 4 * inlineNames} {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"https://example.com/%s%04d":1`, strings.Repeat("x", 300), i)
+		}
+		if err := Valid([]byte(b.String()+"}"), 0); err != nil {
+			t.Fatalf("%d distinct equal-length names refused: %v", n, err)
+		}
+		dup := fmt.Sprintf(`,"HTTPS://EXAMPLE.COM/%s%04d":2}`, strings.Repeat("X", 300), n/2)
+		if err := Valid([]byte(b.String()+dup), 0); err == nil {
+			t.Errorf("a case-folded duplicate among %d equal-length names was accepted", n)
+		}
+	}
+}
+
+// Parsing an object allocates nothing for its duplicate check while it has
+// at most inlineNames members, however long the names.
+func TestDuplicateCheckAllocations(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range inlineNames {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"%s%04d":1`, strings.Repeat("n", 360), i)
+	}
+	doc := []byte(b.String() + "}")
+	var buf [inlineNames]Span
+	if n := testing.AllocsPerRun(20, func() {
+		if _, err := ParseObjectSpans(doc, 0, buf[:0]); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%d members of 364-byte names cost %v allocations; want 0", inlineNames, n)
 	}
 }
 
@@ -324,5 +400,22 @@ func TestParseObjectSpans(t *testing.T) {
 	}
 	if _, err := ParseObjectSpans([]byte(`[1]`), 0, nil); !errors.Is(err, ErrNotObject) {
 		t.Errorf("an array gave %v; want ErrNotObject", err)
+	}
+}
+
+// nameBefore, which settles a match of two 32-bit hashes past the inline
+// names, reads the object's earlier members (values of every kind
+// included) and compares names as folded.
+func TestNameBefore(t *testing.T) {
+	doc := []byte(`{ "a" : 1, "n\u0061me":[1,{"x":"}"}], "s":"a\"b", "last":0}`)
+	s := scanner{data: doc, maxDepth: 8, depth: 1}
+	last := strings.Index(string(doc), `"last"`)
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{{"NAME", true}, {"a", true}, {"S", true}, {"x", false}, {"last", false}, {"nam", false}} {
+		if got := s.nameBefore(0, last, []byte(tc.name)); got != tc.want {
+			t.Errorf("nameBefore(%q) = %v; want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -19,7 +19,12 @@ var simpleEscape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f
 
 // unescape decodes the body of a string the scanner has already checked.
 func unescape[T Text](raw T) []byte {
-	out := make([]byte, 0, len(raw))
+	return appendUnescaped(make([]byte, 0, len(raw)), raw)
+}
+
+// appendUnescaped appends raw, unescaped, to out: into a buffer on the
+// caller's stack, it costs no allocation.
+func appendUnescaped[T Text](out []byte, raw T) []byte {
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c != '\\' {

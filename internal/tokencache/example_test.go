@@ -2,33 +2,39 @@ package tokencache_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/tokencache"
-	"github.com/tokenguard/tokenguard/jwks"
-	"github.com/tokenguard/tokenguard/token"
 )
 
 // A validator looks a token up before verifying it and adds it after. A hit
-// lasts while the token is unexpired and its signing key is still published.
+// lasts until the deadline (the token's exp plus the leeway) and while the
+// liveness function accepts the entry; a validator's asks whether the key
+// that verified the token is still published.
 func Example() {
-	pub, _, _ := ed25519.GenerateKey(nil)
-	key, _ := token.NewPublicKey(token.KeyParams{ID: "k1", Algorithm: "EdDSA"}, pub)
-	set, _ := token.NewKeySet(key)
-	keys := jwks.Static(set)
+	type verified struct {
+		sub string
+		kid string
+	}
+	published := map[string]bool{"k1": true}
+	cache := tokencache.New(100, func(_ context.Context, v verified) bool { return published[v.kid] })
 
-	cache := tokencache.New[string](100)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	cache.Add("raw.token.value", "alice", key, "k1", now.Add(time.Hour), now)
+	cache.Add("raw.token.value", verified{sub: "alice", kid: "k1"}, now.Add(time.Hour), now)
 
-	sub, ok := cache.Lookup(context.Background(), "raw.token.value", now.Add(time.Minute), time.Minute, keys)
-	fmt.Println(sub, ok)
-	_, ok = cache.Lookup(context.Background(), "raw.token.value", now.Add(2*time.Hour), time.Minute, keys)
-	fmt.Println("after exp:", ok)
+	v, ok := cache.Lookup(context.Background(), "raw.token.value", now.Add(time.Minute))
+	fmt.Println(v.sub, ok)
+	_, ok = cache.Lookup(context.Background(), "raw.token.value", now.Add(2*time.Hour))
+	fmt.Println("after the deadline:", ok)
+
+	cache.Add("raw.token.value", verified{sub: "alice", kid: "k1"}, now.Add(time.Hour), now)
+	delete(published, "k1") // the key rotated out
+	_, ok = cache.Lookup(context.Background(), "raw.token.value", now.Add(time.Minute))
+	fmt.Println("after the key left:", ok)
 
 	// Output:
 	// alice true
-	// after exp: false
+	// after the deadline: false
+	// after the key left: false
 }

@@ -12,154 +12,216 @@
 //     and a hit is confirmed by comparing the stored token byte for byte, so a
 //     hash collision can only ever cost a miss, never return another token's
 //     result. The seed is random per cache, so collisions cannot be planned.
-//   - An entry never outlives the token's exp (plus the validator's leeway),
-//     and dies as soon as the key that verified it is no longer in the
-//     issuer's key set.
-//   - Memory is bounded by an entry limit. The cache is split into shards,
-//     each with its own lock, so parallel requests rarely contend; a reader
-//     takes only a read lock. When a shard is full, expired entries go first,
-//     then an arbitrary one (Go's map iteration order): a cache of tokens that
-//     are all still valid loses little by forgetting any one of them.
+//     (introspect's cache keys by SHA-256 and keeps no raw token instead,
+//     because its entries may leave the process for a shared store, where a
+//     bearer token must not be readable.)
+//   - An entry is never returned at or after its deadline (the validator
+//     passes the token's exp plus its leeway), and a liveness function the
+//     validator supplies (is the key that verified it still published?) is
+//     asked on every hit; an entry that fails either is dropped.
+//   - The cache is set-associative, as a CPU cache is: the hash picks one set
+//     of four slots, so an insert and an eviction look at four slots and
+//     never scan. A full set gives up the entry whose deadline comes first,
+//     an expired one before any other: tokens of one issuer live about
+//     equally long, so that is also the oldest. (introspect's cache, which
+//     holds answers of a remote server that may be revoked at any time,
+//     evicts the least recently used instead; a verified token stays valid
+//     until its exp, so recency says nothing about its worth here.)
+//   - An entry holds the raw token, once (the key and the result's Raw are
+//     the caller's string), and what the validator gives it. Validators give
+//     a copy of their result whose strings are compacted (Compact) rather
+//     than cut from the whole decoded token, and keep no claims set: Payload
+//     Reread reads it again from the token for the rare caller who asks.
+//   - A reader takes no lock and writes no shared memory: slots are atomic
+//     pointers to immutable entries, replaced whole. Hits of one token from
+//     many cores therefore scale, where a read lock's counter would bounce
+//     between them.
 package tokencache
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"hash/maphash"
-	"sync"
+	"strings"
+	"sync/atomic"
 	"time"
-
-	"github.com/tokenguard/tokenguard/token"
 )
 
 // DefaultMaxEntries is the entry limit validators use when their
 // configuration leaves it at zero.
 const DefaultMaxEntries = 4096
 
-const shardCount = 16
+// ways is how many slots a set holds: how many entries an insert compares.
+const ways = 4
 
 // Cache maps raw tokens to verified results of type V. A nil *Cache is a
 // valid, disabled cache. It is safe for concurrent use.
 type Cache[V any] struct {
-	seed     maphash.Seed
-	perShard int
-	shards   [shardCount]shard[V]
+	seed maphash.Seed
+	live func(context.Context, V) bool
+	sets []set[V]
 }
 
-type shard[V any] struct {
-	mu      sync.RWMutex
-	entries map[uint64]*entry[V]
+type set[V any] struct {
+	slots [ways]atomic.Pointer[entry[V]]
 }
 
+// entry is immutable once stored.
 type entry[V any] struct {
-	raw     string
-	value   V
-	signer  *token.Key
-	kid     string
-	expires time.Time
+	hash     uint64
+	deadline int64 // Unix nanoseconds
+	raw      string
+	value    V
 }
 
-// New returns a cache holding at most maxEntries tokens, or nil (disabled)
-// when maxEntries is negative. Zero means DefaultMaxEntries.
-func New[V any](maxEntries int) *Cache[V] {
+// New returns a cache holding at most about maxEntries tokens (rounded up to
+// a multiple of four), or nil (disabled) when maxEntries is negative. Zero
+// means DefaultMaxEntries. live is asked on every hit whether the value may
+// still be used (for a validator: whether the key that verified it is still
+// in the issuer's key set); an entry it refuses is dropped. Nil means always.
+func New[V any](maxEntries int, live func(context.Context, V) bool) *Cache[V] {
 	if maxEntries < 0 {
 		return nil
 	}
 	if maxEntries == 0 {
 		maxEntries = DefaultMaxEntries
 	}
-	per := (maxEntries + shardCount - 1) / shardCount
-	c := &Cache[V]{seed: maphash.MakeSeed(), perShard: per}
-	for i := range c.shards {
-		c.shards[i].entries = make(map[uint64]*entry[V])
+	return &Cache[V]{
+		seed: maphash.MakeSeed(),
+		live: live,
+		sets: make([]set[V], (maxEntries+ways-1)/ways),
 	}
-	return c
 }
 
-func (c *Cache[V]) locate(raw string) (uint64, *shard[V]) {
+// locate returns raw's hash and its set. The set is chosen from the high
+// half of the hash by multiplication (no division, and any number of sets).
+func (c *Cache[V]) locate(raw string) (uint64, *set[V]) {
 	h := maphash.String(c.seed, raw)
-	return h, &c.shards[h%shardCount]
+	return h, &c.sets[(h>>32)*uint64(len(c.sets))>>32]
 }
 
-// Lookup returns the cached result for raw if it is still usable at now: the
-// token's exp plus leeway has not passed, and the key that verified it is
-// still in the set keys returns. An unusable entry is removed.
-func (c *Cache[V]) Lookup(ctx context.Context, raw string, now time.Time, leeway time.Duration, keys token.KeySource) (v V, ok bool) {
+// Lookup returns the cached result for raw if it is still usable at now:
+// its deadline has not come and live accepts it. An unusable entry is
+// removed.
+func (c *Cache[V]) Lookup(ctx context.Context, raw string, now time.Time) (v V, ok bool) {
 	if c == nil {
 		return v, false
 	}
 	h, s := c.locate(raw)
-	s.mu.RLock()
-	e := s.entries[h]
-	s.mu.RUnlock()
-	if e == nil || e.raw != raw {
-		return v, false
+	for i := range s.slots {
+		e := s.slots[i].Load()
+		if e == nil || e.hash != h || e.raw != raw {
+			continue
+		}
+		if now.UnixNano() >= e.deadline || (c.live != nil && !c.live(ctx, e.value)) {
+			s.slots[i].CompareAndSwap(e, nil)
+			return v, false
+		}
+		return e.value, true
 	}
-	if !now.Before(e.expires.Add(leeway)) {
-		c.remove(h, s, e)
-		return v, false
-	}
-	set, err := keys.Keys(ctx, e.kid)
-	if err != nil || !set.Contains(e.signer) {
-		c.remove(h, s, e)
-		return v, false
-	}
-	return e.value, true
+	return v, false
 }
 
-// Add remembers a verified result for raw until expires. signer is the key
-// that verified the signature and kid the header's kid ("" if none).
-func (c *Cache[V]) Add(raw string, value V, signer *token.Key, kid string, expires time.Time, now time.Time) {
-	if c == nil || signer == nil || !now.Before(expires) {
+// Add remembers value for raw until deadline; it does nothing when the
+// deadline is not after now. In a full set it replaces the entry whose
+// deadline comes first. Two concurrent Adds may race for one slot: one of
+// them is then not remembered, which costs a later miss and nothing else.
+func (c *Cache[V]) Add(raw string, value V, deadline, now time.Time) {
+	if c == nil || !now.Before(deadline) {
 		return
 	}
 	h, s := c.locate(raw)
-	e := &entry[V]{raw: raw, value: value, signer: signer, kid: kid, expires: expires}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, exists := s.entries[h]; !exists && len(s.entries) >= c.perShard {
-		s.evict(now)
-	}
-	s.entries[h] = e
-}
-
-// evict frees at least one slot, preferring expired entries. The caller
-// holds the shard's lock.
-func (s *shard[V]) evict(now time.Time) {
-	freed := false
-	for h, e := range s.entries {
-		if !now.Before(e.expires) {
-			delete(s.entries, h)
-			freed = true
+	e := &entry[V]{hash: h, deadline: deadline.UnixNano(), raw: raw, value: value}
+	// The same token's slot first, then an empty one, then the entry whose
+	// deadline comes first. The scan starts at a slot the hash picks, so
+	// that among entries with one deadline none is always the one to go.
+	victim, empty := -1, -1
+	var old *entry[V]
+	start := int(h % ways) // the set was chosen by the high half
+	for k := range ways {
+		i := (start + k) % ways
+		cur := s.slots[i].Load()
+		switch {
+		case cur == nil:
+			if empty < 0 {
+				empty = i
+			}
+		case cur.hash == h && cur.raw == raw:
+			s.slots[i].CompareAndSwap(cur, e)
+			return
+		case old == nil || cur.deadline < old.deadline:
+			victim, old = i, cur
 		}
 	}
-	if freed {
-		return
+	if empty >= 0 {
+		victim, old = empty, nil
 	}
-	for h := range s.entries {
-		delete(s.entries, h)
-		return
-	}
+	s.slots[victim].CompareAndSwap(old, e)
 }
 
-func (c *Cache[V]) remove(h uint64, s *shard[V], e *entry[V]) {
-	s.mu.Lock()
-	if s.entries[h] == e {
-		delete(s.entries, h)
-	}
-	s.mu.Unlock()
-}
-
-// Len returns the number of cached tokens.
+// Len returns the number of cached tokens, expired ones included until they
+// are looked up or replaced. It visits every slot: it is meant for tests
+// and monitoring, not for every request.
 func (c *Cache[V]) Len() int {
 	if c == nil {
 		return 0
 	}
 	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		n += len(s.entries)
-		s.mu.RUnlock()
+	for i := range c.sets {
+		for j := range c.sets[i].slots {
+			if c.sets[i].slots[j].Load() != nil {
+				n++
+			}
+		}
 	}
 	return n
+}
+
+// Cap returns the number of tokens the cache can hold.
+func (c *Cache[V]) Cap() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.sets) * ways
+}
+
+// Compact makes the strings fields point to copies of their values, held
+// together in one new string. A validator's result holds substrings of the
+// whole decoded token; a cache entry that kept them would keep all of it
+// alive, where the values themselves are usually a fraction of it.
+func Compact(fields []*string) {
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all, at := b.String(), 0
+	for _, f := range fields {
+		n := len(*f)
+		*f = all[at : at+n]
+		at += n
+	}
+}
+
+// Reread reads again what a validator did not keep of raw, a compact JWS
+// that passed verification before it was cached: parse gets the decoded
+// payload (the claims set). The cache keeps no decoded claims, which would
+// double an entry's size for what only a rare caller asks for.
+func Reread[C any](raw string, parse func([]byte) (C, error)) (C, error) {
+	var zero C
+	first := strings.IndexByte(raw, '.')
+	second := strings.LastIndexByte(raw, '.')
+	if first < 0 || second <= first {
+		return zero, errors.New("tokencache: not a compact JWS")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(raw[first+1 : second])
+	if err != nil {
+		return zero, err
+	}
+	return parse(payload)
 }

@@ -2,186 +2,225 @@ package tokencache
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/tokenguard/tokenguard/token"
 )
 
-type source struct{ set *token.KeySet }
+var (
+	t0  = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ctx = context.Background()
+)
 
-func (s *source) Keys(context.Context, string) (*token.KeySet, error) { return s.set, nil }
-
-func newKey(t *testing.T, kid string) *token.Key {
-	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	require.NoError(t, err)
-	k, err := token.NewPublicKey(token.KeyParams{ID: kid}, pub)
-	require.NoError(t, err)
-	return k
-}
-
-func newSource(t *testing.T, keys ...*token.Key) *source {
-	set, err := token.NewKeySet(keys...)
-	require.NoError(t, err)
-	return &source{set: set}
-}
-
-var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+func always[V any](context.Context, V) bool { return true }
 
 func TestHitMissAndExactMatch(t *testing.T) {
-	k := newKey(t, "k1")
-	src := newSource(t, k)
-	c := New[string](10)
-	c.Add("tok-a", "A", k, "k1", t0.Add(time.Hour), t0)
+	c := New[string](10, always)
+	c.Add("tok-a", "A", t0.Add(time.Hour), t0)
 
-	v, ok := c.Lookup(context.Background(), "tok-a", t0, time.Minute, src)
+	v, ok := c.Lookup(ctx, "tok-a", t0)
 	require.True(t, ok)
 	require.Equal(t, "A", v)
 
-	_, ok = c.Lookup(context.Background(), "tok-b", t0, time.Minute, src)
+	_, ok = c.Lookup(ctx, "tok-b", t0)
 	require.False(t, ok, "another token must never hit")
+	_, ok = c.Lookup(ctx, "tok-", t0)
+	require.False(t, ok, "a prefix must never hit")
 }
 
-func TestEntryDiesAtExpiryPlusLeeway(t *testing.T) {
-	k := newKey(t, "k1")
-	src := newSource(t, k)
-	c := New[int](10)
-	exp := t0.Add(time.Hour)
-	c.Add("tok", 1, k, "k1", exp, t0)
+// A hash collision is confirmed against the stored token, so it can only
+// cost a miss: two entries forced to share a hash never answer for each
+// other.
+func TestCollisionIsAMiss(t *testing.T) {
+	c := New[string](4, always)
+	h, s := c.locate("tok-a")
+	s.slots[0].Store(&entry[string]{hash: h, deadline: t0.Add(time.Hour).UnixNano(), raw: "tok-b", value: "B"})
+	_, ok := c.Lookup(ctx, "tok-a", t0)
+	require.False(t, ok, "an entry with the same hash but another token answered")
+}
 
-	_, ok := c.Lookup(context.Background(), "tok", exp.Add(59*time.Second), time.Minute, src)
-	require.True(t, ok, "within leeway")
-	_, ok = c.Lookup(context.Background(), "tok", exp.Add(time.Minute), time.Minute, src)
-	require.False(t, ok, "past exp plus leeway")
-	require.Equal(t, 0, c.Len(), "expired entry is removed")
+func TestEntryDiesAtDeadline(t *testing.T) {
+	c := New[int](10, always)
+	deadline := t0.Add(time.Hour)
+	c.Add("tok", 1, deadline, t0)
+
+	_, ok := c.Lookup(ctx, "tok", deadline.Add(-time.Nanosecond))
+	require.True(t, ok, "before the deadline")
+	_, ok = c.Lookup(ctx, "tok", deadline)
+	require.False(t, ok, "at the deadline")
+	require.Equal(t, 0, c.Len(), "an expired entry is removed when looked up")
 }
 
 func TestAlreadyExpiredIsNotAdded(t *testing.T) {
-	k := newKey(t, "k1")
-	c := New[int](10)
-	c.Add("tok", 1, k, "k1", t0, t0)
+	c := New[int](10, always)
+	c.Add("tok", 1, t0, t0)
 	require.Equal(t, 0, c.Len())
 }
 
-func TestEntryDiesWhenSignerLeavesKeySet(t *testing.T) {
-	k1, k2 := newKey(t, "k1"), newKey(t, "k2")
-	src := newSource(t, k1, k2)
-	c := New[int](10)
-	c.Add("tok", 1, k1, "k1", t0.Add(time.Hour), t0)
-
-	src.set, _ = token.NewKeySet(k2) // k1 rotated out
-	_, ok := c.Lookup(context.Background(), "tok", t0, time.Minute, src)
+// The liveness function is asked on every hit; an entry it refuses (its
+// key left the issuer's key set) is dropped, and stays dropped when the
+// function would accept it again.
+func TestEntryDiesWhenNotLive(t *testing.T) {
+	var alive atomic.Bool
+	alive.Store(true)
+	asked := 0
+	c := New[string](10, func(_ context.Context, v string) bool {
+		asked++
+		require.Equal(t, "A", v)
+		return alive.Load()
+	})
+	c.Add("tok", "A", t0.Add(time.Hour), t0)
+	_, ok := c.Lookup(ctx, "tok", t0)
+	require.True(t, ok)
+	alive.Store(false)
+	_, ok = c.Lookup(ctx, "tok", t0)
 	require.False(t, ok)
-
-	// An equal key under a new pointer is a different key for the cache:
-	// sources keep pointers stable for unchanged keys.
-	c.Add("tok", 1, k2, "k2", t0.Add(time.Hour), t0)
-	other := newKey(t, "k2")
-	src.set, _ = token.NewKeySet(other)
-	_, ok = c.Lookup(context.Background(), "tok", t0, time.Minute, src)
-	require.False(t, ok)
+	alive.Store(true)
+	_, ok = c.Lookup(ctx, "tok", t0)
+	require.False(t, ok, "a refused entry must be gone, not merely skipped")
+	require.Equal(t, 2, asked)
 }
 
 func TestBoundedSize(t *testing.T) {
-	k := newKey(t, "k1")
-	src := newSource(t, k)
 	const limit = 64
-	c := New[int](limit)
-	for i := 0; i < 10*limit; i++ {
-		c.Add(fmt.Sprintf("tok-%d", i), i, k, "k1", t0.Add(time.Hour), t0)
+	c := New[int](limit, always)
+	require.Equal(t, limit, c.Cap())
+	for i := range 10 * limit {
+		c.Add(fmt.Sprintf("tok-%d", i), i, t0.Add(time.Hour), t0)
 	}
-	require.LessOrEqual(t, c.Len(), limit+shardCount, "at most one shard's rounding above the limit")
+	require.LessOrEqual(t, c.Len(), limit)
 	// The newest entry is always present.
-	v, ok := c.Lookup(context.Background(), fmt.Sprintf("tok-%d", 10*limit-1), t0, time.Minute, src)
+	v, ok := c.Lookup(ctx, fmt.Sprintf("tok-%d", 10*limit-1), t0)
 	require.True(t, ok)
 	require.Equal(t, 10*limit-1, v)
+
+	require.Equal(t, 8, New[int](5, always).Cap(), "rounded up to whole sets of four")
 }
 
-// sameShard returns n distinct tokens that c stores in one shard.
-func sameShard(t *testing.T, c *Cache[int], prefix string, n int) []string {
-	t.Helper()
-	_, target := c.locate(prefix + "-0")
-	toks := []string{prefix + "-0"}
-	for i := 1; len(toks) < n; i++ {
-		require.Less(t, i, 100_000, "no %d tokens found in one shard", n)
-		tok := fmt.Sprintf("%s-%d", prefix, i)
-		if _, s := c.locate(tok); s == target {
-			toks = append(toks, tok)
-		}
-	}
-	return toks
+// Adding a token that is already cached replaces its entry instead of
+// taking a second slot.
+func TestAddAgainReplaces(t *testing.T) {
+	c := New[int](4, always)
+	c.Add("tok", 1, t0.Add(time.Hour), t0)
+	c.Add("tok", 2, t0.Add(2*time.Hour), t0)
+	require.Equal(t, 1, c.Len())
+	v, ok := c.Lookup(ctx, "tok", t0.Add(90*time.Minute))
+	require.True(t, ok)
+	require.Equal(t, 2, v)
 }
 
-// When a shard is full, an expired entry goes before any live one. Each
-// round fills one shard (perShard entries) with one expired token and live
-// ones, then adds another live token to that shard: the expired one must be
-// the one evicted. An eviction that ignored expiry would pick the expired
-// entry by chance only one time in perShard, so over the rounds it cannot
-// pass.
-func TestEvictionPrefersExpired(t *testing.T) {
-	const perShard, rounds = 8, 10
-	k := newKey(t, "k1")
-	src := newSource(t, k)
+// A full set gives up the entry whose deadline comes first: an expired one
+// before any live one, and otherwise the one nearest its end. A cache of
+// four entries is one set, so every token competes for the same slots.
+func TestEvictionTakesTheEarliestDeadline(t *testing.T) {
+	c := New[int](4, always)
 	later := t0.Add(2 * time.Minute)
-	for round := range rounds {
-		c := New[int](perShard * shardCount)
-		require.Equal(t, perShard, c.perShard)
-		toks := sameShard(t, c, fmt.Sprintf("r%d", round), perShard+1)
-		expired, fresh, third := toks[0], toks[1:perShard], toks[perShard]
+	c.Add("live-1", 1, t0.Add(time.Hour), t0)
+	c.Add("expired", 0, t0.Add(time.Minute), t0)
+	c.Add("live-2", 2, t0.Add(2*time.Hour), t0)
+	c.Add("live-3", 3, t0.Add(3*time.Hour), t0)
+	c.Add("new", 4, later.Add(time.Hour), later)
+	_, ok := c.Lookup(ctx, "expired", t0)
+	require.False(t, ok, "the expired entry must be the one evicted")
+	for _, tok := range []string{"live-1", "live-2", "live-3", "new"} {
+		_, ok := c.Lookup(ctx, tok, later)
+		require.True(t, ok, "live entry %s was evicted while an expired one was there", tok)
+	}
 
-		c.Add(expired, 0, k, "k1", t0.Add(time.Minute), t0)
-		for i, tok := range fresh {
-			c.Add(tok, i+1, k, "k1", t0.Add(time.Hour), t0)
-		}
-		c.Add(third, perShard, k, "k1", later.Add(time.Hour), later)
-
-		_, ok := c.Lookup(context.Background(), expired, t0, 0, src)
-		require.False(t, ok, "round %d: the expired entry must be the one evicted", round)
-		for _, tok := range append(fresh, third) {
-			_, ok := c.Lookup(context.Background(), tok, later, 0, src)
-			require.True(t, ok, "round %d: live entry %s was evicted while an expired one was there", round, tok)
-		}
-		require.Equal(t, perShard, c.Len())
+	c.Add("newest", 5, later.Add(4*time.Hour), later)
+	_, ok = c.Lookup(ctx, "live-1", later)
+	require.False(t, ok, "live-1 ends first and must be the one evicted")
+	for _, tok := range []string{"live-2", "live-3", "new", "newest"} {
+		_, ok := c.Lookup(ctx, tok, later)
+		require.True(t, ok, "%s was evicted before the entry that ends first", tok)
 	}
 }
 
 func TestDisabledCache(t *testing.T) {
-	var c *Cache[int] = New[int](-1)
+	c := New[int](-1, always)
 	require.Nil(t, c)
-	k := newKey(t, "k1")
-	c.Add("tok", 1, k, "k1", t0.Add(time.Hour), t0)
-	_, ok := c.Lookup(context.Background(), "tok", t0, time.Minute, newSource(t, k))
+	c.Add("tok", 1, t0.Add(time.Hour), t0)
+	_, ok := c.Lookup(ctx, "tok", t0)
 	require.False(t, ok)
 	require.Equal(t, 0, c.Len())
+	require.Equal(t, 0, c.Cap())
 }
 
 func TestConcurrentUse(t *testing.T) {
-	k := newKey(t, "k1")
-	src := newSource(t, k)
-	c := New[int](128)
+	c := New[int](128, always)
 	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
+	for g := range 8 {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for i := 0; i < 500; i++ {
-				raw := fmt.Sprintf("tok-%d", (g*7+i)%300)
-				if v, ok := c.Lookup(context.Background(), raw, t0, time.Minute, src); ok {
-					if want := (g*7 + i) % 300; v != want {
+			for i := range 500 {
+				want := (g*7 + i) % 300
+				raw := fmt.Sprintf("tok-%d", want)
+				if v, ok := c.Lookup(ctx, raw, t0); ok {
+					if v != want {
 						t.Errorf("token %s returned %d", raw, v)
 					}
 				} else {
-					c.Add(raw, (g*7+i)%300, k, "k1", t0.Add(time.Hour), t0)
+					c.Add(raw, want, t0.Add(time.Hour), t0)
 				}
 			}
 		}(g)
 	}
 	wg.Wait()
+	require.LessOrEqual(t, c.Len(), c.Cap())
+}
+
+// BenchmarkAddFull inserts new tokens into a full cache: the cost of the
+// eviction a busy API pays on every new token. It is the same for every
+// size, since an insert looks at one set of four slots.
+func BenchmarkAddFull(b *testing.B) {
+	for _, size := range []int{256, DefaultMaxEntries, 1 << 16} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			c := New[int](size, always)
+			toks := make([]string, 4*size)
+			for i := range toks {
+				toks[i] = fmt.Sprintf("eyJhbGciOiJSUzI1NiJ9.tok-%d", i)
+				c.Add(toks[i], i, t0.Add(time.Hour), t0)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				c.Add(toks[i%len(toks)], i, t0.Add(time.Hour), t0)
+				i++
+			}
+		})
+	}
+}
+
+// Compact leaves every value as it was and makes the strings share one
+// allocation that holds nothing else.
+func TestCompact(t *testing.T) {
+	doc := "a large decoded token, of which only a few words are kept"
+	at := strings.Index(doc, "token")
+	a, b, c, empty := doc[2:7], doc[at:at+5], doc[2:7], ""
+	Compact([]*string{&a, &b, &c, &empty})
+	require.Equal(t, []string{"large", "token", "large", ""}, []string{a, b, c, empty})
+	require.NotSame(t, unsafe.StringData(doc[2:]), unsafe.StringData(a), "a still points into the document")
+	require.Same(t, unsafe.StringData(a), (*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(b)), -5)), "the values are not one allocation")
+}
+
+func TestReread(t *testing.T) {
+	id := func(b []byte) (string, error) { return string(b), nil }
+	p, err := Reread("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln", id)
+	require.NoError(t, err)
+	require.Equal(t, `{"sub":"a"}`, p)
+	for _, bad := range []string{"", "a", "a.b", "a.!.c"} {
+		_, err := Reread(bad, id)
+		require.Error(t, err, "%q", bad)
+	}
+	failing := func([]byte) (int, error) { return 0, errors.New("no") }
+	_, err = Reread("e30.e30.c2ln", failing)
+	require.EqualError(t, err, "no")
 }
