@@ -1,0 +1,2 @@
+// Package redisstore keeps a fleet's shared state on Redis.
+package redisstore
