@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"testing"
@@ -44,3 +45,14 @@ func newClient(t testing.TB, srv *redistest.Server) *redis.Client {
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
+
+func TestMain(m *testing.M) {
+	// go-redis logs every failed dial; the tests that stop Redis on purpose
+	// would fill the output with them.
+	redis.SetLogger(quietLogger{})
+	os.Exit(m.Run())
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
