@@ -27,6 +27,33 @@ type replica struct {
 	v      *accesstoken.Validator
 	cache  *introspect.Cache
 	replay token.ReplayStore
+	puts   *atomic.Int64 // Puts done by the whole fleet
+}
+
+// putCounter counts the Puts done through it. A Cache hands the answer to
+// its callers first and stores it just after, so a test that counts
+// requests waits for the Puts before moving to another replica.
+type putCounter struct {
+	introspect.Store
+	n *atomic.Int64
+}
+
+func (p putCounter) Put(ctx context.Context, k [32]byte, r *introspect.Response, exp time.Time) error {
+	defer p.n.Add(1)
+	return p.Store.Put(ctx, k, r, exp)
+}
+
+// settle waits until every answer the issuer gave the fleet has been
+// stored.
+func settle(t testing.TB, fleet []replica, iss *tokentest.Issuer) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for fleet[0].puts.Load() < int64(iss.IntrospectionRequests()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d answers stored of %d", fleet[0].puts.Load(), iss.IntrospectionRequests())
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // newFleet builds n replicas validating iss's opaque tokens. With srv,
@@ -35,6 +62,7 @@ type replica struct {
 func newFleet(t testing.TB, iss *tokentest.Issuer, n int, srv *redistest.Server) []replica {
 	t.Helper()
 	fleet := make([]replica, n)
+	puts := new(atomic.Int64)
 	for i := range fleet {
 		client, err := introspect.NewClient(introspect.Config{
 			Endpoint:     iss.IntrospectionURL(),
@@ -44,18 +72,20 @@ func newFleet(t testing.TB, iss *tokentest.Issuer, n int, srv *redistest.Server)
 		})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = client.Close() })
-		opts := introspect.CacheOptions{MaxTTL: time.Minute}
-		var replay token.ReplayStore = &token.MemoryReplayStore{}
+		var (
+			store  introspect.Store  = introspect.NewMemoryStore(introspect.MemoryStoreOptions{})
+			replay token.ReplayStore = &token.MemoryReplayStore{}
+		)
 		if srv != nil {
 			rc := newClient(t, srv)
-			opts.Store = newStore(t, rc, redisstore.StoreOptions{Timeout: 200 * time.Millisecond})
+			store = newStore(t, rc, redisstore.StoreOptions{Timeout: 200 * time.Millisecond})
 			replay, err = redisstore.NewReplayStore(rc, redisstore.ReplayOptions{Timeout: 200 * time.Millisecond})
 			require.NoError(t, err)
 		}
-		cache := introspect.NewCache(client, opts)
+		cache := introspect.NewCache(client, introspect.CacheOptions{MaxTTL: time.Minute, Store: putCounter{store, puts}})
 		v, err := accesstoken.NewValidator(accesstoken.Config{Issuer: iss.URL(), Audience: iss.Audience(), Introspector: cache})
 		require.NoError(t, err)
-		fleet[i] = replica{v: v, cache: cache, replay: replay}
+		fleet[i] = replica{v: v, cache: cache, replay: replay, puts: puts}
 	}
 	return fleet
 }
@@ -87,6 +117,7 @@ func TestFleetIntrospectsEachTokenOnce(t *testing.T) {
 					require.NoError(t, err)
 					require.True(t, at.HasScope("read"))
 				}
+				settle(t, fleet, iss)
 			}
 		}
 		return iss.IntrospectionRequests()
@@ -122,6 +153,7 @@ func TestFleetConcurrentFirstSight(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	settle(t, fleet, iss)
 	first := iss.IntrospectionRequests()
 	t.Logf("%d replicas meeting %d new tokens at once: %d introspection requests (separate caches: %d)", replicas, tokens, first, replicas*tokens)
 	assert.GreaterOrEqual(t, first, tokens)
@@ -146,7 +178,9 @@ func TestFleetForgetReachesEveryReplica(t *testing.T) {
 	for _, r := range fleet {
 		_, err := r.v.Validate(ctx, tok)
 		require.NoError(t, err)
+		settle(t, fleet, iss)
 	}
+	require.Equal(t, 1, iss.IntrospectionRequests())
 	iss.Revoke(tok)
 	_, err := fleet[2].v.Validate(ctx, tok)
 	require.NoError(t, err, "revoked at the issuer, the answer is still cached")
@@ -176,8 +210,10 @@ func TestFleetForgetBeatsAnAnswerInFlight(t *testing.T) {
 		}
 		return &introspect.Response{Active: active, Scope: "read"}, nil
 	})
+	var puts atomic.Int64
 	cacheOn := func() *introspect.Cache {
-		return introspect.NewCache(upstream, introspect.CacheOptions{Store: newStore(t, newClient(t, srv), redisstore.StoreOptions{})})
+		store := newStore(t, newClient(t, srv), redisstore.StoreOptions{})
+		return introspect.NewCache(upstream, introspect.CacheOptions{Store: putCounter{store, &puts}})
 	}
 	a, b, c := cacheOn(), cacheOn(), cacheOn()
 
@@ -193,6 +229,7 @@ func TestFleetForgetBeatsAnAnswerInFlight(t *testing.T) {
 	close(gate)
 	r := <-done
 	assert.True(t, r.Active, "B's caller gets the answer it asked for")
+	require.Eventually(t, func() bool { return puts.Load() == 1 }, 5*time.Second, time.Millisecond, "B tried to store it")
 
 	r, err := c.Introspect(ctx, "slow")
 	require.NoError(t, err)

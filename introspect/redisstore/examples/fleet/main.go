@@ -17,6 +17,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -66,14 +67,31 @@ func start(ctx context.Context, addr string, w io.Writer) error {
 		addr = srv.Addr()
 		fmt.Fprintf(w, "started redis-server on loopback for this run\n")
 	} else {
+		if err := reachable(ctx, addr); err != nil {
+			return err
+		}
 		fmt.Fprintf(w, "using the Redis at %s\n", addr)
 	}
 	return run(ctx, addr, w)
 }
 
+// reachable checks that a Redis answers at addr, so that a wrong address
+// is reported as such rather than as the fleet's 503 answers.
+func reachable(ctx context.Context, addr string) error {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true, MaxRetries: -1})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("no Redis answers at %s: %w", addr, err)
+	}
+	return nil
+}
+
 // replica is one API server of the fleet.
 type replica struct {
 	name    string
+	answers *redisstore.Store
 	api     *httptest.Server
 	cache   *introspect.Cache
 	replays *redisstore.ReplayStore
@@ -107,6 +125,11 @@ func run(ctx context.Context, addr string, w io.Writer) error {
 	fmt.Fprintln(w, "one opaque token, sent to each replica in turn:")
 	for _, r := range fleet {
 		if err := expect(ctx, w, r, good, http.StatusOK); err != nil {
+			return err
+		}
+		// A Cache stores an answer just after handing it to the request;
+		// wait for that, so the count below does not depend on timing.
+		if err := awaitStored(ctx, r.answers, good); err != nil {
 			return err
 		}
 	}
@@ -200,7 +223,7 @@ func newReplica(n int, iss *tokentest.Issuer, addr, prefix string) (replica, fun
 	api := httptest.NewServer(mw.Require("read:reports")(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(rw, "reports, served by %s\n", name)
 	})))
-	return replica{name: name, api: api, cache: cache, replays: replays}, func() { api.Close(); cleanup() }, nil
+	return replica{name: name, answers: answers, api: api, cache: cache, replays: replays}, func() { api.Close(); cleanup() }, nil
 }
 
 // expect sends tok to r and checks the status.
@@ -221,4 +244,22 @@ func expect(ctx context.Context, w io.Writer, r replica, tok string, want int) e
 	}
 	fmt.Fprintf(w, "  %s  %d %s\n", r.name, resp.StatusCode, http.StatusText(resp.StatusCode))
 	return nil
+}
+
+// awaitStored waits, for a second at most, until answers holds the answer
+// for tok.
+func awaitStored(ctx context.Context, answers *redisstore.Store, tok string) error {
+	key := sha256.Sum256([]byte(tok))
+	for deadline := time.Now().Add(time.Second); ; {
+		_, ok, err := answers.Get(ctx, key)
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			return nil
+		case time.Now().After(deadline):
+			return errors.New("the introspection answer was not stored within a second")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
