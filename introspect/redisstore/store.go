@@ -114,8 +114,9 @@ func (s *Store) keys(k *[32]byte) (answer, forgotten string) {
 
 // Get returns the answer stored under key, or false when there is none or
 // it has expired. It fails, with an error matching token.ErrUnavailable,
-// when Redis cannot be reached or does not answer within Timeout, or when
-// what it holds under the key is not an answer this package wrote.
+// when Redis cannot be reached or does not answer within Timeout (or ctx
+// ends first: unlike the in-memory store, a lookup needs a live context),
+// or when what it holds under the key is not an answer this package wrote.
 func (s *Store) Get(ctx context.Context, key [32]byte) (*introspect.Response, bool, error) {
 	if s == nil || s.client == nil {
 		return nil, false, errNotMade
