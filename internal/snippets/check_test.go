@@ -27,8 +27,10 @@ import (
 // root is the module's root directory, seen from this package's directory.
 const root = "../.."
 
-// mirrorFiles are the files of this directory that hold the copies.
-var mirrorFiles = []string{"readme_test.go", "docs_test.go"}
+// mirrorFiles are the files that hold the copies: this directory's, and
+// for the README's snippets that use a nested module (which this module
+// cannot import), a file of that module's own tests.
+var mirrorFiles = []string{"readme_test.go", "docs_test.go", "../../introspect/redisstore/readme_test.go"}
 
 // snippet is one code block and where it was found.
 type snippet struct {
