@@ -202,7 +202,7 @@ func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
 	}
 	f := c.flightFor(&k)
 	f.mu.Lock()
-	cl := f.calls[k]
+	cl := c.joinable(f, k)
 	if cl == nil {
 		if err := ctx.Err(); err != nil {
 			f.mu.Unlock()
@@ -236,33 +236,47 @@ func (c *Cache) introspectQueued(ctx context.Context, k cacheKey, tok string) (*
 		<-c.slots
 		return nil, unavailable(err, "the caller's context ended before introspection began")
 	}
+	started := false
+	defer func() {
+		if !started {
+			// Answered from the Store, joined another call, or the Store
+			// panicked (on the caller's goroutine, where an HTTP server
+			// recovers it): the slot goes back in every case.
+			<-c.slots
+		}
+	}()
 	if r, ok, err := c.lookup(ctx, k); err != nil || ok {
-		<-c.slots
 		return r, err
 	}
 	f := c.flightFor(&k)
 	f.mu.Lock()
-	cl := f.calls[k]
+	cl := c.joinable(f, k)
 	if cl == nil {
 		cl = c.startCall(ctx, f, k, tok)
-	} else {
-		<-c.slots // another caller started the call meanwhile: join it
-	}
+		started = true
+	} // else another caller started the call meanwhile: join it
 	cl.waiters++
 	f.mu.Unlock()
 	return c.wait(ctx, f, k, cl)
 }
 
-// lookup asks the Store for k.
+// lookup asks the Store for k. An active answer whose token has expired
+// counts as none, whatever the Store says: a shared Store's clock, or its
+// rounding of expiry times, may keep an answer a little past the token's
+// exp, and it must never be served as active.
 func (c *Cache) lookup(ctx context.Context, k cacheKey) (*Response, bool, error) {
 	r, ok, err := c.store.Get(ctx, k)
 	switch {
 	case err != nil:
 		return nil, false, storeFailed(err, "could not be read")
-	case ok && r == nil:
+	case !ok:
+		return nil, false, nil
+	case r == nil:
 		return nil, false, unavailable(nil, "introspect: the Cache's Store returned neither an answer nor an error")
+	case r.Active && !r.ExpiresAt.IsZero() && !c.now().Before(r.ExpiresAt):
+		return nil, false, nil
 	}
-	return r, ok, nil
+	return r, true, nil
 }
 
 // errNotMade is what a nil or zero Cache answers.
@@ -316,7 +330,10 @@ func (c *Cache) expiry(r *Response, now time.Time) (time.Time, bool) {
 // A call to the inner Introspector for tok that is in flight when Forget is
 // called may have been answered before the revocation: its answer still
 // reaches the callers already waiting for it, but it is not cached, and
-// callers arriving after Forget start a fresh call.
+// callers arriving after Forget start a fresh call. When such an answer is
+// being written to the Store, Forget waits for the write to end (within
+// ctx) before removing it, so that once Forget has returned nil no caller
+// gets the answer from before it.
 //
 // On a nil or zero Cache, which holds nothing, Forget returns an error
 // matching token.ErrUnavailable, since the revocation it was asked to act
@@ -327,12 +344,27 @@ func (c *Cache) Forget(ctx context.Context, tok string) error {
 	}
 	k := keyOf(tok)
 	f := c.flightFor(&k)
+	var storing chan struct{}
 	f.mu.Lock()
 	if cl := f.calls[k]; cl != nil {
 		cl.forgotten = true
 		delete(f.calls, k)
+		select {
+		case <-cl.done:
+			// Answered and still in the table: its answer is being
+			// stored.
+			storing = cl.stored
+		default:
+		}
 	}
 	f.mu.Unlock()
+	if storing != nil {
+		select {
+		case <-storing:
+		case <-ctx.Done():
+			return unavailable(ctx.Err(), "introspect: the caller's context ended while the Cache's Store was keeping the answer to forget; it is removed once kept")
+		}
+	}
 	if err := c.store.Delete(ctx, k); err != nil {
 		return storeFailed(err, "could not remove the answer to forget")
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,6 +115,7 @@ func TestCacheUsesTheStoreGiven(t *testing.T) {
 	mustIntrospect(t, c, "tok-a")
 	mustIntrospect(t, c, "tok-a")
 	assert.Equal(t, 1, inner.count("tok-a"))
+	waitNoCalls(t, c)
 	r, ok, err := st.Get(context.Background(), key("tok-a"))
 	require.NoError(t, err)
 	require.True(t, ok, "the answer is in the Store under the token's SHA-256")
@@ -176,8 +178,9 @@ func TestCacheStoreFailures(t *testing.T) {
 	})
 }
 
-// Forget while the shared call's answer is being stored: whichever of the
-// Store's Put and Forget's Delete comes first, the answer does not stay.
+// Forget while the shared call's answer is being stored: Forget returns
+// only once the answer is out of the Store, so no caller after it gets the
+// answer from before it, and the call does not store it again.
 func TestCacheForgetWhileStoring(t *testing.T) {
 	st := &fakeStore{putEntered: make(chan struct{}), putRelease: make(chan struct{})}
 	inner := newCounting(active(time.Time{}))
@@ -191,18 +194,41 @@ func TestCacheForgetWhileStoring(t *testing.T) {
 	<-st.putEntered
 	// The caller has its answer before the Store has it.
 	assert.True(t, (<-done).Active)
-	require.NoError(t, c.Forget(context.Background(), "tok-a")) // Delete before Put
+	forgot := make(chan error, 1)
+	go func() { forgot <- c.Forget(context.Background(), "tok-a") }()
+	select {
+	case err := <-forgot:
+		t.Fatalf("Forget returned (%v) while the answer it forgets was still being stored", err)
+	case <-time.After(50 * time.Millisecond):
+	}
 	close(st.putRelease)
-	require.Eventually(t, func() bool {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		return st.deletes == 2
-	}, 5*time.Second, time.Millisecond, "the call removes what it stored after Forget")
+	require.NoError(t, <-forgot)
 	_, ok, _ := st.MemoryStore.Get(context.Background(), key("tok-a"))
 	assert.False(t, ok, "the answer from before Forget must not stay cached")
+	waitNoCalls(t, c)
+	_, ok, _ = st.MemoryStore.Get(context.Background(), key("tok-a"))
+	assert.False(t, ok)
 	st.putEntered = nil
 	mustIntrospect(t, c, "tok-a")
 	assert.Equal(t, 2, inner.count("tok-a"))
+}
+
+// Forget's context bounds its wait for a Store that is slow to keep the
+// answer being forgotten.
+func TestCacheForgetWaitsWithinItsContext(t *testing.T) {
+	st := &fakeStore{putEntered: make(chan struct{}), putRelease: make(chan struct{})}
+	c := NewCache(newCounting(active(time.Time{})), CacheOptions{Store: st})
+	mustIntrospect(t, c, "tok-a")
+	<-st.putEntered
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := c.Forget(ctx, "tok-a")
+	assert.ErrorIs(t, err, token.ErrUnavailable)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	close(st.putRelease)
+	waitNoCalls(t, c)
+	_, ok, _ := st.MemoryStore.Get(context.Background(), key("tok-a"))
+	assert.False(t, ok, "the call removes what it stored after Forget")
 }
 
 // lockedBuffer is a bytes.Buffer safe for a logger on another goroutine.
@@ -223,19 +249,216 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitNoCalls blocks until c has no shared call in flight.
+// waitNoCalls blocks until c has no shared call in flight, so that every
+// answer its callers got is in the Store (a caller gets its answer before
+// the Store has it).
 func waitNoCalls(t *testing.T, c *Cache) {
 	t.Helper()
-	require.Eventually(t, func() bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := 0
 		for i := range c.flights {
 			f := &c.flights[i]
 			f.mu.Lock()
-			n := len(f.calls)
+			n += len(f.calls)
 			f.mu.Unlock()
-			if n > 0 {
-				return false
-			}
 		}
-		return true
-	}, 5*time.Second, time.Millisecond)
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d shared calls still in flight", n)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// hookStore is a MemoryStore whose Get and Put run hooks first.
+type hookStore struct {
+	MemoryStore
+	onGet func(k [32]byte) (handled bool, r *Response, ok bool, err error)
+	onPut func(ctx context.Context, k [32]byte) error
+}
+
+func (s *hookStore) Get(ctx context.Context, k [32]byte) (*Response, bool, error) {
+	if s.onGet != nil {
+		if handled, r, ok, err := s.onGet(k); handled {
+			return r, ok, err
+		}
+	}
+	return s.MemoryStore.Get(ctx, k)
+}
+
+func (s *hookStore) Put(ctx context.Context, k [32]byte, r *Response, exp time.Time) error {
+	if s.onPut != nil {
+		if err := s.onPut(ctx, k); err != nil {
+			return err
+		}
+	}
+	return s.MemoryStore.Put(ctx, k, r, exp)
+}
+
+// A Store whose Get panics for a caller that waited for a free slot (an
+// HTTP server recovers the panic on the caller's goroutine) must not take
+// the slot with it: otherwise MaxConcurrentCalls such panics leave a Cache
+// that never introspects again.
+func TestCacheStorePanicDoesNotLeakASlot(t *testing.T) {
+	release := make(chan struct{})
+	inner := newCounting(func(_ context.Context, tok string) (*Response, error) {
+		if tok == "tok-hold" {
+			<-release
+		}
+		return &Response{Active: true}, nil
+	})
+	var gets atomic.Int32
+	st := &hookStore{onGet: func(k [32]byte) (bool, *Response, bool, error) {
+		if k == key("tok-panic") && gets.Add(1) == 2 {
+			panic("store: corrupt entry")
+		}
+		return false, nil, false, nil
+	}}
+	c := NewCache(inner, CacheOptions{Store: st, MaxConcurrentCalls: 1})
+	held := make(chan struct{})
+	go func() {
+		defer close(held)
+		mustIntrospect(t, c, "tok-hold")
+	}()
+	waitForWaiters(t, c, "tok-hold", 1)
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_, _ = c.Introspect(context.Background(), "tok-panic") // queues for the slot
+	}()
+	require.Eventually(t, func() bool { return gets.Load() == 1 }, 5*time.Second, time.Millisecond)
+	close(release)
+	<-held
+	assert.Equal(t, "store: corrupt entry", <-panicked)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := c.Introspect(ctx, "tok-next")
+	require.NoError(t, err, "the panic took the only slot with it")
+	assert.True(t, r.Active)
+}
+
+// An answer a Store hands back past the token's exp (a shared store's
+// clock or TTL rounding may keep it a little longer) is never served as
+// active: the Cache asks again.
+func TestCacheRefusesExpiredAnswerFromStore(t *testing.T) {
+	clock := newClock()
+	stale := &Response{Active: true, Subject: "u", ExpiresAt: clock.Now().Add(-time.Second)}
+	st := &hookStore{onGet: func([32]byte) (bool, *Response, bool, error) {
+		return true, stale.Clone(), true, nil
+	}}
+	inner := newCounting(inactive)
+	c := NewCache(inner, CacheOptions{Store: st, Now: clock.Now})
+	r := mustIntrospect(t, c, "tok-a")
+	assert.False(t, r.Active, "an expired active answer from the Store was served")
+	assert.Equal(t, 1, inner.count("tok-a"))
+
+	// One still live is served as it is.
+	stale.ExpiresAt = clock.Now().Add(time.Minute)
+	r = mustIntrospect(t, c, "tok-a")
+	assert.True(t, r.Active)
+	assert.Equal(t, 1, inner.count("tok-a"))
+}
+
+// A Store that is slow to keep answers must not turn a flood of distinct
+// tokens into unbounded goroutines: a shared call holds its slot until its
+// answer is stored, and the write is given a deadline.
+func TestCacheSlowStoreKeepsCallsBounded(t *testing.T) {
+	const bound = 2
+	var putting, maxPutting atomic.Int32
+	var deadlines atomic.Int32
+	release := make(chan struct{})
+	st := &hookStore{onPut: func(ctx context.Context, _ [32]byte) error {
+		if _, ok := ctx.Deadline(); ok {
+			deadlines.Add(1)
+		}
+		n := putting.Add(1)
+		defer putting.Add(-1)
+		for m := maxPutting.Load(); n > m && !maxPutting.CompareAndSwap(m, n); m = maxPutting.Load() {
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}}
+	c := NewCache(newCounting(active(time.Time{})), CacheOptions{Store: st, MaxConcurrentCalls: bound})
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			_, _ = c.Introspect(ctx, fmt.Sprintf("tok-%02d", i))
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, maxPutting.Load(), int32(bound), "stores in progress beyond MaxConcurrentCalls")
+	close(release)
+	waitNoCalls(t, c)
+	assert.Equal(t, maxPutting.Load(), deadlines.Load(), "every Put had a deadline")
+}
+
+// A call whose every caller has gone is cancelled and leaves the table; if
+// the inner Introspector answers anyway, after a Forget for the token,
+// that pre-revocation answer must not be stored.
+func TestCacheForgetDuringAbandonedCall(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var calls atomic.Int32
+	inner := newCounting(func(context.Context, string) (*Response, error) {
+		if calls.Add(1) == 1 {
+			close(entered)
+			<-release // ignores its context
+			return &Response{Active: true, Subject: "u"}, nil
+		}
+		return &Response{Active: false}, nil
+	})
+	st := &fakeStore{}
+	c := NewCache(inner, CacheOptions{Store: st, MaxConcurrentCalls: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Introspect(ctx, "tok-a")
+		errc <- err
+	}()
+	<-entered
+	cancel()
+	require.ErrorIs(t, <-errc, context.Canceled)
+	require.NoError(t, c.Forget(context.Background(), "tok-a"))
+	close(release)
+	// The abandoned call holds the only slot until it has finished.
+	r := mustIntrospect(t, c, "tok-a")
+	assert.False(t, r.Active, "the answer from before Forget was cached")
+	waitNoCalls(t, c)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	assert.Equal(t, 1, st.puts, "only the fresh answer is stored")
+}
+
+// An answer that callers joining its call would get while the Store is
+// still keeping it is not served once its time has passed.
+func TestCacheAnswerBeingStoredExpires(t *testing.T) {
+	clock := newClock()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var puts atomic.Int32
+	st := &hookStore{onPut: func(context.Context, [32]byte) error {
+		if puts.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+		return nil
+	}}
+	defer close(release)
+	inner := newCounting(active(clock.Now().Add(30 * time.Second)))
+	c := NewCache(inner, CacheOptions{Store: st, Now: clock.Now})
+	mustIntrospect(t, c, "tok-a")
+	<-entered
+	mustIntrospect(t, c, "tok-a")
+	assert.Equal(t, 1, inner.count("tok-a"), "a caller joins the call while its answer is stored")
+	clock.Advance(30 * time.Second)
+	mustIntrospect(t, c, "tok-a")
+	assert.Equal(t, 2, inner.count("tok-a"), "the answer was served past its time")
 }

@@ -223,7 +223,7 @@ func TestCacheErrorsAreNotCached(t *testing.T) {
 		assert.ErrorIs(t, err, token.ErrUnavailable)
 	}
 	assert.Equal(t, 3, inner.count("tok-a"), "every call during an outage asks again")
-	assert.Equal(t, 0, cacheLen(c))
+	assert.Equal(t, 0, cacheLen(t, c))
 
 	fail.Store(false)
 	assert.True(t, mustIntrospect(t, c, "tok-a").Active)
@@ -244,10 +244,10 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	for _, tok := range []string{"tok-a", "tok-b", "tok-c"} {
 		mustIntrospect(t, c, tok)
 	}
-	assert.Equal(t, 3, cacheLen(c))
+	assert.Equal(t, 3, cacheLen(t, c))
 	mustIntrospect(t, c, "tok-a") // a is now the most recently used; b the least
 	mustIntrospect(t, c, "tok-d") // evicts b
-	assert.Equal(t, 3, cacheLen(c))
+	assert.Equal(t, 3, cacheLen(t, c))
 
 	for _, tok := range []string{"tok-a", "tok-c", "tok-d"} {
 		before := inner.count(tok)
@@ -256,7 +256,7 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 	mustIntrospect(t, c, "tok-b")
 	assert.Equal(t, 2, inner.count("tok-b"), "tok-b should have been evicted")
-	assert.Equal(t, 3, cacheLen(c))
+	assert.Equal(t, 3, cacheLen(t, c))
 }
 
 func TestCacheBoundedAtScale(t *testing.T) {
@@ -271,14 +271,14 @@ func TestCacheBoundedAtScale(t *testing.T) {
 			assert.Equal(t, max, limits, "the parts' limits add up to MaxEntries")
 			for i := range 3 * max {
 				mustIntrospect(t, c, fmt.Sprintf("tok-%06d", i))
-				require.LessOrEqual(t, cacheLen(c), max)
+				require.LessOrEqual(t, cacheLen(t, c), max)
 			}
 			if max < 1024 {
 				assert.Len(t, st.shards, 1, "small caches are exactly LRU")
-				assert.Equal(t, max, cacheLen(c))
+				assert.Equal(t, max, cacheLen(t, c))
 			} else {
 				assert.Greater(t, len(st.shards), 1)
-				assert.Greater(t, cacheLen(c), max*3/4, "a split cache still uses most of its room")
+				assert.Greater(t, cacheLen(t, c), max*3/4, "a split cache still uses most of its room")
 			}
 		})
 	}
@@ -295,8 +295,11 @@ func TestCacheBoundedAtScale(t *testing.T) {
 	assert.Equal(t, DefaultMaxInactiveEntries, sums[kindInactive])
 }
 
-// cacheLen is how many answers c's MemoryStore holds.
-func cacheLen(c *Cache) int {
+// cacheLen is how many answers c's MemoryStore holds once the answers its
+// callers already have are stored.
+func cacheLen(t *testing.T, c *Cache) int {
+	t.Helper()
+	waitNoCalls(t, c)
 	a, i := c.store.(*MemoryStore).Len()
 	return a + i
 }
@@ -504,7 +507,7 @@ func TestCacheCallCancelledWhenEveryWaiterLeaves(t *testing.T) {
 		defer f.mu.Unlock()
 		return len(f.calls) == 0
 	}, 5*time.Second, time.Millisecond)
-	assert.Equal(t, 0, cacheLen(c))
+	assert.Equal(t, 0, cacheLen(t, c))
 }
 
 func TestCacheAlreadyCancelledCallerStartsNothing(t *testing.T) {
@@ -545,7 +548,7 @@ func TestCacheBadInner(t *testing.T) {
 				assert.Contains(t, err.Error(), tt.mention)
 				assert.NotContains(t, err.Error(), "tok-secret")
 			}
-			assert.Equal(t, 0, cacheLen(c))
+			assert.Equal(t, 0, cacheLen(t, c))
 		})
 	}
 }
@@ -570,7 +573,7 @@ func TestCacheNegativeBoundsFailClosed(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.mention)
 			assert.Equal(t, 0, inner.total(), "a misconfigured cache asks nobody")
 			assert.NoError(t, c.Forget(context.Background(), "tok-a"))
-			assert.Equal(t, 0, cacheLen(c))
+			assert.Equal(t, 0, cacheLen(t, c))
 		})
 	}
 }
@@ -582,7 +585,7 @@ func TestCacheForget(t *testing.T) {
 	mustIntrospect(t, c, "tok-b")
 	require.NoError(t, c.Forget(context.Background(), "tok-a"))
 	require.NoError(t, c.Forget(context.Background(), "tok-unknown"))
-	assert.Equal(t, 1, cacheLen(c))
+	assert.Equal(t, 1, cacheLen(t, c))
 	mustIntrospect(t, c, "tok-a")
 	mustIntrospect(t, c, "tok-b")
 	assert.Equal(t, 2, inner.count("tok-a"))

@@ -27,18 +27,44 @@ func (c *Cache) flightFor(k *cacheKey) *flights {
 // asking about the same token waits for. It is not golang.org/x/sync's
 // singleflight, which cannot cancel a call once every caller waiting for it
 // has gone. resp and err are written before done is closed and never after;
-// waiters, forgotten and cancel are guarded by the lock of the flights
-// holding the call.
+// waiters and forgotten are guarded by the lock of the flights holding the
+// call.
 type call struct {
-	done    chan struct{}
+	done chan struct{}
+	// stored is closed when the call has finished with the Store: its
+	// answer is stored (or was not to be), so Forget can wait for it.
+	stored  chan struct{}
 	resp    *Response // the shared copy; waiters clone it
 	err     error
+	until   time.Time // how long resp may be reused, when it is stored
 	waiters int
-	// forgotten is set by Forget while the call is in flight: its answer
-	// may predate a revocation, so it is handed to the callers already
-	// waiting but never stored (or removed again if it was).
+	// forgotten is set by Forget while the call is in flight, and by leave
+	// when every caller has gone: its answer may predate a revocation (and
+	// once the call has left the table Forget cannot find it), so it is
+	// handed to the callers already waiting but never stored (or removed
+	// again if it was).
 	forgotten bool
 	cancel    context.CancelFunc
+}
+
+// joinable returns the call for k a caller may wait for, if any: one in
+// flight, or one whose answer is being stored and may still be reused. A
+// call whose answer's time has passed while the Store was keeping it is
+// left to finish alone, and the caller starts afresh. The caller holds
+// f.mu.
+func (c *Cache) joinable(f *flights, k cacheKey) *call {
+	cl := f.calls[k]
+	if cl == nil {
+		return nil
+	}
+	select {
+	case <-cl.done:
+		if !c.now().Before(cl.until) {
+			return nil
+		}
+	default:
+	}
+	return cl
 }
 
 // startCall registers a call for k and starts it on a slot the caller has
@@ -46,20 +72,28 @@ type call struct {
 // caller holds f.mu.
 func (c *Cache) startCall(ctx context.Context, f *flights, k cacheKey, tok string) *call {
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	cl := &call{done: make(chan struct{}), cancel: cancel}
+	cl := &call{done: make(chan struct{}), stored: make(chan struct{}), cancel: cancel}
 	f.calls[k] = cl
 	go c.run(callCtx, f, k, cl, tok)
 	return cl
 }
 
+// storeTimeout bounds how long a shared call waits for the Store to keep
+// (or remove) its answer, since the call holds one of the Cache's slots
+// meanwhile and nobody waits on its context.
+const storeTimeout = 10 * time.Second
+
 // run makes the shared call, wakes the waiters and stores a successful
 // answer (unless Forget was called for the token meanwhile). The call stays
 // in the table until the answer is stored, so a caller arriving in between
-// gets it from the call rather than starting another.
+// gets it from the call rather than starting another. It holds its slot
+// until it has finished with the Store, so that a slow Store cannot turn a
+// flood of tokens into unbounded goroutines.
 func (c *Cache) run(ctx context.Context, f *flights, k cacheKey, cl *call, tok string) {
+	defer func() { <-c.slots }()
+	defer close(cl.stored)
 	defer cl.cancel()
 	resp, err := c.callInner(ctx, tok)
-	<-c.slots
 	if err == nil {
 		// Keep a copy nobody else holds: the inner Introspector may keep
 		// and change the one it returned.
@@ -78,18 +112,18 @@ func (c *Cache) run(ctx context.Context, f *flights, k cacheKey, cl *call, tok s
 		// never shared beyond the callers already waiting).
 		delete(f.calls, k)
 	}
-	cl.resp, cl.err = resp, err
+	cl.resp, cl.err, cl.until = resp, err, until
 	close(cl.done)
 	f.mu.Unlock()
 	if !keep {
 		return
 	}
 
-	stored := true
-	if perr := c.store.Put(ctx, k, resp, until); perr != nil {
-		stored = false
-		c.warn(ctx, "introspect: the Cache's Store failed to keep an answer; the next call for the token asks again", perr)
-	}
+	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	stored := c.storeCall(sctx, "failed to keep an answer; the next call for the token asks again", func() error {
+		return c.store.Put(sctx, k, resp, until)
+	})
 
 	f.mu.Lock()
 	if f.calls[k] == cl {
@@ -100,10 +134,27 @@ func (c *Cache) run(ctx context.Context, f *flights, k cacheKey, cl *call, tok s
 	if stored && forgotten {
 		// Forget ran while the answer was being stored, and its Delete may
 		// have come first.
-		if derr := c.store.Delete(ctx, k); derr != nil {
-			c.warn(ctx, "introspect: the Cache's Store failed to remove an answer Forget was called for", derr)
-		}
+		c.storeCall(sctx, "failed to remove an answer Forget was called for", func() error {
+			return c.store.Delete(sctx, k)
+		})
 	}
+}
+
+// storeCall runs a Store write for a shared call and reports whether it
+// succeeded, logging a failure. A panic in the Store is a failure too: on
+// the shared call's goroutine it would otherwise end the program.
+func (c *Cache) storeCall(ctx context.Context, failed string, write func() error) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok = false
+			c.warn(ctx, "introspect: the Cache's Store "+failed, fmt.Errorf("%T panicked: %s", c.store, sanitize(fmt.Sprint(p))))
+		}
+	}()
+	if err := write(); err != nil {
+		c.warn(ctx, "introspect: the Cache's Store "+failed, err)
+		return false
+	}
+	return true
 }
 
 func (c *Cache) warn(ctx context.Context, msg string, err error) {
@@ -129,8 +180,10 @@ func (c *Cache) callInner(ctx context.Context, tok string) (resp *Response, err 
 }
 
 // leave records that a waiter stopped waiting. When none is left, the call
-// is cancelled and forgotten, so the next caller starts a fresh one rather
-// than joining a call that is being cancelled.
+// is cancelled and leaves the table, so the next caller starts a fresh one
+// rather than joining a call that is being cancelled; an answer it gets
+// anyway is not stored, since a Forget for the token can no longer find
+// the call.
 func (f *flights) leave(k cacheKey, cl *call) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -144,6 +197,7 @@ func (f *flights) leave(k cacheKey, cl *call) {
 	default:
 	}
 	cl.cancel()
+	cl.forgotten = true
 	if f.calls[k] == cl {
 		delete(f.calls, k)
 	}
