@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/tokenguard/tokenguard/internal/httpx"
 )
@@ -59,13 +60,18 @@ func newCredentials(cfg *Config) (credentials, error) {
 		if cfg.BearerToken != "" {
 			return c, fmt.Errorf("introspect: Config.BearerToken is set but AuthMethod is %s, which sends ClientID and ClientSecret; set AuthMethod to %s to use the bearer token", method, AuthBearer)
 		}
+		c.secrets = []string{cfg.ClientSecret, url.QueryEscape(cfg.ClientSecret)}
 		if method == AuthClientSecretBasic {
 			pair := url.QueryEscape(cfg.ClientID) + ":" + url.QueryEscape(cfg.ClientSecret)
-			c.authorization = "Basic " + base64.StdEncoding.EncodeToString([]byte(pair))
+			encoded := base64.StdEncoding.EncodeToString([]byte(pair))
+			c.authorization = "Basic " + encoded
+			// base64 only encodes the secret: a server that echoes the
+			// header must not get it into a message. Without its padding,
+			// the encoding also matches an echo that dropped the padding.
+			c.secrets = append(c.secrets, strings.TrimRight(encoded, "="))
 		} else {
 			c.clientID, c.clientSecret = cfg.ClientID, cfg.ClientSecret
 		}
-		c.secrets = []string{cfg.ClientSecret, url.QueryEscape(cfg.ClientSecret)}
 	case AuthBearer:
 		if cfg.BearerToken == "" {
 			return c, fmt.Errorf("introspect: Config.BearerToken is required for AuthMethod %s", method)

@@ -711,3 +711,26 @@ func TestClientEndpointQueryNeverShown(t *testing.T) {
 		assert.NotContains(t, err.Error(), apiKey)
 	}
 }
+
+// A server that echoes this resource server's Authorization header in its
+// error (some debug or proxy error pages do) must not put the credentials,
+// which base64 merely encodes, into an error message or a log line.
+func TestClientEchoedAuthorizationIsRedacted(t *testing.T) {
+	for _, method := range []AuthMethod{AuthClientSecretBasic, AuthBearer} {
+		t.Run(string(method), func(t *testing.T) {
+			srv, _ := endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 401, `{"error":"invalid_client","error_description":"bad header `+r.Header.Get("Authorization")+`"}`)
+			})
+			cfg := Config{Endpoint: srv.URL, AuthMethod: method}
+			if method == AuthBearer {
+				cfg.BearerToken = "rs-bearer-credential-0123456789"
+			}
+			c := newTestClient(t, cfg)
+			_, err := c.Introspect(context.Background(), testToken)
+			assertUnavailable(t, err, "own credentials", "[redacted]")
+			basic := base64.StdEncoding.EncodeToString([]byte(testID + ":" + testSecret))
+			assert.NotContains(t, err.Error(), basic)
+			assert.NotContains(t, err.Error(), "rs-bearer-credential-0123456789")
+		})
+	}
+}
