@@ -92,16 +92,18 @@ type CacheOptions struct {
 // keeps the first caller's values but not its cancellation, so a caller whose
 // context ends gets its error at once (matching token.ErrUnavailable and the
 // context's error) without failing the others; the shared call is cancelled
-// only when every caller waiting for it has gone, and is otherwise bounded by
-// the inner Introspector's own timeout (Config.Timeout for a Client). Its
-// answer is cached even if every caller has gone, so a retry finds it
-// (unless Forget was called for the token while the call was in flight).
+// only when every caller waiting for it has gone (an answer it gets anyway
+// is then not cached), and is otherwise bounded by the inner Introspector's
+// own timeout (Config.Timeout for a Client). Callers get the answer as soon
+// as it arrives; the call then writes it to the Store, within 10 seconds,
+// and callers arriving meanwhile get it from the call.
 //
-// At most CacheOptions.MaxConcurrentCalls shared calls run at once; callers
-// beyond that wait for one to finish, within their own context. So a flood
-// of distinct made-up tokens reaches the authorization server at that rate
-// at most, holds at most that many of the Cache's goroutines, and never
-// delays the answers already cached.
+// At most CacheOptions.MaxConcurrentCalls shared calls run at once, each
+// from its start until its answer is stored; callers beyond that wait for
+// one to finish, within their own context. So a flood of distinct made-up
+// tokens reaches the authorization server at that rate at most, holds at
+// most that many of the Cache's goroutines however slow the Store, and
+// never delays the answers already cached.
 //
 // Every call returns its own copy of the answer (Response.Clone), so a
 // caller that modifies it changes nothing for anyone else.

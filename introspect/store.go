@@ -16,7 +16,11 @@ import (
 // A Response that Get returns is the caller's own: the store must not hand
 // the same *Response to two callers, nor let a caller's changes to it reach
 // what it stores. After Put returns, the store must not depend on r staying
-// unchanged: it keeps a copy (or an encoding) of it.
+// unchanged: it keeps a copy (or an encoding) of it; and it must not modify
+// r, which the Cache hands to the callers waiting for it at the same time.
+// A Cache gives each Put a context with a deadline, and never serves an
+// active answer from Get once the token's exp (Response.ExpiresAt) has
+// passed, whatever the store's own expiry says.
 //
 // Every error means the store could not do what was asked and should match
 // token.ErrUnavailable; a Cache reports a failed Get (and so a failed
