@@ -308,3 +308,37 @@ func TestFloodOfDistinctTokensIsBounded(t *testing.T) {
 	t.Logf("flood of %d: at most %d requests in flight, %d connections, %d goroutines beyond the callers', %d cache hits meanwhile",
 		flood, e.maxInFlight.Load(), e.connections.Load(), extra, hits)
 }
+
+// A caller that waited for a slot and then finds its token's call already
+// started joins that call and gives the slot back at once: waiting for an
+// answer holds no slot.
+func TestCacheQueuedCallerJoiningACallFreesItsSlot(t *testing.T) {
+	release := map[string]chan struct{}{"tok-a": make(chan struct{}), "tok-x": make(chan struct{}), "tok-b": make(chan struct{})}
+	inner := newCounting(func(_ context.Context, tok string) (*Response, error) {
+		if ch := release[tok]; ch != nil {
+			<-ch
+		}
+		return &Response{Active: true}, nil
+	})
+	c := NewCache(inner, CacheOptions{MaxConcurrentCalls: 2})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(release["tok-b"])
+	for _, tok := range []string{"tok-a", "tok-x"} {
+		wg.Go(func() { mustIntrospect(t, c, tok) })
+		waitForWaiters(t, c, tok, 1)
+	}
+	for range 2 {
+		wg.Go(func() { mustIntrospect(t, c, "tok-b") }) // both queue for a slot
+	}
+	time.Sleep(20 * time.Millisecond) // let them queue
+	close(release["tok-x"])
+	waitForWaiters(t, c, "tok-b", 1)
+	close(release["tok-a"])
+	waitForWaiters(t, c, "tok-b", 2)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := c.Introspect(ctx, "tok-d")
+	require.NoError(t, err, "a caller waiting on another's call still holds a slot")
+}

@@ -238,12 +238,12 @@ func (c *Cache) introspectQueued(ctx context.Context, k cacheKey, tok string) (*
 		<-c.slots
 		return nil, unavailable(err, "the caller's context ended before introspection began")
 	}
-	started := false
+	released := false
 	defer func() {
-		if !started {
-			// Answered from the Store, joined another call, or the Store
-			// panicked (on the caller's goroutine, where an HTTP server
-			// recovers it): the slot goes back in every case.
+		if !released {
+			// The Store answered or failed, or panicked (on the caller's
+			// goroutine, where an HTTP server recovers it): the slot goes
+			// back in every case.
 			<-c.slots
 		}
 	}()
@@ -254,9 +254,11 @@ func (c *Cache) introspectQueued(ctx context.Context, k cacheKey, tok string) (*
 	f.mu.Lock()
 	cl := c.joinable(f, k)
 	if cl == nil {
-		cl = c.startCall(ctx, f, k, tok)
-		started = true
-	} // else another caller started the call meanwhile: join it
+		cl = c.startCall(ctx, f, k, tok) // the call gives the slot back
+	} else {
+		<-c.slots // another caller started the call meanwhile: join it
+	}
+	released = true
 	cl.waiters++
 	f.mu.Unlock()
 	return c.wait(ctx, f, k, cl)
