@@ -462,3 +462,21 @@ func TestCacheAnswerBeingStoredExpires(t *testing.T) {
 	mustIntrospect(t, c, "tok-a")
 	assert.Equal(t, 2, inner.count("tok-a"), "the answer was served past its time")
 }
+
+// A Store whose Put panics must not end the program: the write happens on
+// the shared call's goroutine, where nothing else would recover it. It is
+// a failure to keep the answer, logged, and the callers have their answer.
+func TestCacheStorePutPanicIsAFailedPut(t *testing.T) {
+	var logs lockedBuffer
+	st := &hookStore{onPut: func(context.Context, [32]byte) error { panic("store: nil connection") }}
+	inner := newCounting(active(time.Time{}))
+	c := NewCache(inner, CacheOptions{Store: st, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r := mustIntrospect(t, c, "tok-secret")
+	assert.True(t, r.Active)
+	waitNoCalls(t, c)
+	assert.Contains(t, logs.String(), "failed to keep an answer")
+	assert.Contains(t, logs.String(), "panicked: store: nil connection")
+	assert.NotContains(t, logs.String(), "tok-secret")
+	mustIntrospect(t, c, "tok-secret")
+	assert.Equal(t, 2, inner.count("tok-secret"), "an answer that was not kept is asked for again")
+}
