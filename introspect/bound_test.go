@@ -320,7 +320,14 @@ func TestCacheQueuedCallerJoiningACallFreesItsSlot(t *testing.T) {
 		}
 		return &Response{Active: true}, nil
 	})
-	c := NewCache(inner, CacheOptions{MaxConcurrentCalls: 2})
+	var lookups atomic.Int32
+	st := &hookStore{onGet: func(k [32]byte) (bool, *Response, bool, error) {
+		if k == key("tok-b") {
+			lookups.Add(1)
+		}
+		return false, nil, false, nil
+	}}
+	c := NewCache(inner, CacheOptions{Store: st, MaxConcurrentCalls: 2})
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer close(release["tok-b"])
@@ -329,11 +336,12 @@ func TestCacheQueuedCallerJoiningACallFreesItsSlot(t *testing.T) {
 		waitForWaiters(t, c, tok, 1)
 	}
 	for range 2 {
-		wg.Go(func() { mustIntrospect(t, c, "tok-b") }) // both queue for a slot
+		wg.Go(func() { mustIntrospect(t, c, "tok-b") })
 	}
-	time.Sleep(20 * time.Millisecond) // let them queue
+	// Both missed and found every slot taken: they queue for one.
+	require.Eventually(t, func() bool { return lookups.Load() == 2 }, 5*time.Second, time.Millisecond)
 	close(release["tok-x"])
-	waitForWaiters(t, c, "tok-b", 1)
+	require.Eventually(t, func() bool { return waitersOf(c, "tok-b") >= 1 }, 5*time.Second, time.Millisecond)
 	close(release["tok-a"])
 	waitForWaiters(t, c, "tok-b", 2)
 

@@ -408,19 +408,24 @@ func TestCacheSharesOneCallAmongConcurrentMisses(t *testing.T) {
 	assert.Equal(t, 1, inner.count("tok-a"))
 }
 
+// waitersOf is how many callers wait on the call for tok.
+func waitersOf(c *Cache, tok string) int {
+	k := cacheKey(sha256.Sum256([]byte(tok)))
+	f := c.flightFor(&k)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cl := f.calls[k]; cl != nil {
+		return cl.waiters
+	}
+	return 0
+}
+
 // waitForWaiters blocks until n callers wait on the call for tok.
 func waitForWaiters(t *testing.T, c *Cache, tok string, n int) {
 	t.Helper()
-	k := cacheKey(sha256.Sum256([]byte(tok)))
-	f := c.flightFor(&k)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		f.mu.Lock()
-		got := 0
-		if cl := f.calls[k]; cl != nil {
-			got = cl.waiters
-		}
-		f.mu.Unlock()
+		got := waitersOf(c, tok)
 		if got == n {
 			return
 		}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
-	"errors"
 	"sync"
 	"time"
 
@@ -162,8 +161,9 @@ func (s *MemoryStore) Get(_ context.Context, key [32]byte) (*Response, bool, err
 	return resp.Clone(), true, nil
 }
 
-// errNilResponse is Put's answer to a nil Response.
-var errNilResponse = errors.New("introspect: MemoryStore.Put was given a nil Response")
+// errNilResponse is Put's answer to a nil Response. Like every Store error,
+// it matches token.ErrUnavailable.
+var errNilResponse error = unavailable(nil, "introspect: MemoryStore.Put was given a nil Response; pass the answer to store")
 
 // Put stores a copy of r under key until expires, replacing any answer
 // stored there, and evicts the least recently used answer of r's kind

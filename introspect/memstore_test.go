@@ -78,7 +78,9 @@ func TestMemoryStoreGetPutDelete(t *testing.T) {
 	got, _, _ = s.Get(ctx, key("d"))
 	assert.Equal(t, &Response{Subject: "u"}, got)
 
-	assert.ErrorIs(t, s.Put(ctx, key("e"), nil, clock.Now().Add(time.Second)), errNilResponse)
+	err = s.Put(ctx, key("e"), nil, clock.Now().Add(time.Second))
+	assert.ErrorIs(t, err, errNilResponse)
+	assert.ErrorIs(t, err, token.ErrUnavailable, "every Store error matches token.ErrUnavailable")
 }
 
 func TestMemoryStoreZeroValue(t *testing.T) {
