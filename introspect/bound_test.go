@@ -282,11 +282,12 @@ func TestFloodOfDistinctTokensIsBounded(t *testing.T) {
 
 	// Real tokens while the flood is under way: each answered from the
 	// cache, within a deadline it could not meet if it queued behind the
-	// flood.
+	// flood (2,000 tokens, 64 at a time, 20 ms each: about 600 ms), yet
+	// loose enough for a loaded machine under the race detector.
 	require.Eventually(t, func() bool { return e.inFlight.Load() > 0 }, 10*time.Second, time.Millisecond)
 	hits := 0
 	for e.requests.Load()-before < flood/2 {
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		r, err := c.Introspect(ctx, fmt.Sprint("real-", hits%10))
 		cancel()
 		require.NoError(t, err, "a cached answer waited behind the flood")
