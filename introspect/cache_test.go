@@ -312,6 +312,7 @@ func TestCacheKeepsNoRawToken(t *testing.T) {
 	for _, tok := range tokens {
 		mustIntrospect(t, c, tok)
 	}
+	waitNoCalls(t, c) // each caller has its answer before the Store does
 	for i := range c.flights {
 		f := &c.flights[i]
 		f.mu.Lock()
