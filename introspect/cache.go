@@ -199,12 +199,15 @@ func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
 		return nil, c.misconfig
 	}
 	k := keyOf(tok)
+	f := c.flightFor(&k)
+	settled := f.settled.Load()
 	if r, ok, err := c.lookup(ctx, k); err != nil || ok {
 		return r, err
 	}
-	f := c.flightFor(&k)
-	f.mu.Lock()
-	cl := c.joinable(f, k)
+	cl, r, ok, err := c.callAfterMiss(ctx, f, k, settled)
+	if err != nil || ok {
+		return r, err
+	}
 	if cl == nil {
 		if err := ctx.Err(); err != nil {
 			f.mu.Unlock()
@@ -221,6 +224,25 @@ func (c *Cache) Introspect(ctx context.Context, tok string) (*Response, error) {
 	cl.waiters++
 	f.mu.Unlock()
 	return c.wait(ctx, f, k, cl)
+}
+
+// callAfterMiss locks f and returns the call for k a caller whose lookup
+// missed may join, or nil; f stays locked then. When a call stored its
+// answer since the lookup (settled is what f.settled was before it), the
+// answer the lookup missed may be that one, so it looks again first, and
+// returns what it finds with ok, f unlocked.
+func (c *Cache) callAfterMiss(ctx context.Context, f *flights, k cacheKey, settled uint64) (*call, *Response, bool, error) {
+	f.mu.Lock()
+	cl := c.joinable(f, k)
+	if cl == nil && f.settled.Load() != settled {
+		f.mu.Unlock()
+		if r, ok, err := c.lookup(ctx, k); err != nil || ok {
+			return nil, r, true, err
+		}
+		f.mu.Lock()
+		cl = c.joinable(f, k)
+	}
+	return cl, nil, false, nil
 }
 
 // introspectQueued is Introspect for a caller that found every slot for a
@@ -247,12 +269,15 @@ func (c *Cache) introspectQueued(ctx context.Context, k cacheKey, tok string) (*
 			<-c.slots
 		}
 	}()
+	f := c.flightFor(&k)
+	settled := f.settled.Load()
 	if r, ok, err := c.lookup(ctx, k); err != nil || ok {
 		return r, err
 	}
-	f := c.flightFor(&k)
-	f.mu.Lock()
-	cl := c.joinable(f, k)
+	cl, r, ok, err := c.callAfterMiss(ctx, f, k, settled)
+	if err != nil || ok {
+		return r, err
+	}
 	if cl == nil {
 		cl = c.startCall(ctx, f, k, tok) // the call gives the slot back
 	} else {

@@ -480,3 +480,42 @@ func TestCacheStorePutPanicIsAFailedPut(t *testing.T) {
 	mustIntrospect(t, c, "tok-secret")
 	assert.Equal(t, 2, inner.count("tok-secret"), "an answer that was not kept is asked for again")
 }
+
+// A caller whose Store lookup missed just before the shared call stored
+// its answer, and which finds the call gone from the table just after,
+// looks again rather than asking the server a second time.
+func TestCacheLookupRacingAStoreAsksOnce(t *testing.T) {
+	release := make(chan struct{})
+	inner := newCounting(func(context.Context, string) (*Response, error) {
+		<-release
+		return &Response{Active: true}, nil
+	})
+	var gets atomic.Int32
+	missed, proceed := make(chan struct{}), make(chan struct{})
+	st := &hookStore{}
+	st.onGet = func(k [32]byte) (bool, *Response, bool, error) {
+		if gets.Add(1) != 2 {
+			return false, nil, false, nil
+		}
+		r, ok, err := st.MemoryStore.Get(context.Background(), k)
+		close(missed)
+		<-proceed
+		return true, r, ok, err
+	}
+	c := NewCache(inner, CacheOptions{Store: st})
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		mustIntrospect(t, c, "tok-a")
+	}()
+	waitForWaiters(t, c, "tok-a", 1)
+	second := make(chan *Response, 1)
+	go func() { second <- mustIntrospect(t, c, "tok-a") }()
+	<-missed // the second caller's lookup missed
+	close(release)
+	<-first
+	waitNoCalls(t, c) // the answer is stored and the call has left the table
+	close(proceed)
+	assert.True(t, (<-second).Active)
+	assert.Equal(t, 1, inner.count("tok-a"), "the second caller asked the server again")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,11 @@ const flightShards = 16
 type flights struct {
 	mu    sync.Mutex
 	calls map[cacheKey]*call
+	// settled counts the calls that stored their answer and then left
+	// the table. A caller whose lookup missed and that then finds no call
+	// looks again when it changed meanwhile: the answer it missed may
+	// have been stored just after its lookup.
+	settled atomic.Uint64
 }
 
 func (c *Cache) flightFor(k *cacheKey) *flights {
@@ -129,6 +135,7 @@ func (c *Cache) run(ctx context.Context, f *flights, k cacheKey, cl *call, tok s
 	if f.calls[k] == cl {
 		delete(f.calls, k)
 	}
+	f.settled.Add(1)
 	forgotten := cl.forgotten
 	f.mu.Unlock()
 	if stored && forgotten {
