@@ -321,18 +321,24 @@ func storeFailed(err error, what string) error {
 	return unavailable(err, "introspect: the Cache's Store "+what)
 }
 
-// wait waits for cl's answer or for ctx to end.
+// wait waits for cl's answer or for ctx to end. An answer already there
+// (a call whose answer is being stored) is returned even when ctx has
+// ended, as a cached one is.
 func (c *Cache) wait(ctx context.Context, f *flights, k cacheKey, cl *call) (*Response, error) {
 	select {
 	case <-cl.done:
-		if cl.err != nil {
-			return nil, cl.err
+	default:
+		select {
+		case <-cl.done:
+		case <-ctx.Done():
+			f.leave(k, cl)
+			return nil, unavailable(ctx.Err(), "the caller's context ended before the introspection answer arrived")
 		}
-		return cl.resp.Clone(), nil
-	case <-ctx.Done():
-		f.leave(k, cl)
-		return nil, unavailable(ctx.Err(), "the caller's context ended before the introspection answer arrived")
 	}
+	if cl.err != nil {
+		return nil, cl.err
+	}
+	return cl.resp.Clone(), nil
 }
 
 // expiry says until when an answer may be reused, and whether at all.

@@ -519,3 +519,20 @@ func TestCacheLookupRacingAStoreAsksOnce(t *testing.T) {
 	assert.True(t, (<-second).Active)
 	assert.Equal(t, 1, inner.count("tok-a"), "the second caller asked the server again")
 }
+
+// A caller whose context has ended gets an answer already there while the
+// Store is still keeping it, as it gets a cached one.
+func TestCacheEndedCallerGetsAnswerBeingStored(t *testing.T) {
+	st := &fakeStore{putEntered: make(chan struct{}), putRelease: make(chan struct{})}
+	defer close(st.putRelease)
+	c := NewCache(newCounting(active(time.Time{})), CacheOptions{Store: st})
+	mustIntrospect(t, c, "tok-a")
+	<-st.putEntered
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 50 {
+		r, err := c.Introspect(ctx, "tok-a")
+		require.NoError(t, err)
+		assert.True(t, r.Active)
+	}
+}
