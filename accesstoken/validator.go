@@ -32,6 +32,7 @@ type Validator struct {
 	now          func() time.Time
 	maxSize      int
 	cache        *tokencache.Cache[*Token] // nil when disabled or without Keys
+	dpop         *dpopChecker
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error naming
@@ -78,6 +79,11 @@ func NewValidator(cfg Config) (*Validator, error) {
 		return nil, err
 	}
 	v.leeway, v.now, v.maxSize = set.Leeway, set.Now, set.MaxTokenSize
+	dpop, err := newDPoPChecker(cfg.DPoP, v.leeway, v.now)
+	if err != nil {
+		return nil, err
+	}
+	v.dpop = dpop
 	if cfg.Keys != nil {
 		ver, err := token.NewVerifier(token.VerifierConfig{
 			Issuer:          cfg.Issuer,
@@ -104,7 +110,29 @@ func NewValidator(cfg Config) (*Validator, error) {
 // and returns what it grants. Every error matches one of package token's
 // sentinels; see the package documentation for which rule gives which.
 // ctx bounds key fetches and introspection calls.
+//
+// Validate takes raw as a bearer token: a token bound to a DPoP key or a
+// TLS client certificate (cnf) is refused with token.ErrSenderConstrained.
+// Use ValidateProof for those.
 func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
+	return v.validate(ctx, raw, nil)
+}
+
+// validate is Validate (p nil) and ValidateProof: the token, then its
+// binding.
+func (v *Validator) validate(ctx context.Context, raw string, p *Proof) (*Token, error) {
+	t, err := v.validateToken(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkBinding(ctx, t, raw, p); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// validateToken checks raw for what it is, whatever it is bound to.
+func (v *Validator) validateToken(ctx context.Context, raw string) (*Token, error) {
 	if v == nil || v.issuer == "" {
 		return nil, token.Errorf(token.ErrUnavailable, "", "the token cannot be validated here").
 			WithDetail("the access token validator is not configured; build it with accesstoken.NewValidator")
