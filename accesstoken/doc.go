@@ -56,7 +56,9 @@
 // segment is the base64url encoding of a JSON object (a JWE, refused).
 // Every other string is opaque and goes to the configured
 // introspect.Introspector; opaque formats with one dot, such as Google's
-// "ya29.…", are fine, but an opaque token must not have exactly two. A JWT
+// "ya29.…", are fine, but an opaque token must not have exactly two unless
+// it holds a "~", which no base64 alphabet has (RFC 9449's example token
+// "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"). A JWT
 // that fails validation is never retried through introspection: the refusal
 // stands, and nothing that looks like a JWT is ever sent to the introspector
 // unless it passed (see Config.IntrospectJWTs).

@@ -1,6 +1,9 @@
 package token
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"errors"
 
 	"github.com/tokenguard/tokenguard/internal/jose"
@@ -18,4 +21,16 @@ func (k *Key) Thumbprint() (string, error) {
 		return k.thumb, nil
 	}
 	return jose.Thumbprint(k.public)
+}
+
+// CertificateThumbprint returns a certificate's SHA-256 thumbprint as RFC
+// 8705 §3.1 defines it: the base64url (unpadded) SHA-256 of its DER
+// encoding, the value a certificate-bound token carries in cnf.x5t#S256. It
+// returns "" for nil.
+func CertificateThumbprint(cert *x509.Certificate) string {
+	if cert == nil {
+		return ""
+	}
+	sum := sha256.Sum256(cert.Raw)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
