@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
 )
@@ -65,8 +66,9 @@ type dpopChecker struct {
 }
 
 func newDPoPChecker(cfg DPoPConfig, leeway time.Duration, now func() time.Time) (*dpopChecker, error) {
-	if cfg.MaxAge < 0 {
-		return nil, fmt.Errorf("accesstoken: Config.DPoP.MaxAge is %s; it must be zero (the default, %s) or positive", cfg.MaxAge, DefaultDPoPMaxAge)
+	maxAge, err := settings.Limit("accesstoken: Config.DPoP.MaxAge", cfg.MaxAge, DefaultDPoPMaxAge)
+	if err != nil {
+		return nil, err
 	}
 	proofs, err := token.NewProofVerifier(token.ProofVerifierConfig{
 		Algorithms:  cfg.Algorithms,
@@ -75,10 +77,7 @@ func newDPoPChecker(cfg DPoPConfig, leeway time.Duration, now func() time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("accesstoken: Config.DPoP: %w", err)
 	}
-	d := &dpopChecker{proofs: proofs, maxAge: cfg.MaxAge, leeway: leeway, now: now, replay: cfg.ReplayStore, nonces: cfg.Nonces}
-	if d.maxAge == 0 {
-		d.maxAge = DefaultDPoPMaxAge
-	}
+	d := &dpopChecker{proofs: proofs, maxAge: maxAge, leeway: leeway, now: now, replay: cfg.ReplayStore, nonces: cfg.Nonces}
 	if d.replay == nil {
 		d.replay = &token.MemoryReplayStore{Now: now}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/jose"
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
@@ -64,13 +65,11 @@ func NewProofVerifier(cfg ProofVerifierConfig) (*ProofVerifier, error) {
 	if len(algs) == 0 {
 		return nil, errors.New("token: ProofVerifierConfig.Algorithms is empty; leave it nil for the default")
 	}
-	if cfg.MaxSize < 0 {
-		return nil, fmt.Errorf("token: ProofVerifierConfig.MaxSize is %d; it must be zero (the default, %d) or positive", cfg.MaxSize, DefaultMaxProofSize)
+	maxSize, err := settings.Limit("token: ProofVerifierConfig.MaxSize", cfg.MaxSize, DefaultMaxProofSize)
+	if err != nil {
+		return nil, err
 	}
-	p := &ProofVerifier{maxSize: cfg.MaxSize, checkHeader: cfg.CheckHeader}
-	if p.maxSize == 0 {
-		p.maxSize = DefaultMaxProofSize
-	}
+	p := &ProofVerifier{maxSize: maxSize, checkHeader: cfg.CheckHeader}
 	for _, name := range algs {
 		a, ok := lookupAlgorithm(name)
 		if !ok {
