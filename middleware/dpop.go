@@ -349,7 +349,9 @@ func parseCertificateHeader(v string) (*x509.Certificate, error) {
 		}
 		v = u
 	}
-	v = strings.TrimSpace(v)
+	// A space escaped as "+" (form encoding) in the PEM armour lines; "+"
+	// elsewhere is base64.
+	v = strings.NewReplacer("BEGIN+CERTIFICATE", "BEGIN CERTIFICATE", "END+CERTIFICATE", "END CERTIFICATE").Replace(strings.TrimSpace(v))
 	const begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
 	var der []byte
 	if strings.HasPrefix(v, begin) {
