@@ -296,10 +296,10 @@ func TestMiddlewareCertificateHeader(t *testing.T) {
 		return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
 	}
 	for name, v := range map[string]string{
-		"PEM, URL-escaped": url.PathEscape(pemOf(cert.Leaf)),
+		"PEM, URL-escaped":  url.PathEscape(pemOf(cert.Leaf)),
 		"PEM, form-escaped": url.QueryEscape(pemOf(cert.Leaf)),
-		"PEM, spaces":      strings.ReplaceAll(strings.TrimSpace(pemOf(cert.Leaf)), "\n", " "),
-		"base64 DER":       strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(pemOf(cert.Leaf)), "-----BEGIN CERTIFICATE-----"), "-----END CERTIFICATE-----")), ""),
+		"PEM, spaces":       strings.ReplaceAll(strings.TrimSpace(pemOf(cert.Leaf)), "\n", " "),
+		"base64 DER":        strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(pemOf(cert.Leaf)), "-----BEGIN CERTIFICATE-----"), "-----END CERTIFICATE-----")), ""),
 	} {
 		w := env.do("GET", target, []string{"Bearer " + tok}, nil, http.Header{"X-Client-Cert": {v}})
 		assert.Equal(t, 200, w.Code, "%s: %s", name, w.Body.String())
