@@ -465,3 +465,28 @@ func TestRFC9449Example(t *testing.T) {
 	_, err = v.ValidateProof(ctx, at, req)
 	requireKind(t, err, token.ErrDPoPProof)
 }
+
+// A nil or zero Validator, and a nil or zero DPoPNonces, fail with
+// token.ErrUnavailable and never panic.
+func TestDPoPNilReceivers(t *testing.T) {
+	ctx := context.Background()
+	var nilV *accesstoken.Validator
+	for _, v := range []*accesstoken.Validator{nilV, new(accesstoken.Validator)} {
+		_, err := v.ValidateProof(ctx, "a.b.c", accesstoken.Proof{DPoP: "x.y.z"})
+		requireKind(t, err, token.ErrUnavailable)
+		n, err := v.DPoPNonce(ctx)
+		assert.NoError(t, err)
+		assert.Empty(t, n)
+		assert.Empty(t, v.DPoPAlgorithms())
+	}
+	var nilN *accesstoken.DPoPNonces
+	for _, n := range []*accesstoken.DPoPNonces{nilN, new(accesstoken.DPoPNonces)} {
+		_, err := n.Nonce(ctx)
+		requireKind(t, err, token.ErrUnavailable)
+		requireKind(t, n.Check(ctx, "x"), token.ErrUnavailable)
+	}
+	_, err := accesstoken.NewDPoPNonces([]byte("short"), 0, nil)
+	assert.Error(t, err)
+	_, err = accesstoken.NewDPoPNonces(nil, -time.Second, nil)
+	assert.Error(t, err)
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -62,16 +63,11 @@ func NewDPoPNonces(secret []byte, period time.Duration, now func() time.Time) (*
 	if len(secret) < 32 {
 		return nil, fmt.Errorf("accesstoken: NewDPoPNonces: the secret is %d bytes; at least 32 are needed", len(secret))
 	}
-	if period < 0 {
-		return nil, fmt.Errorf("accesstoken: NewDPoPNonces: the period is %s; it must be zero (the default, %s) or positive", period, DefaultDPoPNoncePeriod)
+	period, err := settings.Limit("accesstoken: NewDPoPNonces: period", period, DefaultDPoPNoncePeriod)
+	if err != nil {
+		return nil, err
 	}
-	if period == 0 {
-		period = DefaultDPoPNoncePeriod
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &DPoPNonces{key: append([]byte(nil), secret...), period: period, now: now}, nil
+	return &DPoPNonces{key: append([]byte(nil), secret...), period: period, now: settings.Clock(now)}, nil
 }
 
 var _ DPoPNonceSource = (*DPoPNonces)(nil)

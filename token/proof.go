@@ -93,7 +93,12 @@ func NewProofVerifier(cfg ProofVerifierConfig) (*ProofVerifier, error) {
 
 // Algorithms returns the allow-list, space-separated, as the algs parameter
 // of a DPoP challenge lists it (RFC 9449 §7.1).
-func (p *ProofVerifier) Algorithms() string { return p.names }
+func (p *ProofVerifier) Algorithms() string {
+	if p == nil {
+		return ""
+	}
+	return p.names
+}
 
 // VerifyInto checks raw and fills out, which must be a zero Verified: raw
 // must be a compact JWS of at most the configured size whose strict header

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"errors"
 
 	"github.com/tokenguard/tokenguard/internal/jose"
 )
@@ -15,12 +14,16 @@ import (
 // tokenguard comes from here. A symmetric key has none.
 func (k *Key) Thumbprint() (string, error) {
 	if k == nil || k.public == nil {
-		return "", errors.New("token: a thumbprint needs a public key")
+		return "", Errorf(ErrKeyMismatch, "", "a thumbprint needs a public key; this key has none")
 	}
 	if k.thumb != "" {
 		return k.thumb, nil
 	}
-	return jose.Thumbprint(k.public)
+	tp, err := jose.Thumbprint(k.public)
+	if err != nil {
+		return "", &ValidationError{Kind: ErrKeyMismatch, Reason: "the key's thumbprint cannot be computed", Err: err}
+	}
+	return tp, nil
 }
 
 // CertificateThumbprint returns a certificate's SHA-256 thumbprint as RFC

@@ -56,22 +56,45 @@ func (i *Issuer) NewDPoPKey(alg string) *DPoPKey {
 }
 
 // Algorithm returns the JWS algorithm the key signs proofs with.
-func (k *DPoPKey) Algorithm() string { return k.alg }
+func (k *DPoPKey) Algorithm() string {
+	if k == nil {
+		return ""
+	}
+	return k.alg
+}
 
 // Thumbprint returns the key's JWK SHA-256 thumbprint (RFC 7638), the cnf.jkt
 // of the tokens bound to it.
-func (k *DPoPKey) Thumbprint() string { return k.thumbprint }
+func (k *DPoPKey) Thumbprint() string {
+	if k == nil {
+		return ""
+	}
+	return k.thumbprint
+}
 
 // Signer returns the private key, for WithSigningKey: a proof of another key
 // signed with this one.
-func (k *DPoPKey) Signer() crypto.Signer { return k.signer }
+func (k *DPoPKey) Signer() crypto.Signer {
+	if k == nil {
+		return nil
+	}
+	return k.signer
+}
 
 // PublicJWK returns the public key as a JWK, as proofs carry it.
-func (k *DPoPKey) PublicJWK() json.RawMessage { return append(json.RawMessage(nil), k.jwk...) }
+func (k *DPoPKey) PublicJWK() json.RawMessage {
+	if k == nil {
+		return nil
+	}
+	return append(json.RawMessage(nil), k.jwk...)
+}
 
 // PrivateJWK returns the key with its private members as a JWK, for a
 // hostile proof that carries it: WithHeader("jwk", k.PrivateJWK()).
 func (k *DPoPKey) PrivateJWK() json.RawMessage {
+	if k == nil {
+		return nil
+	}
 	b, err := jose.MarshalPrivate(k.signer)
 	if err != nil {
 		k.iss.errorf("tokentest: PrivateJWK: %v", err)
@@ -91,6 +114,9 @@ func (k *DPoPKey) PrivateJWK() json.RawMessage {
 // each kind of hostile proof. Failures are reported with t.Errorf and ""
 // returned.
 func (k *DPoPKey) Proof(method, uri, accessToken string, c Claims, opts ...MintOption) string {
+	if k == nil {
+		return ""
+	}
 	i := k.iss
 	if i.t != nil {
 		i.t.Helper()
@@ -150,6 +176,10 @@ func (i *Issuer) DPoPAccessToken(key *DPoPKey, c Claims, opts ...MintOption) str
 	if i.t != nil {
 		i.t.Helper()
 	}
+	if key == nil {
+		i.errorf("tokentest: DPoPAccessToken: the key is nil")
+		return ""
+	}
 	raw := i.AccessToken(bound(c, "jkt", key.Thumbprint()), opts...)
 	if raw != "" {
 		i.retype(raw, "DPoP")
@@ -164,6 +194,10 @@ func (i *Issuer) DPoPAccessToken(key *DPoPKey, c Claims, opts ...MintOption) str
 func (i *Issuer) DPoPOpaqueToken(key *DPoPKey, c Claims) string {
 	if i.t != nil {
 		i.t.Helper()
+	}
+	if key == nil {
+		i.errorf("tokentest: DPoPOpaqueToken: the key is nil")
+		return ""
 	}
 	c = bound(c, "jkt", key.Thumbprint())
 	if _, ok := c["token_type"]; !ok {
@@ -180,6 +214,10 @@ func (i *Issuer) CertificateBoundToken(cert *x509.Certificate, c Claims, opts ..
 	if i.t != nil {
 		i.t.Helper()
 	}
+	if cert == nil {
+		i.errorf("tokentest: CertificateBoundToken: the certificate is nil")
+		return ""
+	}
 	return i.AccessToken(bound(c, "x5t#S256", token.CertificateThumbprint(cert)), opts...)
 }
 
@@ -189,6 +227,10 @@ func (i *Issuer) CertificateBoundToken(cert *x509.Certificate, c Claims, opts ..
 func (i *Issuer) CertificateBoundOpaqueToken(cert *x509.Certificate, c Claims) string {
 	if i.t != nil {
 		i.t.Helper()
+	}
+	if cert == nil {
+		i.errorf("tokentest: CertificateBoundOpaqueToken: the certificate is nil")
+		return ""
 	}
 	return i.OpaqueToken(bound(c, "x5t#S256", token.CertificateThumbprint(cert)))
 }
