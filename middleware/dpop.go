@@ -354,8 +354,7 @@ func parseCertificateHeader(v string) (*x509.Certificate, error) {
 	v = strings.NewReplacer("BEGIN+CERTIFICATE", "BEGIN CERTIFICATE", "END+CERTIFICATE", "END CERTIFICATE").Replace(strings.TrimSpace(v))
 	const begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
 	var der []byte
-	if strings.HasPrefix(v, begin) {
-		body, ok := strings.CutPrefix(v, begin)
+	if body, ok := strings.CutPrefix(v, begin); ok {
 		if body, ok = strings.CutSuffix(body, end); !ok {
 			return nil, errors.New("the PEM certificate has no end line")
 		}
