@@ -58,7 +58,8 @@ const thumbprintLength = 43
 // pass as bearer.
 func parseConfirmation(raw []byte) (Confirmation, error) {
 	var c Confirmation
-	members, err := strictjson.ParseObject(raw, 4, nil)
+	var buf [2]strictjson.Member
+	members, err := strictjson.ParseObject(raw, 4, buf[:0])
 	if err != nil {
 		return c, &token.ValidationError{Kind: token.ErrInvalidClaim, Claim: "cnf", Reason: "cnf must be a JSON object of confirmation methods", Err: err}
 	}

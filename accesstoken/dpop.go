@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -138,9 +139,16 @@ func (d *dpopChecker) check(ctx context.Context, t *Token, raw string, p *Proof)
 		return token.Errorf(token.ErrUnavailable, "", "the access token validator is not configured; build it with accesstoken.NewValidator")
 	}
 	now := d.now()
-	var ver token.Verified
+	// The Verified is large, and escapes through the check callback: keep
+	// a few for reuse rather than allocate one per request. Nothing read
+	// from it outlives this call but strings, which do not point into it.
+	ver := verifiedPool.Get().(*token.Verified)
+	defer func() {
+		*ver = token.Verified{}
+		verifiedPool.Put(ver)
+	}()
 	var jti string
-	err := d.proofs.VerifyInto(p.DPoP, &ver, func(ver *token.Verified) error {
+	err := d.proofs.VerifyInto(p.DPoP, ver, func(ver *token.Verified) error {
 		var err error
 		jti, err = d.checkClaims(ctx, &ver.Claims, raw, p, now)
 		return err
@@ -177,6 +185,8 @@ func (d *dpopChecker) check(ctx context.Context, t *Token, raw string, p *Proof)
 	}
 	return nil
 }
+
+var verifiedPool = sync.Pool{New: func() any { return new(token.Verified) }}
 
 // checkClaims checks the proof's claims against the request and the token
 // (RFC 9449 §4.2, §4.3 checks 3 and 8 to 12) and returns its jti.

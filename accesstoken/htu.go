@@ -26,6 +26,9 @@ func normalizeHTTPURI(s string, stripQuery bool) (string, error) {
 	if len(s) > maxURILength {
 		return "", errors.New("the URI is longer than " + strconv.Itoa(maxURILength) + " bytes")
 	}
+	if isNormalHTTPURI(s) {
+		return s, nil
+	}
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		if !stripQuery {
 			return "", errors.New("the URI has a query or a fragment; htu is the target URI without them")
@@ -75,6 +78,45 @@ func normalizeHTTPURI(s string, stripQuery bool) (string, error) {
 		p = "/"
 	}
 	return scheme + "://" + host + p, nil
+}
+
+// isNormalHTTPURI reports, cheaply and conservatively, whether s is already
+// what normalizeHTTPURI would return: "https://" or "http://", a host of
+// lower-case letters, digits, "-" and "." with no port, and a non-empty
+// path of unreserved characters and "/" with no "." or ".." segment. The
+// usual htu and request URI are, and then cost no parsing.
+func isNormalHTTPURI(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return false
+		}
+	}
+	slash := strings.IndexByte(rest, '/')
+	if slash <= 0 {
+		return false
+	}
+	for i := 0; i < slash; i++ {
+		c := rest[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	path := rest[slash:]
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c == '/' {
+			continue
+		}
+		if !isUnreserved(c) {
+			return false
+		}
+		if c == '.' && path[i-1] == '/' {
+			// A segment starting with a dot: possibly "." or "..".
+			return false
+		}
+	}
+	return true
 }
 
 // normalizePercent writes percent-encodings in upper case and decodes those
