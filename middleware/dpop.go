@@ -232,9 +232,6 @@ func (m *Middleware) challenges(r *http.Request, e *Error) string {
 	default:
 		bearerErr = e
 	}
-	if e.ACRValues != nil || e.MaxAge > 0 { // a step-up is for whichever scheme
-		dpopErr = e
-	}
 	dpop := m.dpopChallenge(dpopErr)
 	if mode == DPoPRequired {
 		return dpop

@@ -313,3 +313,33 @@ func TestMiddlewareCertificateHeader(t *testing.T) {
 	w = env.do("GET", target, []string{"Bearer " + tok}, nil, http.Header{"X-Client-Cert": {url.QueryEscape(pemOf(cert.Leaf)), url.QueryEscape(pemOf(cert.Leaf))}})
 	assert.Equal(t, 503, w.Code)
 }
+
+// A Validator that cannot check proofs makes the DPoP scheme an outage,
+// never a pass.
+func TestMiddlewareDPoPWithoutProofValidator(t *testing.T) {
+	env := newDPoPEnv(t, middleware.Options{})
+	tok := env.iss.DPoPAccessToken(env.key, tokentest.Claims{"scope": "read"})
+	env.mw = middleware.New(middleware.ValidatorFunc(env.v.Validate), middleware.Options{DPoP: middleware.DPoPOptions{Mode: middleware.DPoPAllowed}})
+	w := env.do("GET", target, []string{"DPoP " + tok}, []string{env.key.Proof("GET", target, tok, nil)}, nil)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	w = env.do("GET", target, []string{"Bearer " + tok}, nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, w.Code, "Validate refuses the bound token")
+}
+
+// A step-up challenge goes on the scheme the request used.
+func TestMiddlewareDPoPStepUp(t *testing.T) {
+	env := newDPoPEnv(t, middleware.Options{DPoP: middleware.DPoPOptions{Mode: middleware.DPoPAllowed}})
+	tok := env.iss.DPoPAccessToken(env.key, tokentest.Claims{"scope": "read"})
+	h := env.mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		env.mw.StepUp(w, r, []string{"mfa"}, 0)
+	}))
+	r := httptest.NewRequest("GET", target, nil)
+	r.Header.Set("Authorization", "DPoP "+tok)
+	r.Header.Set("DPoP", env.key.Proof("GET", target, tok, nil))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	ch := w.Header().Get("WWW-Authenticate")
+	assert.True(t, strings.HasPrefix(ch, `Bearer realm="api", DPoP realm="api", error="insufficient_user_authentication"`), ch)
+	assert.Contains(t, ch, `acr_values="mfa"`)
+}
