@@ -86,4 +86,9 @@ type Config struct {
 	// CacheSize bounds the verified-token cache for JWTs, in tokens. Zero
 	// means DefaultCacheSize; a negative value means no cache.
 	CacheSize int
+	// DPoP configures the checking of DPoP proofs (RFC 9449) by
+	// ValidateProof. Its zero value is the safe default. Whatever it holds,
+	// a token bound to a key or certificate (cnf) is never accepted without
+	// its proof.
+	DPoP DPoPConfig
 }

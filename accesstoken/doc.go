@@ -56,7 +56,9 @@
 // segment is the base64url encoding of a JSON object (a JWE, refused).
 // Every other string is opaque and goes to the configured
 // introspect.Introspector; opaque formats with one dot, such as Google's
-// "ya29.…", are fine, but an opaque token must not have exactly two. A JWT
+// "ya29.…", are fine, but an opaque token must not have exactly two unless
+// it holds a "~", which no base64 alphabet has (RFC 9449's example token
+// "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"). A JWT
 // that fails validation is never retried through introspection: the refusal
 // stands, and nothing that looks like a JWT is ever sent to the introspector
 // unless it passed (see Config.IntrospectJWTs).
@@ -130,14 +132,13 @@
 //
 //   - active false: token.ErrInactive.
 //   - What the answer says the token is: token_type (RFC 7662), token_use
-//     (Ory Hydra) and typ (Keycloak), each when present, must name a bearer
+//     (Ory Hydra) and typ (Keycloak), each when present, must name an
 //     access token: token_type "Bearer" (any case), "access_token",
 //     "client_credentials" or "urn:ietf:params:oauth:token-type:access_token",
 //     token_use "access_token", typ "Bearer". Anything else, such as
 //     "refresh_token", "Refresh", "Offline" or "ID", is token.ErrTokenType.
-//     So is "DPoP": a DPoP-bound token is only good together with a proof
-//     of possession, which this validator does not check, so accepting it
-//     as a bearer token would void the binding.
+//     "DPoP" (token_type or typ) names a DPoP-bound access token, which then
+//     needs cnf.jkt and its proof (see below).
 //   - iss, when present, must equal Config.Issuer (token.ErrIssuer).
 //   - aud must include an accepted API identifier (token.ErrAudience).
 //   - A refresh token never passes, whatever the configuration. Some
@@ -169,6 +170,43 @@
 // An error from the Introspector (the endpoint is down, slow or answered
 // nonsense) matches token.ErrUnavailable: nothing was decided about the
 // token, and a resource server should answer 503 rather than 401.
+//
+// # Sender-constrained tokens (DPoP, mutual TLS)
+//
+// A token whose cnf (RFC 7800) binds it to a key or certificate, in a JWT or
+// an introspection answer, is accepted only with the proof of possession
+// that binding asks for, and never as a bearer token: Validate refuses it
+// with token.ErrSenderConstrained (RFC 9449 §7.2, RFC 8705 §3). A cnf that
+// names a method this package does not check (jwk, jwe, kid, ...) is refused
+// the same way. ValidateProof takes the proof the request carried
+// (middleware fills it from the request):
+//
+//   - cnf.jkt (RFC 9449): Proof.DPoP must hold a DPoP proof, checked as §4.3
+//     lists, cheap checks before its signature: a strict compact JWS of at
+//     most token.DefaultMaxProofSize bytes typed "dpop+jwt", an alg on
+//     Config.DPoP.Algorithms (asymmetric only), a public jwk in the header
+//     that fits the alg and verifies the signature (private members and
+//     symmetric keys refused), jti (at most MaxDPoPJTILength bytes), htm
+//     equal to Proof.Method, htu equal to Proof.URI without its query and
+//     fragment after RFC 3986 §6.2.2 and §6.2.3 normalisation (an htu with a
+//     query or fragment is refused), iat no older than Config.DPoP.MaxAge
+//     plus Leeway and no further than Leeway in the future, ath the
+//     base64url SHA-256 of the token, and with Config.DPoP.Nonces a nonce it
+//     accepts. Any of these failing is token.ErrDPoPProof; a missing or
+//     stale nonce is token.ErrDPoPNonce. Then the jwk's RFC 7638 thumbprint
+//     must equal cnf.jkt (token.ErrBinding), and last the proof's jti,
+//     scoped to that thumbprint, must be new to Config.DPoP.ReplayStore
+//     (token.ErrReplay), which remembers it while the proof could be
+//     accepted. A store or nonce source that fails is token.ErrUnavailable.
+//   - cnf.x5t#S256 (RFC 8705): Proof.Certificate must be the certificate
+//     whose SHA-256 thumbprint it names (token.ErrBinding; none at all is
+//     token.ErrSenderConstrained). Such a token comes as a bearer token over
+//     mutual TLS; with the DPoP scheme it is token.ErrBinding.
+//   - A token bound to nothing that comes with a DPoP proof is refused with
+//     token.ErrBinding: the proof cannot vouch for it.
+//
+// A token bound both ways needs both proofs. An introspection answer with
+// token_type "DPoP" but no cnf.jkt is unusable (token.ErrUnavailable).
 //
 // # Caching
 //

@@ -95,6 +95,7 @@ var sentinels = []error{
 	token.ErrAuthorizedParty, token.ErrTokenType, token.ErrMissingClaim, token.ErrInvalidClaim,
 	token.ErrNonce, token.ErrTokenHash, token.ErrAuthTime, token.ErrACR,
 	token.ErrInsufficientScope, token.ErrInactive, token.ErrUnavailable,
+	token.ErrReplay, token.ErrSenderConstrained, token.ErrBinding, token.ErrDPoPProof, token.ErrDPoPNonce,
 }
 
 // requireKind asserts that err matches want and no other sentinel, and is a

@@ -159,6 +159,9 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	if t.Permissions, err = permissionsOf(c); err != nil {
 		return err
 	}
+	if t.Confirmation, err = jwtConfirmation(c); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -76,6 +76,9 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 	if err := extraClaims(t, resp); err != nil {
 		return nil, err
 	}
+	if t.Confirmation, err = answerConfirmation(resp); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -86,7 +89,7 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 // token_use (Ory Hydra: "access_token" or "refresh_token") and typ
 // (Keycloak: "Bearer", "Refresh", "Offline", "ID"). access is true when one
 // of them names a bearer access token. Any of them naming something else (a
-// refresh, ID or logout token, a DPoP-bound token) is token.ErrTokenType,
+// refresh, ID or logout token) is token.ErrTokenType,
 // whatever the others say; a member of the wrong JSON type makes the answer
 // unusable (token.ErrUnavailable).
 func answerKind(r *introspect.Response) (access bool, err error) {
@@ -98,8 +101,9 @@ func answerKind(r *introspect.Response) (access bool, err error) {
 			tt == "urn:ietf:params:oauth:token-type:access_token":
 			access = true
 		case strings.EqualFold(tt, "DPoP"):
-			return false, token.Errorf(token.ErrTokenType, "token_type",
-				"the token is DPoP-bound (token_type %q); it is good only with a DPoP proof, which this validator does not check, so it is not accepted as a bearer token", tt)
+			// DPoP-bound: an access token, accepted only with a proof for
+			// its cnf.jkt (answerConfirmation, checkBinding).
+			access = true
 		default:
 			return false, token.Errorf(token.ErrTokenType, "token_type",
 				"the authorization server says the token is a %s; only access tokens (token_type \"Bearer\", \"access_token\" or \"urn:ietf:params:oauth:token-type:access_token\") are accepted", excerpt.Quote(tt))
@@ -110,8 +114,9 @@ func answerKind(r *introspect.Response) (access bool, err error) {
 		ok   func(string) bool
 	}{
 		{"token_use", accessUse},
-		// A DPoP-bound token is refused here as its token_type "DPoP" is.
-		{"typ", func(s string) bool { return accessTyp(s) && !strings.EqualFold(s, "DPoP") }},
+		// Keycloak's "DPoP" is a DPoP-bound access token, held to its
+		// binding as token_type "DPoP" is.
+		{"typ", accessTyp},
 	} {
 		raw, present := r.Extra[m.name]
 		if !present {

@@ -119,7 +119,26 @@ func TestOpaqueRules(t *testing.T) {
 		{name: "token_type RFC 8693 refresh token", edit: func(r *introspect.Response) { r.TokenType = "urn:ietf:params:oauth:token-type:refresh_token" }, want: token.ErrTokenType},
 		{name: "token_type RFC 8693 ID token", edit: func(r *introspect.Response) { r.TokenType = "urn:ietf:params:oauth:token-type:id_token" }, want: token.ErrTokenType},
 		{name: "token_type id_token", edit: func(r *introspect.Response) { r.TokenType = "id_token" }, want: token.ErrTokenType},
-		{name: "token_type DPoP", edit: func(r *introspect.Response) { r.TokenType = "DPoP" }, want: token.ErrTokenType},
+		// RFC 9449 §6.2: a DPoP-bound answer names its key in cnf.jkt.
+		{name: "token_type DPoP without cnf", edit: func(r *introspect.Response) { r.TokenType = "DPoP" }, want: token.ErrUnavailable},
+		// RFC 9449 §7.2: a DPoP-bound token presented as a bearer token.
+		{name: "token_type DPoP as bearer", edit: func(r *introspect.Response) {
+			r.TokenType = "DPoP"
+			r.Extra = map[string]json.RawMessage{"cnf": json.RawMessage(`{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}`)}
+		}, want: token.ErrSenderConstrained},
+		{name: "cnf.jkt as bearer", edit: func(r *introspect.Response) {
+			r.Extra = map[string]json.RawMessage{"cnf": json.RawMessage(`{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}`)}
+		}, want: token.ErrSenderConstrained},
+		// RFC 8705 §3.2: certificate-bound, and no certificate presented.
+		{name: "cnf.x5t#S256 as bearer", edit: func(r *introspect.Response) {
+			r.Extra = map[string]json.RawMessage{"cnf": json.RawMessage(`{"x5t#S256":"bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}`)}
+		}, want: token.ErrSenderConstrained},
+		{name: "cnf of an unchecked method", edit: func(r *introspect.Response) {
+			r.Extra = map[string]json.RawMessage{"cnf": json.RawMessage(`{"kid":"client-key"}`)}
+		}, want: token.ErrSenderConstrained},
+		{name: "cnf not an object", edit: func(r *introspect.Response) {
+			r.Extra = map[string]json.RawMessage{"cnf": json.RawMessage(`"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"`)}
+		}, want: token.ErrUnavailable},
 		{name: "token_type N_A", edit: func(r *introspect.Response) { r.TokenType = "N_A" }, want: token.ErrTokenType},
 		{name: "token_type Bearer with a space", edit: func(r *introspect.Response) { r.TokenType = "Bearer " }, want: token.ErrTokenType},
 

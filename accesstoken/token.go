@@ -49,6 +49,15 @@ type Token struct {
 	// lists on ID (jti) with Issuer, never on Raw or a hash of it (see
 	// package token, "The raw token is not an identity").
 	Raw string
+	// Confirmation is what the token is bound to (its cnf): a DPoP key or a
+	// TLS client certificate. A bound token is only returned when the proof
+	// of possession matched it; zero for a bearer token.
+	Confirmation Confirmation
+	// NextDPoPNonce, when not empty, is the nonce the client should put in
+	// its DPoP proofs from now on (DPoPConfig.Nonces): the proof's nonce was
+	// still accepted but is no longer the current one. The middleware sends
+	// it in the DPoP-Nonce response header.
+	NextDPoPNonce string
 
 	claims *token.Claims        // a JWT's claims; shared, never modified
 	answer *introspect.Response // an opaque token's introspection answer; shared, never modified

@@ -32,6 +32,7 @@ type Validator struct {
 	now          func() time.Time
 	maxSize      int
 	cache        *tokencache.Cache[cached] // nil when disabled or without Keys
+	dpop         *dpopChecker
 }
 
 // cached is a verified-token cache entry: the Token as the cache keeps it
@@ -87,6 +88,11 @@ func NewValidator(cfg Config) (*Validator, error) {
 		return nil, err
 	}
 	v.leeway, v.now, v.maxSize = set.Leeway, set.Now, set.MaxTokenSize
+	dpop, err := newDPoPChecker(cfg.DPoP, v.leeway, v.now)
+	if err != nil {
+		return nil, err
+	}
+	v.dpop = dpop
 	if cfg.Keys != nil {
 		ver, err := token.NewVerifier(token.VerifierConfig{
 			Issuer:          cfg.Issuer,
@@ -114,7 +120,29 @@ func NewValidator(cfg Config) (*Validator, error) {
 // and returns what it grants. Every error matches one of package token's
 // sentinels; see the package documentation for which rule gives which.
 // ctx bounds key fetches and introspection calls.
+//
+// Validate takes raw as a bearer token: a token bound to a DPoP key or a
+// TLS client certificate (cnf) is refused with token.ErrSenderConstrained.
+// Use ValidateProof for those.
 func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
+	return v.validate(ctx, raw, nil)
+}
+
+// validate is Validate (p nil) and ValidateProof: the token, then its
+// binding.
+func (v *Validator) validate(ctx context.Context, raw string, p *Proof) (*Token, error) {
+	t, err := v.validateToken(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkBinding(ctx, t, raw, p); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// validateToken checks raw for what it is, whatever it is bound to.
+func (v *Validator) validateToken(ctx context.Context, raw string) (*Token, error) {
 	if v == nil || v.issuer == "" {
 		return nil, token.Errorf(token.ErrUnavailable, "", "the token cannot be validated here").
 			WithDetail("the access token validator is not configured; build it with accesstoken.NewValidator")
@@ -144,7 +172,8 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
 // isJOSE reports whether raw is meant as a JOSE object, and so is validated
 // locally and never sent to the introspector, whatever is wrong with it: a
 // string with exactly two dots (the shape of a compact JWS; the pipeline
-// then checks the alphabet, as token.LooksLikeJWS would, but only once), one
+// then checks the alphabet, as token.LooksLikeJWS would, but only once)
+// without a "~", which no base64 alphabet has, one
 // that begins with "{" (the JWS JSON serialization), or one whose first
 // dot-separated segment is the base64url encoding of a JSON object (a JWE's
 // five segments, a truncated or extended JWS). Opaque formats with one dot,
@@ -160,7 +189,12 @@ func isJOSE(raw string) bool {
 		return false
 	}
 	if strings.Count(raw[dot+1:], ".") == 1 {
-		return true
+		// The shape of a compact JWS, unless it holds a "~", which no
+		// base64 alphabet has, so that no JWS encoding, however mangled,
+		// produces: RFC 9449's example token
+		// "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU" is opaque. One
+		// vectorised byte search, not a scan of the alphabet.
+		return strings.IndexByte(raw, '~') < 0
 	}
 	if dot < 2 {
 		return false

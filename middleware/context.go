@@ -44,8 +44,10 @@ func WithToken(ctx context.Context, tok *accesstoken.Token) context.Context {
 
 // validate returns the token for raw: the one m already validated for this
 // request, when r's context carries it for exactly this raw token, and
-// otherwise what m's Validator says. reused reports the former.
-func (m *Middleware) validate(r *http.Request, raw string) (tok *accesstoken.Token, reused bool, err error) {
+// otherwise what m's Validator says, given the proof of possession r
+// carries (validateProof). reused reports the former: a DPoP proof is
+// checked once per request, so nested wrappers never see it as replayed.
+func (m *Middleware) validate(w http.ResponseWriter, r *http.Request, raw string, from source) (tok *accesstoken.Token, reused bool, err error) {
 	if v, ok := r.Context().Value(contextKey{}).(*validated); ok && v.by == m && v.raw == raw && v.tok != nil {
 		return v.tok, true, nil
 	}
@@ -53,7 +55,7 @@ func (m *Middleware) validate(r *http.Request, raw string) (tok *accesstoken.Tok
 	if val == nil {
 		val = ValidatorFunc(nil)
 	}
-	tok, err = val.Validate(r.Context(), raw)
+	tok, err = m.validateProof(w, r, val, raw, from)
 	return tok, false, err
 }
 

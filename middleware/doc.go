@@ -89,6 +89,37 @@
 // called, and it receives an *Error with the status, code, description,
 // scope and the cause.
 //
+// # DPoP and mutual TLS (RFC 9449, RFC 8705)
+//
+// Options.DPoP.Mode chooses the schemes: BearerOnly (the default), DPoPAllowed
+// or DPoPRequired. With the DPoP scheme the request carries "Authorization:
+// DPoP <token>" and exactly one DPoP header holding the proof; the proof is
+// checked against the request's method and URI, whose scheme and host come
+// from Options.DPoP.ExternalURL when set (a server behind a proxy), from the
+// X-Forwarded-Proto and X-Forwarded-Host headers only with
+// Options.DPoP.TrustForwardedHeaders, and otherwise from the request. A
+// DPoP-bound token sent as a bearer token is refused in every mode. When both
+// schemes are accepted every challenge offers both, the error going on the
+// scheme the request used (on both for a 400, on neither without a token):
+//
+//	no token                  401  Bearer realm="...", DPoP realm="...", algs="ES256 ..."
+//	bad or replayed proof     401  Bearer realm="...", DPoP realm="...", error="invalid_dpop_proof", ..., algs="..."
+//	nonce needed              401  ... DPoP ..., error="use_dpop_nonce", ...   DPoP-Nonce: <nonce>
+//	bound token as bearer     401  Bearer realm="...", error="invalid_token", ..., DPoP realm="...", algs="..."
+//
+// A nonce that is still accepted but no longer current is followed by the
+// new one in the DPoP-Nonce header of the successful answer (with
+// Cache-Control: no-store). Browser clients need DPoP-Nonce and
+// WWW-Authenticate in Access-Control-Expose-Headers.
+//
+// A certificate-bound token comes as a bearer token; the middleware passes
+// the TLS connection's client certificate to the Validator, or, behind a
+// TLS-terminating proxy, the one in the header named by
+// Options.ClientCertificateHeader (PEM, URL-escaped PEM or base64 DER; the
+// proxy must strip that header from what clients send). A header that cannot
+// be read is the proxy's fault: 503. The Validator must implement
+// ProofValidator, as *accesstoken.Validator does.
+//
 // # Other options
 //
 // Options.CredentialsOptional lets requests without a token through

@@ -44,7 +44,13 @@ func isTchar(c byte) bool {
 // scheme, matched case-insensitively, it requires exactly one space and a
 // b64token and reports ok=false otherwise.
 func parseAuthorization(v string) (tok string, bearer, ok bool) {
-	const scheme = "bearer"
+	return parseCredentials(v, "bearer")
+}
+
+// parseCredentials is parseAuthorization for any scheme whose credentials
+// are a b64token (token68), such as DPoP's (RFC 9449 §7.1); scheme is in
+// lower case.
+func parseCredentials(v, scheme string) (tok string, bearer, ok bool) {
 	if len(v) < len(scheme) {
 		return "", false, true
 	}

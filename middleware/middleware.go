@@ -116,6 +116,19 @@ type Options struct {
 	// string.
 	Logger *slog.Logger
 
+	// DPoP chooses whether DPoP-bound tokens (RFC 9449) are accepted, with
+	// the Bearer scheme, beside it or alone, and how the request's URI is
+	// read for the proof's htu. The zero value accepts bearer tokens only;
+	// see DPoPMode.
+	DPoP DPoPOptions
+	// ClientCertificateHeader names the request header that a
+	// TLS-terminating proxy puts the client's certificate in (PEM,
+	// URL-escaped PEM or base64 DER), for certificate-bound tokens (RFC
+	// 8705 §3). The proxy must remove this header from what clients send.
+	// Empty means the certificate is taken from the request's own TLS
+	// connection only; when set, only from this header.
+	ClientCertificateHeader string
+
 	// RetryAfter is sent, rounded up to whole seconds, in the Retry-After
 	// header of a 503 answer. Zero means DefaultRetryAfter (5s); a negative
 	// value means none: the header is left out.
@@ -131,6 +144,9 @@ func (o *Options) maxFormSize() int64 {
 // refused with.
 func (o *Options) check() error {
 	if _, err := settings.Limit("middleware: Options.MaxFormSize", o.MaxFormSize, DefaultMaxFormSize); err != nil {
+		return &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the middleware is misconfigured", Err: err}
+	}
+	if err := o.DPoP.check(); err != nil {
 		return &token.ValidationError{Kind: token.ErrUnavailable, Reason: "the middleware is misconfigured", Err: err}
 	}
 	return nil
@@ -236,7 +252,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		})
 		return
 	}
-	raw, from, r, e := extract(w, r, &m.opts)
+	raw, from, r, e := m.extractAny(w, r)
 	if from&fromQuery != 0 {
 		w.Header().Set("Cache-Control", "private")
 	}
@@ -251,12 +267,12 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		}
 		m.respond(w, r, &Error{
 			Status:      http.StatusUnauthorized,
-			Description: "this resource requires a bearer access token (RFC 6750)",
+			Description: m.noTokenDescription(),
 			Err:         ErrNoToken,
 		})
 		return
 	}
-	tok, reused, err := m.validate(r, raw)
+	tok, reused, err := m.validate(w, r, raw, from)
 	switch {
 	case err != nil && errors.Is(err, token.ErrUnavailable):
 		m.respond(w, r, &Error{
@@ -270,7 +286,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	case err != nil:
 		m.respond(w, r, &Error{
 			Status:      http.StatusUnauthorized,
-			Code:        CodeInvalidToken,
+			Code:        errorCode(err),
 			Description: describe(err, raw),
 			Err:         err,
 			cause:       scrub(err.Error(), raw),

@@ -155,7 +155,7 @@ func (m *Middleware) respond(w http.ResponseWriter, r *http.Request, e *Error) {
 	h := w.Header()
 	switch e.Status {
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
-		h.Set("WWW-Authenticate", challenge(m.opts.Realm, e))
+		h.Set("WWW-Authenticate", m.challenges(r, e))
 	case http.StatusServiceUnavailable:
 		if ra := m.retryAfter(); ra > 0 {
 			h.Set("Retry-After", strconv.FormatInt(int64((ra+time.Second-1)/time.Second), 10))

@@ -83,6 +83,26 @@ var (
 	// ErrUnavailable, trying again with the same token will not help; get a
 	// new one.
 	ErrTokenRefused = errors.New("token refused by the issuer")
+	// ErrSenderConstrained: the token is sender-constrained (its cnf binds it
+	// to a key or a TLS client certificate) and was presented without the
+	// proof of possession it needs: as a bearer token, without a DPoP proof,
+	// or without a client certificate (RFC 9449 §7.2, RFC 8705 §3). Such a
+	// token is never accepted as a bearer token.
+	ErrSenderConstrained = errors.New("sender-constrained token presented without proof of possession")
+	// ErrBinding: the proof of possession does not match the token's
+	// binding: the DPoP proof's key is not the one the token's cnf.jkt names,
+	// the client certificate is not the one its cnf.x5t#S256 names, or a
+	// token bound to no key came with a DPoP proof.
+	ErrBinding = errors.New("proof of possession does not match the token's binding")
+	// ErrDPoPProof: the DPoP proof (RFC 9449 §4.3) is invalid: not a
+	// well-formed dpop+jwt signed by the public key in its own header, or its
+	// htm, htu, iat or ath does not fit the request and the token. A replayed
+	// proof matches ErrReplay instead.
+	ErrDPoPProof = errors.New("invalid DPoP proof")
+	// ErrDPoPNonce: the server requires a nonce it provided (RFC 9449 §9)
+	// and the DPoP proof has none, or one that is no longer accepted. The
+	// client should retry with the nonce the server sends in DPoP-Nonce.
+	ErrDPoPNonce = errors.New("DPoP proof needs a fresh server nonce")
 )
 
 // ValidationError describes why a token was refused. Kind is one of the

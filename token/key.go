@@ -35,6 +35,7 @@ type Key struct {
 	curve  elliptic.Curve
 	public crypto.PublicKey
 	secret []byte
+	thumb  string // RFC 7638 thumbprint, when computed ahead (proof keys)
 }
 
 // KeyParams are the JWK members that restrict how a key may be used.

@@ -64,4 +64,16 @@ func TestNilReceivers(t *testing.T) {
 	if err := mrs.Use(ctx, "x", time.Now().Add(time.Minute)); !errors.Is(err, token.ErrUnavailable) || mrs.Len() != 0 {
 		t.Errorf("nil MemoryReplayStore: %v", err)
 	}
+	var pv *token.ProofVerifier
+	for _, p := range []*token.ProofVerifier{pv, new(token.ProofVerifier)} {
+		if v, err := p.Verify("a.b.c", nil); v != nil || !errors.Is(err, token.ErrUnavailable) || p.Algorithms() != "" {
+			t.Errorf("Verify on %#v: %v; want ErrUnavailable", p, err)
+		}
+	}
+	if _, err := k.Thumbprint(); !errors.Is(err, token.ErrKeyMismatch) {
+		t.Errorf("Thumbprint of a nil key: %v; want ErrKeyMismatch", err)
+	}
+	if token.CertificateThumbprint(nil) != "" {
+		t.Error("a nil certificate has a thumbprint")
+	}
 }

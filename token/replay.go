@@ -39,8 +39,9 @@ type ReplayStore interface {
 const DefaultReplayEntries = 100_000
 
 // MemoryReplayStore is the in-process ReplayStore. It keeps the SHA-256 of
-// each key (never the key itself) with its expiry, about 120 bytes per live
-// entry, and drops entries once they expire. It never forgets a live entry to
+// each key (never the key itself) with its expiry, about 150 bytes per live
+// entry whatever the key's length (at most 200; some 15 MB for
+// DefaultReplayEntries), and drops entries once they expire. It never forgets a live entry to
 // make room: when MaxEntries live entries are held, Use fails with an error
 // matching ErrUnavailable until some expire, because forgetting one would let
 // that identifier be replayed.

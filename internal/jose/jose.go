@@ -103,6 +103,19 @@ func MarshalPublic(kid, alg string, key crypto.PublicKey) (json.RawMessage, erro
 	return json.Marshal(pk)
 }
 
+// MarshalPrivate renders a private key as a JWK with its private members,
+// for tests that must see such a key refused where only public ones belong.
+func MarshalPrivate(key crypto.PrivateKey) (json.RawMessage, error) {
+	if key == nil {
+		return nil, errors.New("no key")
+	}
+	k, err := jwk.FromRaw(key)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(k)
+}
+
 // Thumbprint returns the RFC 7638 SHA-256 thumbprint of a public key,
 // base64url-encoded, the usual choice of kid.
 func Thumbprint(key crypto.PublicKey) (string, error) {

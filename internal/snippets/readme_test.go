@@ -28,7 +28,7 @@ import (
 )
 
 // Compiled, never run: they would reach https://tenant.example.com/.
-var _ = []any{readmeIDToken, readmeProtectAPI, readmeOpaque, readmeAfterLogin}
+var _ = []any{readmeIDToken, readmeProtectAPI, readmeOpaque, readmeAfterLogin, readmeSenderConstrained}
 
 // oauthTokens and loginSession stand for what a web application holds
 // after the authorization code flow.
@@ -183,4 +183,25 @@ func TestAppointmentsNeedReadScope(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, want, resp.StatusCode)
 	}
+}
+
+// README "Sender-constrained tokens: DPoP and mutual TLS".
+func readmeSenderConstrained(iss string, keys token.KeySource, nonces accesstoken.DPoPNonceSource) (*middleware.Middleware, error) {
+	ats, err := accesstoken.NewValidator(accesstoken.Config{
+		Issuer: iss, Audience: "https://api.example.com", Keys: keys,
+		DPoP: accesstoken.DPoPConfig{
+			Algorithms:  []string{"ES256", "EdDSA"}, // sent as algs in challenges
+			ReplayStore: nil,                        // nil: bounded in memory; share one in a fleet
+			Nonces:      nonces,                     // optional: accesstoken.NewDPoPNonces(secret, 0, nil)
+		},
+	})
+	mw := middleware.New(ats, middleware.Options{
+		Realm: "appointments",
+		DPoP: middleware.DPoPOptions{
+			Mode:        middleware.DPoPAllowed,    // default BearerOnly; or DPoPRequired
+			ExternalURL: "https://api.example.com", // what clients address, for htu, behind a proxy
+		},
+		ClientCertificateHeader: "X-Client-Cert", // mTLS behind a TLS-terminating proxy
+	})
+	return mw, err
 }

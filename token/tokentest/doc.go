@@ -42,6 +42,13 @@
 // UserInfoSubject makes it answer about another user, the substitution a
 // relying party must refuse.
 //
+// Sender-constrained tokens are minted too: NewDPoPKey makes a client's DPoP
+// key, DPoPAccessToken and DPoPOpaqueToken bind tokens to it (cnf.jkt,
+// token_type DPoP), and DPoPKey.Proof mints the DPoP proofs a client sends
+// with them, hostile ones through WithHeader and WithSigningKey;
+// NewClientCertificate, CertificateBoundToken and CertificateBoundOpaqueToken
+// do the same for mutual TLS (cnf.x5t#S256).
+//
 // In a program rather than a test (the module's examples, a demo), Start
 // returns an issuer that the caller Closes.
 //

@@ -1,0 +1,243 @@
+package token
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/tokenguard/tokenguard/internal/excerpt"
+	"github.com/tokenguard/tokenguard/internal/jose"
+	"github.com/tokenguard/tokenguard/internal/settings"
+	"github.com/tokenguard/tokenguard/internal/strictjson"
+)
+
+// DefaultMaxProofSize bounds a proof's length when ProofVerifierConfig sets
+// no bound: 8 KiB, room for a header carrying an RSA-8192 key.
+const DefaultMaxProofSize = 8 << 10
+
+// proofKeyCacheSize bounds how many header keys a ProofVerifier remembers. A
+// client signs every proof with the same key, so remembering the parsed key
+// spares the JWK parsing and the thumbprint on all but its first request.
+const proofKeyCacheSize = 1024
+
+// ProofVerifierConfig configures a ProofVerifier. Its zero value is the safe
+// default.
+type ProofVerifierConfig struct {
+	// Algorithms is the allow-list of JWS algorithms. Nil means
+	// DefaultAlgorithms. Only asymmetric algorithms may be listed: a proof
+	// of possession signed with a shared secret proves nothing.
+	Algorithms []string
+	// MaxSize bounds the proof's length in bytes, checked before any
+	// decoding. Zero means DefaultMaxProofSize.
+	MaxSize int
+	// CheckHeader, when set, runs on the parsed header before the key in it
+	// is read, so a JWT of the wrong type costs no key parsing. A DPoP
+	// checker uses it to require typ "dpop+jwt".
+	CheckHeader func(*Header) error
+}
+
+// ProofVerifier verifies JWTs signed by the public key carried in their own
+// header (the "jwk" parameter), as DPoP proofs are (RFC 9449 §4.3). Such a
+// signature shows only that the sender holds that key; whether the key is
+// the right one is the caller's decision, usually by comparing
+// Verified.Key.Thumbprint with the token's confirmation (cnf). The issuer
+// pipeline (Verifier) never uses header keys; only this type does.
+//
+// It is safe for concurrent use.
+type ProofVerifier struct {
+	allowed     []algorithm
+	names       string
+	maxSize     int
+	checkHeader func(*Header) error
+
+	mu   sync.Mutex
+	keys map[string]*Key // parsed header keys by their JSON text
+}
+
+// NewProofVerifier checks cfg and returns a ProofVerifier. It refuses an
+// unknown or symmetric algorithm and a negative MaxSize.
+func NewProofVerifier(cfg ProofVerifierConfig) (*ProofVerifier, error) {
+	algs := cfg.Algorithms
+	if algs == nil {
+		algs = DefaultAlgorithms()
+	}
+	if len(algs) == 0 {
+		return nil, errors.New("token: ProofVerifierConfig.Algorithms is empty; leave it nil for the default")
+	}
+	maxSize, err := settings.Limit("token: ProofVerifierConfig.MaxSize", cfg.MaxSize, DefaultMaxProofSize)
+	if err != nil {
+		return nil, err
+	}
+	p := &ProofVerifier{maxSize: maxSize, checkHeader: cfg.CheckHeader}
+	for _, name := range algs {
+		a, ok := lookupAlgorithm(name)
+		if !ok {
+			return nil, fmt.Errorf("token: algorithm %q is not supported", name)
+		}
+		if a.kind == kindHMAC {
+			return nil, fmt.Errorf("token: %s is symmetric; a proof of possession needs an asymmetric algorithm", name)
+		}
+		if !slices.ContainsFunc(p.allowed, func(b algorithm) bool { return b.name == a.name }) {
+			p.allowed = append(p.allowed, a)
+		}
+	}
+	for i, a := range p.allowed {
+		if i > 0 {
+			p.names += " "
+		}
+		p.names += a.name
+	}
+	return p, nil
+}
+
+// Algorithms returns the allow-list, space-separated, as the algs parameter
+// of a DPoP challenge lists it (RFC 9449 §7.1).
+func (p *ProofVerifier) Algorithms() string {
+	if p == nil {
+		return ""
+	}
+	return p.names
+}
+
+// Verify checks raw and returns it verified, in a new Verified of its own:
+// raw must be a compact JWS of at most the configured size whose strict header
+// names an allowed alg and carries a public JWK ("jwk") that fits that alg
+// and verifies the signature, with strict claims. A jwk with private
+// members (d, p, q, dp, dq, qi, oth, k) or a symmetric key is refused. No
+// claim is interpreted: times, issuer and the rest are the caller's.
+//
+// Errors are *ValidationErrors of the pipeline's sentinels: ErrTooLarge,
+// ErrMalformed, ErrUnsupportedAlgorithm, ErrCritical, ErrKeyMismatch,
+// ErrSignature, or what CheckHeader or check returns.
+//
+// check, when not nil, runs once the header and claims are parsed and
+// before the header's key is read or the signature checked, so that a proof
+// whose claims do not fit the request costs no signature check. The
+// Verified's Key is nil when it runs.
+func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verified, error) {
+	if p == nil || p.maxSize == 0 {
+		return nil, Errorf(ErrUnavailable, "", "the proof verifier is not configured; build it with token.NewProofVerifier")
+	}
+	if len(raw) > p.maxSize {
+		return nil, Errorf(ErrTooLarge, "", "the proof is %d bytes; at most %d are accepted", len(raw), p.maxSize)
+	}
+	seg, verr := splitCompact(raw)
+	if verr != nil {
+		return nil, verr
+	}
+	var scratch [decodeScratchSize]byte
+	hdr, payload, verr := decodeParts(seg, scratch[:])
+	if verr != nil {
+		return nil, verr
+	}
+	var sigBuf [MaxRSABits / 8]byte
+	sig, verr := decodeSignature(seg, sigBuf[:])
+	if verr != nil {
+		return nil, verr
+	}
+	// The Verified and the storage its members live in are made only once
+	// the proof has passed the checks of its form.
+	r := new(Result[struct{}])
+	out, st := &r.Verified, &r.storage
+	out.Raw = raw
+	text := string(hdr[:len(hdr)+len(payload)])
+	if verr := parseHeader(&out.Header, hdr, text[:len(hdr)], nil, st.headerMembers[:0]); verr != nil {
+		return nil, verr
+	}
+	var alg algorithm
+	found := false
+	for _, a := range p.allowed {
+		if a.name == out.Header.Algorithm {
+			alg, found = a, true
+			break
+		}
+	}
+	if !found {
+		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "alg %q is not allowed for a proof; allowed: %s", excerpt.Of(out.Header.Algorithm), p.names)
+	}
+	if seg.signature == "" {
+		return nil, Errorf(ErrSignature, "", "the proof has an empty signature")
+	}
+	if p.checkHeader != nil {
+		if err := p.checkHeader(&out.Header); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				return nil, err
+			}
+			return nil, &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the proof", Err: err}
+		}
+	}
+	if err := out.Claims.parse(payload, text[len(hdr):], st.claimMembers[:0], st.audience[:0]); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(out); err != nil {
+			return nil, err
+		}
+	}
+	key, err := p.headerKey(&out.Header)
+	if err != nil {
+		return nil, err
+	}
+	if why := key.fits(alg); why != "" {
+		return nil, Errorf(ErrKeyMismatch, "header.jwk", "%s", why)
+	}
+	if sig == nil || !verifySignature(alg, key, seg.signingInput, sig) {
+		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with the key in the proof's header", alg.name)
+	}
+	out.Key = key
+	return out, nil
+}
+
+// privateJWKMembers are the JWK members that carry private key material
+// (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2).
+var privateJWKMembers = [...]string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
+
+// headerKey reads the header's jwk: a JSON object holding a public
+// asymmetric key, parsed once per distinct key text and then remembered.
+func (p *ProofVerifier) headerKey(h *Header) (*Key, error) {
+	raw, ok := h.member("jwk")
+	if !ok {
+		return nil, Errorf(ErrMalformed, "header.jwk", "the header carries no jwk; a proof must carry the public key that signed it")
+	}
+	p.mu.Lock()
+	k, ok := p.keys[raw]
+	p.mu.Unlock()
+	if ok {
+		return k, nil
+	}
+	members, err := strictjson.ParseObject([]byte(raw), 4, nil)
+	if err != nil {
+		return nil, &ValidationError{Kind: ErrMalformed, Claim: "header.jwk", Reason: "jwk is not a strict JSON object", Err: err}
+	}
+	for _, m := range members {
+		for _, name := range privateJWKMembers {
+			if string(m.Name) == name {
+				return nil, Errorf(ErrKeyMismatch, "header.jwk", "jwk holds the private member %q; a proof's jwk must be a public key", name)
+			}
+		}
+	}
+	k, err = ParseKey([]byte(raw))
+	if err != nil {
+		return nil, &ValidationError{Kind: ErrKeyMismatch, Claim: "header.jwk", Reason: "jwk is not a usable public key", Err: err}
+	}
+	if k.Symmetric() {
+		return nil, Errorf(ErrKeyMismatch, "header.jwk", "jwk is a symmetric key; a proof's jwk must be a public key")
+	}
+	// Computed once here, before the key is shared, so that Thumbprint
+	// costs nothing on every later proof signed with it.
+	if k.thumb, err = jose.Thumbprint(k.public); err != nil {
+		return nil, &ValidationError{Kind: ErrKeyMismatch, Claim: "header.jwk", Reason: "the thumbprint of jwk cannot be computed", Err: err}
+	}
+	p.mu.Lock()
+	if len(p.keys) >= proofKeyCacheSize {
+		clear(p.keys)
+	}
+	if p.keys == nil {
+		p.keys = make(map[string]*Key)
+	}
+	p.keys[raw] = k
+	p.mu.Unlock()
+	return k, nil
+}
