@@ -110,7 +110,7 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	}
 	if v.cache != nil {
 		// The cache keeps t; the caller gets a copy it may change freely.
-		v.cache.Add(raw, t, ver.Key, ver.Header.KeyID, t.ExpiresAt, now)
+		v.cache.Add(raw, t, ver.Keys, ver.Key, ver.Header.KeyID, t.ExpiresAt, now)
 		return t.clone(), nil
 	}
 	return t, nil

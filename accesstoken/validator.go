@@ -122,7 +122,7 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
 	// costs less than even classifying the string (a miss for an opaque
 	// token costs one hash of it).
 	now := v.now()
-	if cached, ok := v.cache.Lookup(ctx, raw, now, v.leeway, v.keys); ok {
+	if cached, ok := v.cache.Lookup(ctx, raw, now, v.leeway); ok {
 		return v.cacheHit(ctx, cached, now)
 	}
 	if isJOSE(raw) {

@@ -154,7 +154,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 			expires = limit
 		}
 	}
-	v.cache.Add(raw, t, verified.Key, verified.Header.KeyID, expires, now)
+	v.cache.Add(raw, t, verified.Keys, verified.Key, verified.Header.KeyID, expires, now)
 	return t.clone(), nil
 }
 
@@ -163,7 +163,7 @@ func (v *Validator) lookup(ctx context.Context, raw string, now time.Time, leewa
 	if len(raw) > v.maxSize {
 		return nil, false
 	}
-	return v.cache.Lookup(ctx, raw, now, leeway, v.keys)
+	return v.cache.Lookup(ctx, raw, now, leeway)
 }
 
 // verifiedToken is a Token with the verified token it reads from.

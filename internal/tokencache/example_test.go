@@ -21,11 +21,11 @@ func Example() {
 
 	cache := tokencache.New[string](100)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	cache.Add("raw.token.value", "alice", key, "k1", now.Add(time.Hour), now)
+	cache.Add("raw.token.value", "alice", keys, key, "k1", now.Add(time.Hour), now)
 
-	sub, ok := cache.Lookup(context.Background(), "raw.token.value", now.Add(time.Minute), time.Minute, keys)
+	sub, ok := cache.Lookup(context.Background(), "raw.token.value", now.Add(time.Minute), time.Minute)
 	fmt.Println(sub, ok)
-	_, ok = cache.Lookup(context.Background(), "raw.token.value", now.Add(2*time.Hour), time.Minute, keys)
+	_, ok = cache.Lookup(context.Background(), "raw.token.value", now.Add(2*time.Hour), time.Minute)
 	fmt.Println("after exp:", ok)
 
 	// Output:

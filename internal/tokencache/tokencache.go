@@ -53,6 +53,7 @@ type shard[V any] struct {
 type entry[V any] struct {
 	raw     string
 	value   V
+	keys    token.KeySource
 	signer  *token.Key
 	kid     string
 	expires time.Time
@@ -82,8 +83,10 @@ func (c *Cache[V]) locate(raw string) (uint64, *shard[V]) {
 
 // Lookup returns the cached result for raw if it is still usable at now: the
 // token's exp plus leeway has not passed, and the key that verified it is
-// still in the set keys returns. An unusable entry is removed.
-func (c *Cache[V]) Lookup(ctx context.Context, raw string, now time.Time, leeway time.Duration, keys token.KeySource) (v V, ok bool) {
+// still in the set that the key source it came from returns (the source of
+// the token's own issuer, so a validator trusting several issuers asks the
+// right one). An unusable entry is removed.
+func (c *Cache[V]) Lookup(ctx context.Context, raw string, now time.Time, leeway time.Duration) (v V, ok bool) {
 	if c == nil {
 		return v, false
 	}
@@ -98,7 +101,7 @@ func (c *Cache[V]) Lookup(ctx context.Context, raw string, now time.Time, leeway
 		c.remove(h, s, e)
 		return v, false
 	}
-	set, err := keys.Keys(ctx, e.kid)
+	set, err := e.keys.Keys(ctx, e.kid)
 	if err != nil || !set.Contains(e.signer) {
 		c.remove(h, s, e)
 		return v, false
@@ -106,14 +109,15 @@ func (c *Cache[V]) Lookup(ctx context.Context, raw string, now time.Time, leeway
 	return e.value, true
 }
 
-// Add remembers a verified result for raw until expires. signer is the key
-// that verified the signature and kid the header's kid ("" if none).
-func (c *Cache[V]) Add(raw string, value V, signer *token.Key, kid string, expires time.Time, now time.Time) {
-	if c == nil || signer == nil || !now.Before(expires) {
+// Add remembers a verified result for raw until expires. keys is the key
+// source that gave signer, the key that verified the signature, and kid the
+// header's kid ("" if none).
+func (c *Cache[V]) Add(raw string, value V, keys token.KeySource, signer *token.Key, kid string, expires time.Time, now time.Time) {
+	if c == nil || keys == nil || signer == nil || !now.Before(expires) {
 		return
 	}
 	h, s := c.locate(raw)
-	e := &entry[V]{raw: raw, value: value, signer: signer, kid: kid, expires: expires}
+	e := &entry[V]{raw: raw, value: value, keys: keys, signer: signer, kid: kid, expires: expires}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, exists := s.entries[h]; !exists && len(s.entries) >= c.perShard {

@@ -39,13 +39,13 @@ func TestHitMissAndExactMatch(t *testing.T) {
 	k := newKey(t, "k1")
 	src := newSource(t, k)
 	c := New[string](10)
-	c.Add("tok-a", "A", k, "k1", t0.Add(time.Hour), t0)
+	c.Add("tok-a", "A", src, k, "k1", t0.Add(time.Hour), t0)
 
-	v, ok := c.Lookup(context.Background(), "tok-a", t0, time.Minute, src)
+	v, ok := c.Lookup(context.Background(), "tok-a", t0, time.Minute)
 	require.True(t, ok)
 	require.Equal(t, "A", v)
 
-	_, ok = c.Lookup(context.Background(), "tok-b", t0, time.Minute, src)
+	_, ok = c.Lookup(context.Background(), "tok-b", t0, time.Minute)
 	require.False(t, ok, "another token must never hit")
 }
 
@@ -54,11 +54,11 @@ func TestEntryDiesAtExpiryPlusLeeway(t *testing.T) {
 	src := newSource(t, k)
 	c := New[int](10)
 	exp := t0.Add(time.Hour)
-	c.Add("tok", 1, k, "k1", exp, t0)
+	c.Add("tok", 1, src, k, "k1", exp, t0)
 
-	_, ok := c.Lookup(context.Background(), "tok", exp.Add(59*time.Second), time.Minute, src)
+	_, ok := c.Lookup(context.Background(), "tok", exp.Add(59*time.Second), time.Minute)
 	require.True(t, ok, "within leeway")
-	_, ok = c.Lookup(context.Background(), "tok", exp.Add(time.Minute), time.Minute, src)
+	_, ok = c.Lookup(context.Background(), "tok", exp.Add(time.Minute), time.Minute)
 	require.False(t, ok, "past exp plus leeway")
 	require.Equal(t, 0, c.Len(), "expired entry is removed")
 }
@@ -66,7 +66,7 @@ func TestEntryDiesAtExpiryPlusLeeway(t *testing.T) {
 func TestAlreadyExpiredIsNotAdded(t *testing.T) {
 	k := newKey(t, "k1")
 	c := New[int](10)
-	c.Add("tok", 1, k, "k1", t0, t0)
+	c.Add("tok", 1, newSource(t, k), k, "k1", t0, t0)
 	require.Equal(t, 0, c.Len())
 }
 
@@ -74,18 +74,18 @@ func TestEntryDiesWhenSignerLeavesKeySet(t *testing.T) {
 	k1, k2 := newKey(t, "k1"), newKey(t, "k2")
 	src := newSource(t, k1, k2)
 	c := New[int](10)
-	c.Add("tok", 1, k1, "k1", t0.Add(time.Hour), t0)
+	c.Add("tok", 1, src, k1, "k1", t0.Add(time.Hour), t0)
 
 	src.set, _ = token.NewKeySet(k2) // k1 rotated out
-	_, ok := c.Lookup(context.Background(), "tok", t0, time.Minute, src)
+	_, ok := c.Lookup(context.Background(), "tok", t0, time.Minute)
 	require.False(t, ok)
 
 	// An equal key under a new pointer is a different key for the cache:
 	// sources keep pointers stable for unchanged keys.
-	c.Add("tok", 1, k2, "k2", t0.Add(time.Hour), t0)
+	c.Add("tok", 1, src, k2, "k2", t0.Add(time.Hour), t0)
 	other := newKey(t, "k2")
 	src.set, _ = token.NewKeySet(other)
-	_, ok = c.Lookup(context.Background(), "tok", t0, time.Minute, src)
+	_, ok = c.Lookup(context.Background(), "tok", t0, time.Minute)
 	require.False(t, ok)
 }
 
@@ -95,11 +95,11 @@ func TestBoundedSize(t *testing.T) {
 	const limit = 64
 	c := New[int](limit)
 	for i := 0; i < 10*limit; i++ {
-		c.Add(fmt.Sprintf("tok-%d", i), i, k, "k1", t0.Add(time.Hour), t0)
+		c.Add(fmt.Sprintf("tok-%d", i), i, src, k, "k1", t0.Add(time.Hour), t0)
 	}
 	require.LessOrEqual(t, c.Len(), limit+shardCount, "at most one shard's rounding above the limit")
 	// The newest entry is always present.
-	v, ok := c.Lookup(context.Background(), fmt.Sprintf("tok-%d", 10*limit-1), t0, time.Minute, src)
+	v, ok := c.Lookup(context.Background(), fmt.Sprintf("tok-%d", 10*limit-1), t0, time.Minute)
 	require.True(t, ok)
 	require.Equal(t, 10*limit-1, v)
 }
@@ -136,16 +136,16 @@ func TestEvictionPrefersExpired(t *testing.T) {
 		toks := sameShard(t, c, fmt.Sprintf("r%d", round), perShard+1)
 		expired, fresh, third := toks[0], toks[1:perShard], toks[perShard]
 
-		c.Add(expired, 0, k, "k1", t0.Add(time.Minute), t0)
+		c.Add(expired, 0, src, k, "k1", t0.Add(time.Minute), t0)
 		for i, tok := range fresh {
-			c.Add(tok, i+1, k, "k1", t0.Add(time.Hour), t0)
+			c.Add(tok, i+1, src, k, "k1", t0.Add(time.Hour), t0)
 		}
-		c.Add(third, perShard, k, "k1", later.Add(time.Hour), later)
+		c.Add(third, perShard, src, k, "k1", later.Add(time.Hour), later)
 
-		_, ok := c.Lookup(context.Background(), expired, t0, 0, src)
+		_, ok := c.Lookup(context.Background(), expired, t0, 0)
 		require.False(t, ok, "round %d: the expired entry must be the one evicted", round)
 		for _, tok := range append(fresh, third) {
-			_, ok := c.Lookup(context.Background(), tok, later, 0, src)
+			_, ok := c.Lookup(context.Background(), tok, later, 0)
 			require.True(t, ok, "round %d: live entry %s was evicted while an expired one was there", round, tok)
 		}
 		require.Equal(t, perShard, c.Len())
@@ -156,8 +156,8 @@ func TestDisabledCache(t *testing.T) {
 	var c *Cache[int] = New[int](-1)
 	require.Nil(t, c)
 	k := newKey(t, "k1")
-	c.Add("tok", 1, k, "k1", t0.Add(time.Hour), t0)
-	_, ok := c.Lookup(context.Background(), "tok", t0, time.Minute, newSource(t, k))
+	c.Add("tok", 1, newSource(t, k), k, "k1", t0.Add(time.Hour), t0)
+	_, ok := c.Lookup(context.Background(), "tok", t0, time.Minute)
 	require.False(t, ok)
 	require.Equal(t, 0, c.Len())
 }
@@ -173,15 +173,27 @@ func TestConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 500; i++ {
 				raw := fmt.Sprintf("tok-%d", (g*7+i)%300)
-				if v, ok := c.Lookup(context.Background(), raw, t0, time.Minute, src); ok {
+				if v, ok := c.Lookup(context.Background(), raw, t0, time.Minute); ok {
 					if want := (g*7 + i) % 300; v != want {
 						t.Errorf("token %s returned %d", raw, v)
 					}
 				} else {
-					c.Add(raw, (g*7+i)%300, k, "k1", t0.Add(time.Hour), t0)
+					c.Add(raw, (g*7+i)%300, src, k, "k1", t0.Add(time.Hour), t0)
 				}
 			}
 		}(g)
 	}
 	wg.Wait()
+}
+
+func TestEntryAsksTheSourceItCameFrom(t *testing.T) {
+	k := newKey(t, "k1")
+	mine, other := newSource(t, k), newSource(t, newKey(t, "k1"))
+	c := New[int](10)
+	c.Add("tok-mine", 1, mine, k, "k1", t0.Add(time.Hour), t0)
+	c.Add("tok-other", 2, other, k, "k1", t0.Add(time.Hour), t0)
+	_, ok := c.Lookup(context.Background(), "tok-mine", t0, time.Minute)
+	require.True(t, ok)
+	_, ok = c.Lookup(context.Background(), "tok-other", t0, time.Minute)
+	require.False(t, ok, "a key is looked for in its own issuer's source only")
 }
