@@ -2,6 +2,7 @@ package accesstoken
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,11 +138,12 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 			}
 		}
 	}
-	clientID, err := v.checkShape(c, mediaType(ver.Header.Type) == typAccessToken)
+	r := v.rulesFor(c.Issuer)
+	clientID, err := r.checkShape(c, mediaType(ver.Header.Type) == typAccessToken)
 	if err != nil {
 		return err
 	}
-	if err := v.checkAudience(c.Audience, c); err != nil {
+	if err := r.checkJWTAudience(c, clientID); err != nil {
 		return err
 	}
 	*t = Token{
@@ -165,21 +167,39 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	return nil
 }
 
+// checkJWTAudience applies the audience rules to a JWT's claims: aud names
+// one of the accepted API identifiers or, for Cognito with AppClientIDs
+// only, a token without aud is an access token by its token_use and names
+// one of those app clients.
+func (r *issuerRules) checkJWTAudience(c *token.Claims, clientID string) error {
+	if len(r.appClients) > 0 && !c.Has("aud") {
+		if !isCognitoAccess(c) {
+			return token.Errorf(token.ErrTokenType, "token_use",
+				"the token has no aud and is not an access token by its token_use; only Cognito access tokens (token_use \"access\") are accepted without aud")
+		}
+		if !slices.Contains(r.appClients, clientID) {
+			return token.Errorf(token.ErrAudience, "client_id", "the token has no aud and its client_id %s is not one of the accepted app clients", excerpt.Quote(clientID))
+		}
+		return nil
+	}
+	return r.checkAudience(c.Audience, c)
+}
+
 // checkAudience requires aud to name one of the accepted API identifiers.
 // c, when not nil, tells a missing aud from an empty one.
-func (v *Validator) checkAudience(aud []string, c *token.Claims) error {
+func (r *issuerRules) checkAudience(aud []string, c *token.Claims) error {
 	for _, a := range aud {
-		for _, want := range v.audiences {
+		for _, want := range r.audiences {
 			if a == want {
 				return nil
 			}
 		}
 	}
 	if c != nil && !c.Has("aud") {
-		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience").WithDetail("expected %s", v.audienceList())
+		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience").WithDetail("expected %s", r.audienceList())
 	}
 	return token.Errorf(token.ErrAudience, "aud", "the token's audience does not include this API").
-		WithDetail("the token is for %s; expected %s", quoteList(aud), v.audienceList())
+		WithDetail("the token is for %s; expected %s", quoteList(aud), r.audienceList())
 }
 
 // checkCachedTimes runs the pipeline's time rules on a cached token.
@@ -188,11 +208,14 @@ func (v *Validator) checkCachedTimes(t *Token, now time.Time) error {
 	return token.CheckTimes(&c, now, v.leeway, v.strict)
 }
 
-func (v *Validator) audienceList() string {
-	if len(v.audiences) == 1 {
-		return excerpt.Quote(v.audiences[0])
+func (r *issuerRules) audienceList() string {
+	switch len(r.audiences) {
+	case 0:
+		return "no audience (only Cognito app clients without aud)"
+	case 1:
+		return excerpt.Quote(r.audiences[0])
 	}
-	return "one of " + quoteList(v.audiences)
+	return "one of " + quoteList(r.audiences)
 }
 
 // quoteList writes at most a few values, each truncated, so an error message

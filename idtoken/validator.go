@@ -19,8 +19,8 @@ import (
 // token's.
 type Validator struct {
 	verifier *token.Verifier
-	keys     token.KeySource
 	clientID string
+	clients  map[string]string // issuers with a client ID of their own; nil when none
 	trusted  []string
 	maxAge   time.Duration
 	leeway   time.Duration
@@ -30,9 +30,11 @@ type Validator struct {
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error when
-// Issuer, ClientID or Keys is missing, MaxAge or MaxTokenSize is negative, or
-// Algorithms names an algorithm that is not supported (such as "none") or is
-// empty but not nil. It makes no network request.
+// no issuer is configured, Issuer lacks Keys, an entry of Issuers lacks its
+// issuer or keys or repeats another, ClientID is missing where an issuer
+// needs it, MaxAge or MaxTokenSize is negative, or Algorithms names an
+// algorithm that is not supported (such as "none") or is empty but not nil.
+// It makes no network request.
 func NewValidator(cfg Config) (*Validator, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -41,9 +43,25 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	var routes map[string]token.KeySource
+	var clients map[string]string
+	for _, is := range cfg.Issuers {
+		if routes == nil {
+			routes = make(map[string]token.KeySource, len(cfg.Issuers))
+		}
+		routes[is.Issuer] = is.Keys
+		if is.ClientID != "" && is.ClientID != cfg.ClientID {
+			if clients == nil {
+				clients = make(map[string]string)
+			}
+			clients[is.Issuer] = is.ClientID
+		}
+	}
 	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:          cfg.Issuer,
 		Keys:            cfg.Keys,
+		Issuers:         routes,
+		IssuerKeys:      cfg.IssuerKeys,
 		Algorithms:      cfg.Algorithms,
 		Leeway:          cfg.Leeway, // resolved by the same rule as set's
 		Now:             cfg.Now,
@@ -56,8 +74,8 @@ func NewValidator(cfg Config) (*Validator, error) {
 	}
 	v := &Validator{
 		verifier: ver,
-		keys:     cfg.Keys,
 		clientID: cfg.ClientID,
+		clients:  clients,
 		trusted:  slices.Clone(cfg.TrustedAudiences),
 		maxAge:   cfg.MaxAge,
 		leeway:   set.Leeway,
@@ -185,7 +203,8 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 		}
 		return token.Errorf(token.ErrInvalidClaim, "sub", "sub is empty; it must identify the user")
 	}
-	multiple, err := v.checkAudience(c)
+	clientID := v.clientFor(c.Issuer)
+	multiple, err := v.checkAudience(c, clientID)
 	if err != nil {
 		return err
 	}
@@ -204,12 +223,12 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	if err := t.readClaims(c); err != nil {
 		return err
 	}
-	if t.AuthorizedParty != v.clientID {
+	if t.AuthorizedParty != clientID {
 		if c.Has("azp") {
-			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q, not this client's ID", excerpt.Of(t.AuthorizedParty)).WithDetail("expected the client ID %q", v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q, not this client's ID", excerpt.Of(t.AuthorizedParty)).WithDetail("expected the client ID %q", clientID)
 		}
 		if multiple {
-			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name this client's ID", len(c.Audience)).WithDetail("expected the client ID %q", v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name this client's ID", len(c.Audience)).WithDetail("expected the client ID %q", clientID)
 		}
 	}
 	return nil
@@ -219,28 +238,36 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 // ID, and any other audience is one the configuration trusts. multiple
 // reports whether aud names anyone besides the client, which makes azp
 // required (rule 4).
-func (v *Validator) checkAudience(c *token.Claims) (multiple bool, err error) {
+func (v *Validator) checkAudience(c *token.Claims, clientID string) (multiple bool, err error) {
 	if len(c.Audience) == 0 {
 		if !c.Has("aud") {
-			return false, token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+			return false, token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", clientID)
 		}
-		return false, token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+		return false, token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", clientID)
 	}
 	found := false
 	for _, a := range c.Audience {
-		if a == v.clientID {
+		if a == clientID {
 			found = true
 			continue
 		}
 		if !slices.Contains(v.trusted, a) {
-			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither this client's ID nor a trusted audience", excerpt.Of(a)).WithDetail("the client ID is %q", v.clientID)
+			return false, token.Errorf(token.ErrAudience, "aud", "aud names %q, which is neither this client's ID nor a trusted audience", excerpt.Of(a)).WithDetail("the client ID is %q", clientID)
 		}
 		multiple = true
 	}
 	if !found {
-		return false, token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+		return false, token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", clientID)
 	}
 	return multiple, nil
+}
+
+// clientFor returns this application's client ID at the token's issuer.
+func (v *Validator) clientFor(iss string) string {
+	if id, ok := v.clients[iss]; ok {
+		return id
+	}
+	return v.clientID
 }
 
 // checkMaxAge applies Config.MaxAge to the token's iat.
