@@ -22,9 +22,9 @@ import (
 type Validator struct {
 	configured   bool
 	issuer       string
-	rules        issuerRules            // for Issuer, IssuerKeys and introspection answers
+	rules        issuerRules             // for Issuer, IssuerKeys and introspection answers
 	byIssuer     map[string]*issuerRules // Issuers with rules of their own; nil when none
-	verifier     *token.Verifier        // nil without any key source
+	verifier     *token.Verifier         // nil without any key source
 	introspector introspect.Introspector
 	strict       bool
 	allowNoAud   bool
