@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/httpx"
+	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -145,8 +146,6 @@ func NewIssuers(cfg IssuersConfig) (*Issuers, error) {
 		return nil, errors.New("jwks: IssuersConfig.Templates or IssuersConfig.Resolve is required")
 	case len(cfg.Templates) > 0 && cfg.Resolve != nil:
 		return nil, errors.New("jwks: IssuersConfig.Templates and IssuersConfig.Resolve exclude each other; use one Issuers for each")
-	case cfg.MaxSources < 0:
-		return nil, fmt.Errorf("jwks: IssuersConfig.MaxSources is %d; it must be zero (the default, %d) or positive", cfg.MaxSources, DefaultMaxSources)
 	case cfg.AnyTenant && cfg.Keys == nil:
 		return nil, errors.New("jwks: IssuersConfig.AnyTenant needs Keys, the keys every tenant shares, so that a token naming an unknown tenant causes no request")
 	case cfg.AnyTenant && len(cfg.Tenants) > 0:
@@ -172,8 +171,9 @@ func NewIssuers(cfg IssuersConfig) (*Issuers, error) {
 			s.tenants[t] = true
 		}
 	}
-	if s.max == 0 {
-		s.max = DefaultMaxSources
+	var err error
+	if s.max, err = settings.Limit("jwks: IssuersConfig.MaxSources", cfg.MaxSources, DefaultMaxSources); err != nil {
+		return nil, err
 	}
 	if s.opts.HTTPClient == nil {
 		// One transport for every Remote, whose idle connections Close
