@@ -1,6 +1,7 @@
 package accesstoken
 
 import (
+	"context"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/tokencache"
@@ -104,6 +105,20 @@ type Config struct {
 	// before anything else. Zero means token.DefaultMaxTokenSize (16 KiB); a
 	// negative value is an error.
 	MaxTokenSize int
+	// Require lists claims every accepted token must hold, the way the
+	// provider expresses roles and groups, such as
+	// token.Claim("roles").Contains("Orders.Write"): a token that does not
+	// meet one is refused with token.ErrInsufficientScope (the middleware
+	// answers 403 insufficient_scope).
+	Require []token.Requirement
+	// Check, when set, is called with every token that passed all other
+	// checks, also on each cache hit, for authorization rules of your own
+	// (a user disabled since the token was issued, a tenant's plan). An
+	// error refuses the token; it is made to match a sentinel as
+	// token.CheckFailed says (token.ErrInsufficientScope unless the error
+	// already is a *token.ValidationError or matches token.ErrUnavailable).
+	// Check must not change the Token.
+	Check func(ctx context.Context, t *Token) error
 	// CacheSize bounds the verified-token cache for JWTs, in tokens. Zero
 	// means DefaultCacheSize; a negative value means no cache.
 	CacheSize int

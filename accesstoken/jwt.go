@@ -84,7 +84,7 @@ func (v *Validator) cacheHit(ctx context.Context, cached *Token, now time.Time) 
 			return nil, err
 		}
 	}
-	return cached.clone(), nil
+	return v.authorize(ctx, cached.clone())
 }
 
 // validateJWT validates a JWT access token through the pipeline and this
@@ -104,6 +104,9 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	if err := v.fromJWT(ver, t); err != nil {
 		return nil, err
 	}
+	if err := token.CheckAll(t.claims, v.require); err != nil {
+		return nil, err
+	}
 	if v.introJWTs {
 		if _, err := v.introspect(ctx, raw); err != nil {
 			return nil, err
@@ -112,7 +115,18 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	if v.cache != nil {
 		// The cache keeps t; the caller gets a copy it may change freely.
 		v.cache.Add(raw, t, ver.Keys, ver.Key, ver.Header.KeyID, t.ExpiresAt, now)
-		return t.clone(), nil
+		return v.authorize(ctx, t.clone())
+	}
+	return v.authorize(ctx, t)
+}
+
+// authorize runs Config.Check, on every call, cache hits included.
+func (v *Validator) authorize(ctx context.Context, t *Token) (*Token, error) {
+	if v.check == nil {
+		return t, nil
+	}
+	if err := token.CheckFailed(v.check(ctx, t)); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

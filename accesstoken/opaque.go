@@ -76,7 +76,10 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 	if err := extraClaims(t, resp); err != nil {
 		return nil, err
 	}
-	return t, nil
+	if err := t.Meets(v.require...); err != nil {
+		return nil, err
+	}
+	return v.authorize(ctx, t)
 }
 
 // answerKind reads what an introspection answer says the token is, from

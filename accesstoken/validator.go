@@ -29,6 +29,8 @@ type Validator struct {
 	strict       bool
 	allowNoAud   bool
 	introJWTs    bool
+	require      []token.Requirement
+	check        func(context.Context, *Token) error
 	leeway       time.Duration
 	now          func() time.Time
 	maxSize      int
@@ -78,6 +80,8 @@ func NewValidator(cfg Config) (*Validator, error) {
 		strict:       cfg.StrictRFC9068,
 		allowNoAud:   cfg.AllowIntrospectionWithoutAudience,
 		introJWTs:    cfg.IntrospectJWTs,
+		require:      slices.Clone(cfg.Require),
+		check:        cfg.Check,
 	}
 	var audiences []string
 	if cfg.Audience != "" {

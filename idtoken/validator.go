@@ -21,6 +21,8 @@ type Validator struct {
 	verifier *token.Verifier
 	clientID string
 	clients  map[string]string // issuers with a client ID of their own; nil when none
+	require  []token.Requirement
+	check    func(context.Context, *Token) error
 	trusted  []string
 	maxAge   time.Duration
 	leeway   time.Duration
@@ -76,6 +78,8 @@ func NewValidator(cfg Config) (*Validator, error) {
 		verifier: ver,
 		clientID: cfg.ClientID,
 		clients:  clients,
+		require:  slices.Clone(cfg.Require),
+		check:    cfg.Check,
 		trusted:  slices.Clone(cfg.TrustedAudiences),
 		maxAge:   cfg.MaxAge,
 		leeway:   set.Leeway,
@@ -112,11 +116,14 @@ func NewValidator(cfg Config) (*Validator, error) {
 //     (ErrAuthorizedParty);
 //   - the typed claims of Token of their JSON types (ErrInvalidClaim);
 //   - the checks opts add: WithNonce (ErrNonce), WithAccessToken and
-//     WithCode (ErrTokenHash), WithMaxAge (ErrAuthTime), WithACR (ErrACR).
+//     WithCode (ErrTokenHash), WithMaxAge (ErrAuthTime), WithACR (ErrACR);
+//   - Config.Require (ErrInsufficientScope) and Config.Check (see
+//     token.CheckFailed).
 //
 // A token this validator verified before, and which is still in its cache,
-// skips the signature and the rules that cannot change; exp, Config.MaxAge
-// and every option are checked again on each call.
+// skips the signature and the rules that cannot change (Config.Require
+// among them); exp, Config.MaxAge, every option and Config.Check are
+// checked again on each call.
 func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*Token, error) {
 	if v == nil || v.verifier == nil {
 		return nil, token.Errorf(token.ErrUnavailable, "", "the ID token validator is not configured; build it with idtoken.NewValidator")
@@ -141,7 +148,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		if err := c.run(cached, now, leeway); err != nil {
 			return nil, err
 		}
-		return cached.clone(), nil
+		return v.authorize(ctx, cached.clone())
 	}
 
 	// The Token and the pipeline's Verified, which holds the claims the
@@ -155,6 +162,9 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	if err := v.accept(verified, t); err != nil {
 		return nil, err
 	}
+	if err := token.CheckAll(t.claims, v.require); err != nil {
+		return nil, err
+	}
 	if err := v.checkMaxAge(t, now, leeway); err != nil {
 		return nil, err
 	}
@@ -162,7 +172,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		return nil, err
 	}
 	if v.cache == nil {
-		return t, nil
+		return v.authorize(ctx, t)
 	}
 	// The cache keeps t; the caller gets a copy. The entry dies at exp, or
 	// when MaxAge makes the token too old, whichever comes first.
@@ -173,7 +183,18 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		}
 	}
 	v.cache.Add(raw, t, verified.Keys, verified.Key, verified.Header.KeyID, expires, now)
-	return t.clone(), nil
+	return v.authorize(ctx, t.clone())
+}
+
+// authorize runs Config.Check, on every call, cache hits included.
+func (v *Validator) authorize(ctx context.Context, t *Token) (*Token, error) {
+	if v.check == nil {
+		return t, nil
+	}
+	if err := token.CheckFailed(v.check(ctx, t)); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // lookup consults the verified-token cache.
