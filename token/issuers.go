@@ -76,6 +76,14 @@ func issuerRoutes(cfg VerifierConfig) (map[string]KeySource, error) {
 	return routes, nil
 }
 
+// onlyKeys returns Keys when Issuer is the only issuer.
+func onlyKeys(cfg VerifierConfig, routes map[string]KeySource) KeySource {
+	if cfg.Issuer != "" && len(routes) == 1 && cfg.IssuerKeys == nil {
+		return cfg.Keys
+	}
+	return nil
+}
+
 // CheckIssuer refuses an issuer identifier that no token can match exactly:
 // one holding a placeholder such as Entra ID's "{tenantid}", which a
 // multi-tenant discovery document publishes literally and which must be
@@ -133,7 +141,12 @@ func expectedIssuers(issuer string, routes map[string]KeySource, dynamic bool) s
 // exact comparison, else what the run-time source says. Nothing here waits
 // on the network for an issuer that is not trusted.
 func (v *Verifier) route(ctx context.Context, c *Claims) (KeySource, error) {
-	if keys, ok := v.routes[c.Issuer]; ok {
+	if v.onlyKeys != nil {
+		// One issuer: a comparison, not a map lookup.
+		if c.Issuer == v.issuer {
+			return v.onlyKeys, nil
+		}
+	} else if keys, ok := v.routes[c.Issuer]; ok {
 		return keys, nil
 	}
 	if !c.Has("iss") {

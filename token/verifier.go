@@ -69,6 +69,7 @@ type Verifier struct {
 	issuer      string               // Issuer, for messages and Verifier.Issuer
 	routes      map[string]KeySource // every static issuer, Issuer included
 	dynamic     IssuerKeySource      // nil when every issuer is static
+	onlyKeys    KeySource            // Keys, when Issuer is the only issuer
 	expected    string               // the trusted issuers, for messages
 	allowed     []algorithm
 	critical    []string
@@ -115,6 +116,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		issuer:      cfg.Issuer,
 		routes:      routes,
 		dynamic:     cfg.IssuerKeys,
+		onlyKeys:    onlyKeys(cfg, routes),
 		expected:    expectedIssuers(cfg.Issuer, routes, cfg.IssuerKeys != nil),
 		critical:    slices.Clone(cfg.Critical),
 		leeway:      set.Leeway,
