@@ -2,6 +2,7 @@ package accesstoken_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -267,4 +268,34 @@ func appClients(p accesstoken.Provider, client string) []string {
 		return []string{client}
 	}
 	return nil
+}
+
+// Ten thousand signed tokens naming made-up issuers (unknown tenants of the
+// template's host, other hosts, the template's shape bent) cause no
+// request at all, and each is refused for its issuer.
+func TestMadeUpIssuersCauseNoRequest(t *testing.T) {
+	iss := tokentest.NewIssuer(t, tokentest.WithProvider(tokentest.EntraIDv2), tokentest.WithAlgorithm("ES256"), tokentest.WithAudience("api://orders"))
+	tenants, err := jwks.NewIssuers(jwks.IssuersConfig{Templates: []string{iss.IssuerTemplate()}, Tenants: []string{iss.TenantID()}})
+	require.NoError(t, err)
+	defer tenants.Close()
+	v := validator(t, accesstoken.Config{Audience: "api://orders", IssuerKeys: tenants, Provider: accesstoken.EntraID})
+	accept(t, v, iss.AccessToken(nil))
+	before := iss.DiscoveryRequests() + iss.JWKSRequests()
+	for i := range 10_000 {
+		var opt tokentest.MintOption
+		switch i % 4 {
+		case 0:
+			opt = tokentest.ForTenant(fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i))
+		case 1:
+			opt = tokentest.WithIssuer(fmt.Sprintf("https://login-%d.example/%s/v2.0", i, iss.TenantID()))
+		case 2:
+			opt = tokentest.WithIssuer(iss.IssuerFor(iss.TenantID()) + fmt.Sprintf("/%d", i))
+		case 3:
+			opt = tokentest.WithIssuer(iss.IssuerFor(fmt.Sprintf("../%d", i)))
+		}
+		_, err := v.Validate(context.Background(), iss.AccessToken(nil, opt))
+		require.ErrorIs(t, err, token.ErrIssuer)
+	}
+	require.Equal(t, before, iss.DiscoveryRequests()+iss.JWKSRequests(), "no made-up issuer may cause a request")
+	require.Equal(t, 1, tenants.Len())
 }

@@ -288,20 +288,16 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			cause:       scrub(err.Error(), raw),
 		})
 		return
-	case err != nil && errors.Is(err, token.ErrInsufficientScope):
-		// The validator's own Config.Require or Config.Check: the token is
-		// good but not allowed here.
-		m.respond(w, r, &Error{
-			Status:      http.StatusForbidden,
-			Code:        CodeInsufficientScope,
-			Description: describe(err, raw),
-			Err:         err,
-		})
-		return
 	case err != nil:
+		status, code := http.StatusUnauthorized, CodeInvalidToken
+		if errors.Is(err, token.ErrInsufficientScope) {
+			// The validator's own Config.Require or Config.Check: the token
+			// is good but not allowed here.
+			status, code = http.StatusForbidden, CodeInsufficientScope
+		}
 		m.respond(w, r, &Error{
-			Status:      http.StatusUnauthorized,
-			Code:        CodeInvalidToken,
+			Status:      status,
+			Code:        code,
 			Description: describe(err, raw),
 			Err:         err,
 			cause:       scrub(err.Error(), raw),
