@@ -247,6 +247,9 @@ func (s *Issuers) IssuerKeys(ctx context.Context, c *token.Claims) (token.KeySou
 	if s == nil || s.ctx == nil {
 		return nil, token.Errorf(token.ErrUnavailable, "iss", "the issuer source is not configured; build it with jwks.NewIssuers")
 	}
+	if c == nil {
+		return nil, token.Errorf(token.ErrMissingClaim, "iss", "no claims were given, so no issuer")
+	}
 	iss := c.Issuer
 	jwksURL, err := s.trust(c)
 	if err != nil {

@@ -391,6 +391,12 @@ func TestNewIssuersRefusesBadConfig(t *testing.T) {
 	}
 }
 
+func TestIssuersNilClaims(t *testing.T) {
+	s := newIssuers(t, IssuersConfig{Resolve: func(string) (string, bool) { return "", true }})
+	_, err := s.IssuerKeys(context.Background(), nil)
+	require.ErrorIs(t, err, token.ErrMissingClaim)
+}
+
 func TestIssuersZeroValue(t *testing.T) {
 	var s Issuers
 	_, err := s.IssuerKeys(context.Background(), claims(t, "https://x.example/", ""))
