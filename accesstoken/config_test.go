@@ -34,6 +34,23 @@ func TestNewValidatorConfig(t *testing.T) {
 		{name: "negative MaxTokenSize", cfg: accesstoken.Config{Issuer: testIssuer, Audience: testAPI, Keys: keys, MaxTokenSize: -1}, mention: "MaxTokenSize"},
 		{name: "unknown algorithm", cfg: accesstoken.Config{Issuer: testIssuer, Audience: testAPI, Keys: keys, Algorithms: []string{"RS256", "none"}}, mention: "none"},
 		{name: "empty algorithm list", cfg: accesstoken.Config{Issuer: testIssuer, Audience: testAPI, Keys: keys, Algorithms: []string{}}, mention: "Algorithms"},
+		// Several issuers.
+		{name: "Issuers only", cfg: accesstoken.Config{Audience: testAPI, Issuers: []accesstoken.Issuer{{Issuer: testIssuer, Keys: keys}}}},
+		{name: "Issuers with their own audiences", cfg: accesstoken.Config{Issuers: []accesstoken.Issuer{{Issuer: testIssuer, Keys: keys, Audiences: []string{"a"}}}}},
+		{name: "run-time issuers", cfg: accesstoken.Config{Audience: testAPI, IssuerKeys: token.IssuerKeySourceFunc(nil)}},
+		{name: "Cognito app clients instead of an audience", cfg: accesstoken.Config{Issuer: testIssuer, Keys: keys, Provider: accesstoken.Cognito, AppClientIDs: []string{"app"}}},
+		{name: "a template as the issuer", cfg: accesstoken.Config{Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0", Audience: testAPI, Keys: keys}, mention: "Templates"},
+		{name: "an issuer without its audience", cfg: accesstoken.Config{Issuers: []accesstoken.Issuer{{Issuer: testIssuer, Keys: keys}}}, mention: "Audience"},
+		{name: "an issuer without keys", cfg: accesstoken.Config{Audience: testAPI, Issuers: []accesstoken.Issuer{{Issuer: testIssuer}}}, mention: "Issuers[0].Keys"},
+		{name: "an issuer without a name", cfg: accesstoken.Config{Audience: testAPI, Issuers: []accesstoken.Issuer{{Keys: keys}}}, mention: "Issuers[0].Issuer"},
+		{name: "an issuer twice", cfg: accesstoken.Config{Audience: testAPI, Issuers: []accesstoken.Issuer{{Issuer: testIssuer, Keys: keys}, {Issuer: testIssuer, Keys: keys}}}, mention: "twice"},
+		{name: "Config.Issuer again in Issuers", cfg: accesstoken.Config{Issuer: testIssuer, Audience: testAPI, Keys: keys, Issuers: []accesstoken.Issuer{{Issuer: testIssuer, Keys: keys}}}, mention: "again"},
+		{name: "an empty audience of an issuer", cfg: accesstoken.Config{Issuers: []accesstoken.Issuer{{Issuer: testIssuer, Keys: keys, Audiences: []string{""}}}}, mention: "Audiences[0]"},
+		{name: "Keys without Issuer", cfg: accesstoken.Config{Audience: testAPI, Keys: keys, IssuerKeys: token.IssuerKeySourceFunc(nil)}, mention: "Issuer"},
+		{name: "Introspector without Issuer", cfg: accesstoken.Config{Audience: testAPI, Introspector: fake, IssuerKeys: token.IssuerKeySourceFunc(nil)}, mention: "Issuer"},
+		{name: "AppClientIDs for another provider", cfg: accesstoken.Config{Issuer: testIssuer, Audience: testAPI, Keys: keys, AppClientIDs: []string{"app"}}, mention: "Cognito"},
+		{name: "an empty app client", cfg: accesstoken.Config{Issuer: testIssuer, Keys: keys, Provider: accesstoken.Cognito, AppClientIDs: []string{""}}, mention: "AppClientIDs[0]"},
+		{name: "an unknown provider", cfg: accesstoken.Config{Issuer: testIssuer, Audience: testAPI, Keys: keys, Provider: 99}, mention: "Provider"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

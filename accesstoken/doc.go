@@ -35,8 +35,12 @@
 //     to and that client's ID is an audience this API accepts: what makes
 //     an ID token (OIDC Core §2). Where an API and a client share one
 //     identifier the issuer must type its access tokens "at+jwt" (RFC 9068;
-//     Auth0 calls it the RFC 9068 token profile), since a token typed "JWT"
-//     or untyped cannot be told from that client's ID token;
+//     Auth0 calls it the RFC 9068 token profile), or the configuration must
+//     name the provider (Config.Provider), whose own access-token marker
+//     then tells its tokens apart (Entra ID's ver with scp, idtyp, azpacr or
+//     appidacr; Keycloak's typ claim; Cognito's token_use; Okta's cid and
+//     scp; ZITADEL's jti without auth_time), since a token typed "JWT" or
+//     untyped cannot otherwise be told from that client's ID token;
 //   - unless typed "at+jwt", it shows no grant (no scope, scp, permissions,
 //     Auth0's gty, Entra ID's azpacr or appidacr, Okta's cid, Entra ID v1's
 //     appid, Keycloak's typ "Bearer", a token_use naming an access token)
@@ -47,6 +51,24 @@
 //     sid or an OIDC profile claim such as email), as ZITADEL's ID tokens
 //     are. ZITADEL's access tokens, addressed to their client and the
 //     project but telling nothing of the login, pass.
+//
+// # Several issuers
+//
+// Config.Issuers lists further trusted issuers, each with its own keys and,
+// optionally, its own audiences and Provider; Config.IssuerKeys routes
+// tokens of issuers decided at run time (jwks.NewIssuers: the tenants of a
+// multi-tenant provider). A token is verified only with the keys of the
+// issuer its iss names, compared exactly, and a token of any other issuer
+// is refused with token.ErrIssuer before any key is looked up, so it costs
+// no network call.
+//
+// # Roles, groups and checks of your own
+//
+// Config.Require lists claims a token must hold, as providers express roles
+// and groups (token.Claim("realm_access", "roles").Contains("admin")); a
+// token falling short is refused with token.ErrInsufficientScope, which the
+// middleware answers 403 insufficient_scope. Config.Check is called with
+// every accepted token, cache hits included, for rules of your own.
 //
 // # Which path a token takes
 //
@@ -75,10 +97,14 @@
 // The signature, algorithm, header and time checks are package token's
 // pipeline (token.Verifier): see its documentation. On top of it:
 //
-//   - iss must equal Config.Issuer exactly (token.ErrIssuer; absent:
+//   - iss must equal Config.Issuer, or an issuer of Config.Issuers, exactly,
+//     or be trusted by Config.IssuerKeys (token.ErrIssuer; absent:
 //     token.ErrMissingClaim).
 //   - aud, a string or an array, must include Config.Audience or one of
-//     Config.Audiences (token.ErrAudience; absent: token.ErrMissingClaim).
+//     Config.Audiences, or the issuer's own Audiences (token.ErrAudience;
+//     absent: token.ErrMissingClaim). The one exception is opt-in: with
+//     Provider Cognito and AppClientIDs, a token without aud whose
+//     token_use is "access" and whose client_id is listed.
 //   - exp is required (token.ErrMissingClaim); exp, nbf and iat are checked
 //     with Config.Leeway.
 //   - The header's typ may be "at+jwt" or "application/at+jwt" (RFC 9068,

@@ -141,3 +141,56 @@ func ExampleToken_Claims() {
 	// Output:
 	// acme [admin]
 }
+
+// An API that trusts two issuers, each with its own keys and audience, and
+// requires a role. A token is verified only with the keys of the issuer it
+// names; an issuer not configured is refused before any key is looked up.
+func ExampleConfig_issuers() {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	key, _ := token.NewPublicKey(token.KeyParams{ID: "k1", Algorithm: token.EdDSA}, exampleKey.Public())
+	set, _ := token.NewKeySet(key)
+	otherSet, _ := token.NewKeySet() // the partners' realm: keys of its own
+
+	ats, err := accesstoken.NewValidator(accesstoken.Config{
+		Issuer:   "https://tenant.example.com/",
+		Audience: "https://api.example.com",
+		Keys:     jwks.Static(set),
+		Issuers: []accesstoken.Issuer{{
+			Issuer: "https://keycloak.example.com/realms/partners", Keys: jwks.Static(otherSet),
+			Audiences: []string{"orders-api"}, Provider: accesstoken.Keycloak,
+		}},
+		Require: []token.Requirement{token.Claim("https://example.com/roles").Contains("clinician")},
+		Now:     func() time.Time { return now },
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mint := func(iss, aud string, roles ...string) string {
+		return exampleJWT(map[string]any{"alg": "EdDSA", "kid": "k1", "typ": "at+jwt"}, map[string]any{
+			"iss": iss, "sub": "auth0|42", "aud": aud, "client_id": "spa-client",
+			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": "at-1", "https://example.com/roles": roles,
+		})
+	}
+	for _, raw := range []string{
+		mint("https://tenant.example.com/", "https://api.example.com", "clinician"),
+		mint("https://tenant.example.com/", "https://api.example.com", "viewer"),
+		mint("https://keycloak.example.com/realms/partners", "orders-api", "clinician"), // signed with another issuer's key
+		mint("https://attacker.example/", "https://api.example.com", "clinician"),
+	} {
+		_, err := ats.Validate(context.Background(), raw)
+		switch {
+		case err == nil:
+			fmt.Println("accepted")
+		case errors.Is(err, token.ErrInsufficientScope):
+			fmt.Println("403:", err)
+		default:
+			fmt.Println("401:", err)
+		}
+	}
+	// Output:
+	// accepted
+	// 403: insufficient scope (https://example.com/roles): https://example.com/roles does not contain "clinician"
+	// 401: signing key not found (header.kid): no key with kid "k1" in the issuer's key set
+	// 401: wrong issuer (iss): the token's issuer is not the one this validator accepts; issuer is "https://attacker.example/"; expected one of "https://tenant.example.com/", "https://keycloak.example.com/realms/partners"
+}

@@ -2,6 +2,7 @@ package accesstoken
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,26 +104,32 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	if err := v.fromJWT(ver, t); err != nil {
 		return nil, err
 	}
+	if err := token.CheckAll(t.claims, v.require); err != nil {
+		return nil, err
+	}
 	if v.introJWTs {
 		if _, err := v.introspect(ctx, raw); err != nil {
 			return nil, err
 		}
 	}
 	// The caller gets t; the cache keeps a copy that holds only what it
-	// needs, until exp plus the leeway.
-	v.cache.Add(raw, cached{token: t.detach(), key: ver.Key, kid: strings.Clone(ver.Header.KeyID)}, t.ExpiresAt.Add(v.leeway), now)
+	// needs, until exp plus the leeway, with the key source of the token's
+	// issuer, which alone is asked whether the key is still published.
+	v.cache.Add(raw, cached{token: t.detach(), keys: ver.Keys, key: ver.Key, kid: strings.Clone(ver.Header.KeyID)}, t.ExpiresAt.Add(v.leeway), now)
 	return t, nil
 }
 
 // checkBeforeSignature is the pipeline's CheckClaims hook: the audience
-// rule, which needs no signature, so that a token for another API costs a
+// rules of the token's issuer (the pipeline routed it by iss first, so the
+// issuer is a trusted one), which need no signature, so that a token for
+// another API costs a
 // fraction of a verification. When the audience is wrong, the rules that
 // come before it in fromJWT are applied first, so the token is refused with
 // the sentinel it would have met after the signature (an ID token sent to
 // an API is ErrTokenType, whatever its audience). Nothing it says quotes the
 // unverified claims.
 func (v *Validator) checkBeforeSignature(h *token.Header, c *token.Claims) error {
-	err := v.checkAudience(c.Audience, c)
+	err := v.rulesFor(c.Issuer).checkJWTAudience(c)
 	if err == nil {
 		return nil
 	}
@@ -166,9 +173,10 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 }
 
 // classify applies the rules that tell an access token from other tokens
-// (an ID token above all) and returns the client the token names. It needs
-// no signature and quotes none of the token's values, so the pipeline may
-// run it before the signature (checkBeforeSignature).
+// (an ID token above all), with the provider rules of the token's issuer,
+// and returns the client the token names. It needs no signature and quotes
+// none of the token's values, so the pipeline may run it before the
+// signature (checkBeforeSignature).
 func (v *Validator) classify(h *token.Header, c *token.Claims) (clientID string, err error) {
 	if err := checkMarkers(c); err != nil {
 		return "", err
@@ -182,25 +190,49 @@ func (v *Validator) classify(h *token.Header, c *token.Claims) (clientID string,
 			}
 		}
 	}
-	return v.checkShape(c, typed)
+	return v.rulesFor(c.Issuer).checkShape(c, typed)
+}
+
+// checkJWTAudience applies the audience rules to a JWT's claims: aud names
+// one of the accepted API identifiers or, for Cognito with AppClientIDs
+// only, a token without aud is an access token by its token_use and names
+// one of those app clients in client_id. It runs before the signature, so
+// its messages quote none of the token's values but in Detail.
+func (r *issuerRules) checkJWTAudience(c *token.Claims) error {
+	if len(r.appClients) > 0 && !c.Has("aud") {
+		if !isCognitoAccess(c) {
+			return token.Errorf(token.ErrTokenType, "token_use",
+				"the token has no aud and is not an access token by its token_use; only Cognito access tokens (token_use \"access\") are accepted without aud")
+		}
+		clientID, _, err := clientIDOf(c)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(r.appClients, clientID) {
+			return token.Errorf(token.ErrAudience, "client_id", "the token has no aud and its client_id is not one of the accepted app clients").
+				WithDetail("client_id is %s; accepted: %s", excerpt.Quote(clientID), quoteList(r.appClients))
+		}
+		return nil
+	}
+	return r.checkAudience(c.Audience, c)
 }
 
 // checkAudience requires aud to name one of the accepted API identifiers.
 // c is the JWT's claims, which tell a missing aud from an empty one, or nil
 // for an introspection answer.
-func (v *Validator) checkAudience(aud []string, c *token.Claims) error {
+func (r *issuerRules) checkAudience(aud []string, c *token.Claims) error {
 	for _, a := range aud {
-		for _, want := range v.audiences {
+		for _, want := range r.audiences {
 			if a == want {
 				return nil
 			}
 		}
 	}
 	if c != nil && !c.Has("aud") {
-		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience").WithDetail("expected %s", v.audienceList())
+		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience").WithDetail("expected %s", r.audienceList())
 	}
 	return token.Errorf(token.ErrAudience, "aud", "the token's audience does not include this API").
-		WithDetail("the token is for %s; expected %s", quoteList(aud), v.audienceList())
+		WithDetail("the token is for %s; expected %s", quoteList(aud), r.audienceList())
 }
 
 // checkCachedTimes runs the pipeline's time rules on a cached token.
@@ -209,11 +241,14 @@ func (v *Validator) checkCachedTimes(t *Token, now time.Time) error {
 	return token.CheckTimes(&c, now, v.leeway, v.strict)
 }
 
-func (v *Validator) audienceList() string {
-	if len(v.audiences) == 1 {
-		return excerpt.Quote(v.audiences[0])
+func (r *issuerRules) audienceList() string {
+	switch len(r.audiences) {
+	case 0:
+		return "no audience (only Cognito app clients without aud)"
+	case 1:
+		return excerpt.Quote(r.audiences[0])
 	}
-	return "one of " + quoteList(v.audiences)
+	return "one of " + quoteList(r.audiences)
 }
 
 // quoteList writes at most a few values, each truncated, so an error message

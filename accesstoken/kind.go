@@ -41,13 +41,15 @@ func checkMarkers(c *token.Claims) error {
 		if s == "ID" {
 			return token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is \"ID\": it is an ID token (Keycloak), not an access token")
 		}
-		return token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is %s, not \"Bearer\": it is not an access token", excerpt.Quote(s))
+		return token.Errorf(token.ErrTokenType, "typ", "the token's typ claim is not \"Bearer\": it is not an access token").
+			WithDetail("typ is %s", excerpt.Quote(s))
 	}
 	if s, ok := stringClaim(c, "token_use"); ok && !accessUse(s) {
 		if s == "id" {
 			return token.Errorf(token.ErrTokenType, "token_use", "token_use is \"id\": it is an ID token (Amazon Cognito), not an access token")
 		}
-		return token.Errorf(token.ErrTokenType, "token_use", "token_use is %s: it is not an access token", excerpt.Quote(s))
+		return token.Errorf(token.ErrTokenType, "token_use", "token_use does not name an access token").
+			WithDetail("token_use is %s", excerpt.Quote(s))
 	}
 	return nil
 }
@@ -114,8 +116,10 @@ func hasGrant(c *token.Claims) bool {
 // checkShape requires the token to name its client the way access tokens
 // do, and refuses the shapes of an ID token that carries no marker at all.
 // typed is true for a token typed "at+jwt", which ID tokens never are; it
-// is taken at its word on everything but the client. It returns the client.
-func (v *Validator) checkShape(c *token.Claims, typed bool) (string, error) {
+// is taken at its word on everything but the client. r are the rules of
+// the token's issuer: its audiences, and its Provider, whose own
+// access-token marker is taken at its word too. It returns the client.
+func (r *issuerRules) checkShape(c *token.Claims, typed bool) (string, error) {
 	clientID, named, err := clientIDOf(c)
 	if err != nil {
 		return "", err
@@ -138,15 +142,17 @@ func (v *Validator) checkShape(c *token.Claims, typed bool) (string, error) {
 			break
 		}
 	}
-	if selfAddressed && v.accepts(clientID) {
+	if selfAddressed && r.accepts(clientID) && !r.provider.marksAccessToken(c) {
 		// This API's identifier is the client's own ID: a token for it
 		// cannot be told from that client's ID token (OIDC Core §2: aud
 		// contains the client's ID), whatever else it carries. Only a token
-		// typed at+jwt is taken at its word here.
+		// typed at+jwt, or one bearing the access-token marker of the
+		// provider the configuration names for its issuer, is taken at its
+		// word here.
 		return "", token.Errorf(token.ErrTokenType, "aud",
-			"the token's audience includes %s, the client it was issued to, as an ID token's does; an access token is for an API",
-			excerpt.Quote(clientID)).
-			WithDetail("this API accepts the client's own ID as an audience; if this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068)")
+			"the token's audience includes the client it was issued to, as an ID token's does; an access token is for an API").
+			WithDetail("the client is %s; this API accepts the client's own ID as an audience; if this API and the client share an identifier, have the issuer type access tokens \"at+jwt\" (RFC 9068), or name the provider in Config.Provider so its own access-token markers count",
+				excerpt.Quote(clientID))
 	}
 	if hasGrant(c) {
 		return clientID, nil
@@ -175,8 +181,8 @@ func (v *Validator) checkShape(c *token.Claims, typed bool) (string, error) {
 
 // accepts reports whether aud is one of the API identifiers this validator
 // accepts.
-func (v *Validator) accepts(aud string) bool {
-	for _, a := range v.audiences {
+func (r *issuerRules) accepts(aud string) bool {
+	for _, a := range r.audiences {
 		if a == aud {
 			return true
 		}

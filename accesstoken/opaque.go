@@ -51,9 +51,9 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 		if !v.allowNoAud {
 			return nil, token.Errorf(token.ErrAudience, "aud",
 				"the authorization server names no audience for the token, so it may not be meant for this API (a refresh token, say)").
-				WithDetail("expected %s, or set Config.AllowIntrospectionWithoutAudience for a server that never sends aud", v.audienceList())
+				WithDetail("expected %s, or set Config.AllowIntrospectionWithoutAudience for a server that never sends aud", v.rules.audienceList())
 		}
-	} else if err := v.checkAudience(resp.Audience, nil); err != nil {
+	} else if err := v.rules.checkAudience(resp.Audience, nil); err != nil {
 		return nil, err
 	}
 	if err := checkAnswerTimes(resp, v.now(), v.leeway); err != nil {
@@ -77,6 +77,9 @@ func (v *Validator) validateOpaque(ctx context.Context, raw string) (*Token, err
 		return nil, err
 	}
 	if t.Confirmation, err = answerConfirmation(resp); err != nil {
+		return nil, err
+	}
+	if err := t.Meets(v.require...); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -84,6 +84,26 @@ func (t *Token) Claims(v any) error {
 	return c.Decode(v)
 }
 
+// Meets reports whether the token meets every requirement (see
+// token.Requirement): nil, or the first failure, matching
+// token.ErrInsufficientScope (token.ErrInvalidClaim for a claim of the
+// wrong JSON type). For an opaque token the introspection answer's members
+// are the claims. A Token not made by a Validator meets none but the empty
+// list.
+func (t *Token) Meets(reqs ...token.Requirement) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	c, err := t.claimSet()
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return token.Errorf(token.ErrInsufficientScope, "", "the token was not made by a Validator and has no claims")
+	}
+	return token.CheckAll(c, reqs)
+}
+
 // claimSet returns the claims Claims decodes: a JWT's own, or an opaque
 // token's introspection answer read as claims; nil for a Token not made by
 // a Validator.

@@ -20,68 +20,143 @@ import (
 // needs no Close. A nil or zero Validator refuses every token with
 // token.ErrUnavailable: the fault is the program's, not the token's.
 type Validator struct {
+	configured   bool
 	issuer       string
-	audiences    []string
-	keys         token.KeySource
-	verifier     *token.Verifier // nil without Keys
+	rules        issuerRules             // for Issuer, IssuerKeys and introspection answers
+	byIssuer     map[string]*issuerRules // Issuers with rules of their own; nil when none
+	verifier     *token.Verifier         // nil without any key source
 	introspector introspect.Introspector
 	strict       bool
 	allowNoAud   bool
 	introJWTs    bool
+	require      []token.Requirement
+	check        func(context.Context, *Token) error
 	leeway       time.Duration
 	now          func() time.Time
 	maxSize      int
-	cache        *tokencache.Cache[cached] // nil when disabled or without Keys
+	cache        *tokencache.Cache[cached] // nil when disabled or without keys
 	dpop         *dpopChecker
 }
 
 // cached is a verified-token cache entry: the Token as the cache keeps it
-// (see detach) and the key that verified it, whose presence in the key set
-// the cache asks about on every hit.
+// (see detach), the key that verified it and the key source of the token's
+// issuer that gave it: on every hit the cache asks that source, and only
+// that one, whether the key is still published.
 type cached struct {
 	token *Token
+	keys  token.KeySource
 	key   *token.Key
 	kid   string
 }
 
+// issuerRules are the audience and provider rules of an issuer.
+type issuerRules struct {
+	audiences  []string
+	provider   Provider
+	appClients []string // Cognito app client IDs for tokens without aud
+}
+
 // NewValidator checks cfg and returns a Validator. It returns an error naming
-// the field at fault when Issuer is empty, no API identifier is given, an
-// entry of Audiences is empty, neither Keys nor Introspector is set,
-// IntrospectJWTs or StrictRFC9068 is set without what it needs,
-// MaxTokenSize is negative, or Algorithms names an algorithm that is not
-// supported. It makes no network request.
+// the field at fault when no issuer is given, an issuer has no API
+// identifier, an entry of Audiences, Issuers or AppClientIDs is empty or
+// repeated, neither keys nor Introspector are set, IntrospectJWTs or
+// StrictRFC9068 is set without what it needs, MaxTokenSize is negative,
+// Provider is unknown or AppClientIDs is set for another provider than
+// Cognito, or Algorithms names an algorithm that is not supported. It makes
+// no network request.
 func NewValidator(cfg Config) (*Validator, error) {
-	if cfg.Issuer == "" {
-		return nil, errors.New("accesstoken: Config.Issuer is required: the authorization server's issuer identifier")
+	jwts := cfg.Keys != nil || len(cfg.Issuers) > 0 || cfg.IssuerKeys != nil
+	switch {
+	case cfg.Issuer == "" && len(cfg.Issuers) == 0 && cfg.IssuerKeys == nil:
+		return nil, errors.New("accesstoken: Config.Issuer is required: the authorization server's issuer identifier (or Config.Issuers, or Config.IssuerKeys, for several)")
+	case cfg.Issuer == "" && cfg.Keys != nil:
+		return nil, errors.New("accesstoken: Config.Keys is set but Config.Issuer is empty; name the issuer the keys belong to")
+	case cfg.Issuer == "" && cfg.Introspector != nil:
+		return nil, errors.New("accesstoken: Config.Introspector needs Config.Issuer, the issuer identifier of the server that answers")
+	case !jwts && cfg.Introspector == nil:
+		return nil, errors.New("accesstoken: Config.Keys (for JWT access tokens) or Config.Introspector (for opaque ones) is required")
+	case cfg.IntrospectJWTs && (!jwts || cfg.Introspector == nil):
+		return nil, errors.New("accesstoken: Config.IntrospectJWTs needs both Config.Keys (or Issuers, or IssuerKeys) and Config.Introspector")
+	case cfg.StrictRFC9068 && !jwts:
+		return nil, errors.New("accesstoken: Config.StrictRFC9068 applies to JWT access tokens, but no keys are configured so no JWT is accepted")
+	}
+	if cfg.Issuer != "" {
+		if err := token.CheckIssuer(cfg.Issuer); err != nil {
+			return nil, fmt.Errorf("accesstoken: Config.Issuer: %w", err)
+		}
 	}
 	v := &Validator{
+		configured:   true,
 		issuer:       cfg.Issuer,
-		keys:         cfg.Keys,
 		introspector: cfg.Introspector,
 		strict:       cfg.StrictRFC9068,
 		allowNoAud:   cfg.AllowIntrospectionWithoutAudience,
 		introJWTs:    cfg.IntrospectJWTs,
+		require:      slices.Clone(cfg.Require),
+		check:        cfg.Check,
 	}
+	var audiences []string
 	if cfg.Audience != "" {
-		v.audiences = append(v.audiences, cfg.Audience)
+		audiences = append(audiences, cfg.Audience)
 	}
-	for i, a := range cfg.Audiences {
-		if a == "" {
-			return nil, fmt.Errorf("accesstoken: Config.Audiences[%d] is empty; every accepted API identifier must be a non-empty string", i)
-		}
-		if !slices.Contains(v.audiences, a) {
-			v.audiences = append(v.audiences, a)
-		}
+	audiences, err := addAudiences(audiences, cfg.Audiences, "Config.Audiences")
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case len(v.audiences) == 0:
-		return nil, errors.New("accesstoken: Config.Audience (or Config.Audiences) is required: the identifier of this API that tokens must name in aud")
-	case cfg.Keys == nil && cfg.Introspector == nil:
-		return nil, errors.New("accesstoken: Config.Keys (for JWT access tokens) or Config.Introspector (for opaque ones) is required")
-	case cfg.IntrospectJWTs && (cfg.Keys == nil || cfg.Introspector == nil):
-		return nil, errors.New("accesstoken: Config.IntrospectJWTs needs both Config.Keys and Config.Introspector")
-	case cfg.StrictRFC9068 && cfg.Keys == nil:
-		return nil, errors.New("accesstoken: Config.StrictRFC9068 applies to JWT access tokens, but Config.Keys is nil so no JWT is accepted")
+	v.rules, err = newRules(audiences, cfg.Provider, cfg.AppClientIDs, "Config")
+	if err != nil {
+		return nil, err
+	}
+	// The defaults must be usable when anything relies on them.
+	usesDefaults := cfg.Issuer != "" || cfg.IssuerKeys != nil
+	routes := make(map[string]token.KeySource, len(cfg.Issuers))
+	for i, is := range cfg.Issuers {
+		where := fmt.Sprintf("Config.Issuers[%d]", i)
+		switch {
+		case is.Issuer == "":
+			return nil, fmt.Errorf("accesstoken: %s.Issuer is empty", where)
+		case is.Keys == nil:
+			return nil, fmt.Errorf("accesstoken: %s.Keys is required: the keys of issuer %q", where, is.Issuer)
+		case is.Issuer == cfg.Issuer:
+			return nil, fmt.Errorf("accesstoken: %s names Config.Issuer %q again; configure it once", where, is.Issuer)
+		}
+		if _, dup := routes[is.Issuer]; dup {
+			return nil, fmt.Errorf("accesstoken: %s: issuer %q is listed twice", where, is.Issuer)
+		}
+		routes[is.Issuer] = is.Keys
+		if is.Audiences == nil && is.Provider == AnyProvider && is.AppClientIDs == nil {
+			usesDefaults = true
+			continue
+		}
+		auds, err := addAudiences(nil, is.Audiences, where+".Audiences")
+		if err != nil {
+			return nil, err
+		}
+		r := v.rules
+		if is.Audiences != nil {
+			r.audiences = auds
+		}
+		if is.Provider != AnyProvider {
+			r.provider = is.Provider
+		}
+		if is.AppClientIDs != nil {
+			r.appClients = is.AppClientIDs
+		}
+		if r, err = newRules(r.audiences, r.provider, r.appClients, where); err != nil {
+			return nil, err
+		}
+		if err := r.usable(where); err != nil {
+			return nil, err
+		}
+		if v.byIssuer == nil {
+			v.byIssuer = make(map[string]*issuerRules)
+		}
+		v.byIssuer[is.Issuer] = &r
+	}
+	if usesDefaults || cfg.Introspector != nil {
+		if err := v.rules.usable("Config"); err != nil {
+			return nil, err
+		}
 	}
 	set, err := settings.ResolveValidation("accesstoken: Config", cfg.Leeway, cfg.Now, cfg.MaxTokenSize)
 	if err != nil {
@@ -93,10 +168,10 @@ func NewValidator(cfg Config) (*Validator, error) {
 		return nil, err
 	}
 	v.dpop = dpop
-	if cfg.Keys != nil {
-		ver, err := token.NewVerifier(token.VerifierConfig{
-			Issuer:          cfg.Issuer,
-			Keys:            cfg.Keys,
+	if jwts {
+		vc := token.VerifierConfig{
+			Issuers:         routes,
+			IssuerKeys:      cfg.IssuerKeys,
 			Algorithms:      cfg.Algorithms,
 			Leeway:          cfg.Leeway, // resolved by the same rule as set's
 			Now:             cfg.Now,
@@ -104,7 +179,11 @@ func NewValidator(cfg Config) (*Validator, error) {
 			RequireIssuedAt: cfg.StrictRFC9068,
 			CheckHeader:     v.checkHeader,
 			CheckClaims:     v.checkBeforeSignature,
-		})
+		}
+		if cfg.Keys != nil {
+			vc.Issuer, vc.Keys = cfg.Issuer, cfg.Keys
+		}
+		ver, err := token.NewVerifier(vc)
 		if err != nil {
 			return nil, fmt.Errorf("accesstoken: %w", err)
 		}
@@ -114,6 +193,54 @@ func NewValidator(cfg Config) (*Validator, error) {
 		}
 	}
 	return v, nil
+}
+
+// addAudiences appends the entries of list that dst lacks, refusing empty
+// ones.
+func addAudiences(dst, list []string, field string) ([]string, error) {
+	for i, a := range list {
+		if a == "" {
+			return nil, fmt.Errorf("accesstoken: %s[%d] is empty; every accepted API identifier must be a non-empty string", field, i)
+		}
+		if !slices.Contains(dst, a) {
+			dst = append(dst, a)
+		}
+	}
+	return dst, nil
+}
+
+// newRules checks a provider and its app client IDs.
+func newRules(audiences []string, p Provider, appClients []string, where string) (issuerRules, error) {
+	if !p.known() {
+		return issuerRules{}, fmt.Errorf("accesstoken: %s.Provider is %d, not one of the Provider constants", where, int(p))
+	}
+	if len(appClients) > 0 && p != Cognito {
+		return issuerRules{}, fmt.Errorf("accesstoken: %s.AppClientIDs accepts tokens without aud, which only Amazon Cognito issues; it needs Provider Cognito, not %s", where, p)
+	}
+	for i, c := range appClients {
+		if c == "" {
+			return issuerRules{}, fmt.Errorf("accesstoken: %s.AppClientIDs[%d] is empty", where, i)
+		}
+	}
+	return issuerRules{audiences: audiences, provider: p, appClients: slices.Clone(appClients)}, nil
+}
+
+// usable reports an issuer whose tokens could never be accepted.
+func (r issuerRules) usable(where string) error {
+	if len(r.audiences) == 0 && len(r.appClients) == 0 {
+		return fmt.Errorf("accesstoken: %s.Audience (or Audiences) is required: the identifier of this API that tokens must name in aud", where)
+	}
+	return nil
+}
+
+// rulesFor returns the rules of the token's issuer.
+func (v *Validator) rulesFor(iss string) *issuerRules {
+	if v.byIssuer != nil {
+		if r, ok := v.byIssuer[iss]; ok {
+			return r
+		}
+	}
+	return &v.rules
 }
 
 // Validate checks raw, the access token as presented (without "Bearer "),
@@ -129,7 +256,7 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Token, error) {
 }
 
 // validate is Validate (p nil) and ValidateProof: the token, then its
-// binding.
+// binding, then Config.Check.
 func (v *Validator) validate(ctx context.Context, raw string, p *Proof) (*Token, error) {
 	t, err := v.validateToken(ctx, raw)
 	if err != nil {
@@ -138,12 +265,24 @@ func (v *Validator) validate(ctx context.Context, raw string, p *Proof) (*Token,
 	if err := v.checkBinding(ctx, t, raw, p); err != nil {
 		return nil, err
 	}
+	return v.authorize(ctx, t)
+}
+
+// authorize runs Config.Check on a token that passed every other check,
+// on every call: JWTs, cache hits and opaque tokens alike.
+func (v *Validator) authorize(ctx context.Context, t *Token) (*Token, error) {
+	if v.check == nil {
+		return t, nil
+	}
+	if err := token.CheckFailed(v.check(ctx, t)); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
 // validateToken checks raw for what it is, whatever it is bound to.
 func (v *Validator) validateToken(ctx context.Context, raw string) (*Token, error) {
-	if v == nil || v.issuer == "" {
+	if v == nil || !v.configured {
 		return nil, token.Errorf(token.ErrUnavailable, "", "the token cannot be validated here").
 			WithDetail("the access token validator is not configured; build it with accesstoken.NewValidator")
 	}
@@ -217,9 +356,9 @@ func isJOSE(raw string) bool {
 }
 
 // keyLive reports whether the key that verified a cached token is still in
-// the issuer's key set.
+// the key set of the token's own issuer.
 func (v *Validator) keyLive(ctx context.Context, e cached) bool {
-	set, err := v.keys.Keys(ctx, e.kid)
+	set, err := e.keys.Keys(ctx, e.kid)
 	return err == nil && set.Contains(e.key)
 }
 

@@ -67,6 +67,22 @@
 //     (Ed25519) that is SHA-512, as the OpenID Foundation resolved.
 //     Comparisons of nonce and hashes take constant time.
 //
+// # Several providers
+//
+// Config.Issuers lists further trusted providers, each with its own keys and
+// optionally its own client ID (a login page offering several), or further
+// spellings of one issuer (Google's "https://accounts.google.com" and
+// "accounts.google.com"); Config.IssuerKeys routes tokens of issuers decided
+// at run time (jwks.NewIssuers: the tenants of Entra ID's common endpoint,
+// with tid checked against the tenant in iss). Each token is verified with
+// the keys of the issuer its iss names, compared exactly; any other issuer
+// is refused with token.ErrIssuer before a key is looked up.
+//
+// Config.Require lists claims every token must hold (roles, groups: see
+// token.Requirement) and Config.Check runs checks of your own on every
+// call, cache hits included; both refuse with token.ErrInsufficientScope
+// unless Check says otherwise.
+//
 // # The verified-token cache
 //
 // A Validator remembers the tokens it accepted (Config.CacheSize entries,

@@ -129,6 +129,25 @@ func (t *Token) Claims(v any) error {
 	return c.Decode(v)
 }
 
+// Meets reports whether the token meets every requirement (see
+// token.Requirement): nil, or the first failure, matching
+// token.ErrInsufficientScope (token.ErrInvalidClaim for a claim of the
+// wrong JSON type). A Token not made by a Validator meets none but the
+// empty list.
+func (t *Token) Meets(reqs ...token.Requirement) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	c, err := t.claimSet()
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return token.Errorf(token.ErrInsufficientScope, "", "the token was not made by a Validator and has no claims")
+	}
+	return token.CheckAll(c, reqs)
+}
+
 // Algorithm returns the JWS algorithm the token was signed with ("RS256",
 // "ES256", ...), or "" for a Token that Validate did not return.
 func (t *Token) Algorithm() string {

@@ -20,8 +20,10 @@ import (
 // token's.
 type Validator struct {
 	verifier *token.Verifier
-	keys     token.KeySource
 	clientID string
+	clients  map[string]string // issuers with a client ID of their own; nil when none
+	require  []token.Requirement
+	check    func(context.Context, *Token) error
 	trusted  audienceSet
 	maxAge   time.Duration
 	leeway   time.Duration
@@ -31,18 +33,22 @@ type Validator struct {
 }
 
 // cached is a verified-token cache entry: the Token as the cache keeps it
-// (see detach) and the key that verified it, whose presence in the key set
-// the cache asks about on every hit.
+// (see detach), the key that verified it and the key source of the token's
+// issuer that gave it: on every hit the cache asks that source, and only
+// that one, whether the key is still published.
 type cached struct {
 	token *Token
+	keys  token.KeySource
 	key   *token.Key
 	kid   string
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error when
-// Issuer, ClientID or Keys is missing, MaxAge or MaxTokenSize is negative, or
-// Algorithms names an algorithm that is not supported (such as "none") or is
-// empty but not nil. It makes no network request.
+// no issuer is configured, Issuer lacks Keys, an entry of Issuers lacks its
+// issuer or keys or repeats another, ClientID is missing where an issuer
+// needs it, MaxAge or MaxTokenSize is negative, or Algorithms names an
+// algorithm that is not supported (such as "none") or is empty but not nil.
+// It makes no network request.
 func NewValidator(cfg Config) (*Validator, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -51,9 +57,25 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	var routes map[string]token.KeySource
+	var clients map[string]string
+	for _, is := range cfg.Issuers {
+		if routes == nil {
+			routes = make(map[string]token.KeySource, len(cfg.Issuers))
+		}
+		routes[is.Issuer] = is.Keys
+		if is.ClientID != "" && is.ClientID != cfg.ClientID {
+			if clients == nil {
+				clients = make(map[string]string)
+			}
+			clients[is.Issuer] = is.ClientID
+		}
+	}
 	v := &Validator{
-		keys:     cfg.Keys,
 		clientID: cfg.ClientID,
+		clients:  clients,
+		require:  slices.Clone(cfg.Require),
+		check:    cfg.Check,
 		trusted:  newAudienceSet(cfg.TrustedAudiences),
 		maxAge:   cfg.MaxAge,
 		leeway:   set.Leeway,
@@ -63,6 +85,8 @@ func NewValidator(cfg Config) (*Validator, error) {
 	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:          cfg.Issuer,
 		Keys:            cfg.Keys,
+		Issuers:         routes,
+		IssuerKeys:      cfg.IssuerKeys,
 		Algorithms:      cfg.Algorithms,
 		Leeway:          cfg.Leeway, // resolved by the same rule as set's
 		Now:             cfg.Now,
@@ -82,9 +106,9 @@ func NewValidator(cfg Config) (*Validator, error) {
 }
 
 // keyLive reports whether the key that verified a cached token is still in
-// the issuer's key set.
+// the key set of the token's own issuer.
 func (v *Validator) keyLive(ctx context.Context, e cached) bool {
-	set, err := v.keys.Keys(ctx, e.kid)
+	set, err := e.keys.Keys(ctx, e.kid)
 	return err == nil && set.Contains(e.key)
 }
 
@@ -112,11 +136,14 @@ func (v *Validator) keyLive(ctx context.Context, e cached) bool {
 //     (ErrAuthorizedParty);
 //   - the typed claims of Token of their JSON types (ErrInvalidClaim);
 //   - the checks opts add: WithNonce (ErrNonce), WithAccessToken and
-//     WithCode (ErrTokenHash), WithMaxAge (ErrAuthTime), WithACR (ErrACR).
+//     WithCode (ErrTokenHash), WithMaxAge (ErrAuthTime), WithACR (ErrACR);
+//   - Config.Require (ErrInsufficientScope) and Config.Check (see
+//     token.CheckFailed).
 //
 // A token this validator verified before, and which is still in its cache,
-// skips the signature and the rules that cannot change; exp, Config.MaxAge
-// and every option are checked again on each call.
+// skips the signature and the rules that cannot change (Config.Require
+// among them); exp, Config.MaxAge, every option and Config.Check are
+// checked again on each call.
 func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*Token, error) {
 	if v == nil || v.verifier == nil {
 		return nil, token.Errorf(token.ErrUnavailable, "", "the ID token validator is not configured; build it with idtoken.NewValidator")
@@ -146,7 +173,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		if err := c.run(out, now, leeway); err != nil {
 			return nil, err
 		}
-		return out, nil
+		return v.authorize(ctx, out)
 	}
 
 	// The Token and the pipeline's Verified, which holds the claims the
@@ -159,6 +186,9 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	if err := v.accept(verified, t); err != nil {
 		return nil, err
 	}
+	if err := token.CheckAll(t.claims, v.require); err != nil {
+		return nil, err
+	}
 	if err := v.checkMaxAge(t, now, leeway); err != nil {
 		return nil, err
 	}
@@ -166,7 +196,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		return nil, err
 	}
 	if v.cache == nil {
-		return t, nil
+		return v.authorize(ctx, t)
 	}
 	// The caller gets t; the cache keeps a copy that holds only what it
 	// needs. The entry dies at exp, or when MaxAge makes the token too old,
@@ -177,7 +207,18 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 			deadline = limit
 		}
 	}
-	v.cache.Add(raw, cached{token: t.detach(), key: verified.Key, kid: strings.Clone(verified.Header.KeyID)}, deadline.Add(leeway), now)
+	v.cache.Add(raw, cached{token: t.detach(), keys: verified.Keys, key: verified.Key, kid: strings.Clone(verified.Header.KeyID)}, deadline.Add(leeway), now)
+	return v.authorize(ctx, t)
+}
+
+// authorize runs Config.Check, on every call, cache hits included.
+func (v *Validator) authorize(ctx context.Context, t *Token) (*Token, error) {
+	if v.check == nil {
+		return t, nil
+	}
+	if err := token.CheckFailed(v.check(ctx, t)); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -197,7 +238,9 @@ func (v *Validator) lookup(ctx context.Context, raw string, now time.Time) (cach
 // here is ErrTokenType, whatever its audience). Nothing it says quotes the
 // unverified claims.
 func (v *Validator) checkBeforeSignature(_ *token.Header, c *token.Claims) error {
-	err := v.checkAudience(c)
+	// The pipeline routed the token by its issuer first, so iss is a
+	// trusted issuer here and names the client ID to expect.
+	err := v.checkAudience(c, v.clientFor(c.Issuer))
 	if err == nil {
 		return nil
 	}
@@ -222,9 +265,10 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	}
 	// The pipeline checked the audience (checkBeforeSignature); azp is
 	// required when aud names anyone besides the client.
+	clientID := v.clientFor(c.Issuer)
 	multiple := false
 	for _, a := range c.Audience {
-		if a != v.clientID {
+		if a != clientID {
 			multiple = true
 			break
 		}
@@ -244,12 +288,12 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 	if err := t.readClaims(c); err != nil {
 		return err
 	}
-	if t.AuthorizedParty != v.clientID {
+	if t.AuthorizedParty != clientID {
 		if c.Has("azp") {
-			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q, not this client's ID", excerpt.Of(t.AuthorizedParty)).WithDetail("expected the client ID %q", v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "azp is %q, not this client's ID", excerpt.Of(t.AuthorizedParty)).WithDetail("expected the client ID %q", clientID)
 		}
 		if multiple {
-			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name this client's ID", len(c.Audience)).WithDetail("expected the client ID %q", v.clientID)
+			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name this client's ID", len(c.Audience)).WithDetail("expected the client ID %q", clientID)
 		}
 	}
 	return nil
@@ -267,28 +311,29 @@ func checkSubject(c *token.Claims) error {
 }
 
 // checkAudience applies OIDC Core §3.1.3.7 rule 3: aud contains the client
-// ID, and any other audience is one the configuration trusts. It runs
-// before the signature, so its messages do not quote the token's audiences.
-// Its cost is linear in the number of audiences, however many are trusted.
-func (v *Validator) checkAudience(c *token.Claims) error {
+// ID (clientID, this application's at the token's issuer), and any other
+// audience is one the configuration trusts. It runs before the signature,
+// so its messages do not quote the token's audiences. Its cost is linear in
+// the number of audiences, however many are trusted.
+func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 	if len(c.Audience) == 0 {
 		if !c.Has("aud") {
-			return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+			return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", clientID)
 		}
-		return token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+		return token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", clientID)
 	}
 	found := false
 	for _, a := range c.Audience {
-		if a == v.clientID {
+		if a == clientID {
 			found = true
 			continue
 		}
 		if !v.trusted.contains(a) {
-			return token.Errorf(token.ErrAudience, "aud", "aud names an audience that is neither this client's ID nor a trusted audience").WithDetail("aud names %q; the client ID is %q", excerpt.Of(a), v.clientID)
+			return token.Errorf(token.ErrAudience, "aud", "aud names an audience that is neither this client's ID nor a trusted audience").WithDetail("aud names %q; the client ID is %q", excerpt.Of(a), clientID)
 		}
 	}
 	if !found {
-		return token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", v.clientID)
+		return token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", clientID)
 	}
 	return nil
 }
@@ -322,6 +367,14 @@ func (s audienceSet) contains(a string) bool {
 		return ok
 	}
 	return slices.Contains(s.list, a)
+}
+
+// clientFor returns this application's client ID at the token's issuer.
+func (v *Validator) clientFor(iss string) string {
+	if id, ok := v.clients[iss]; ok {
+		return id
+	}
+	return v.clientID
 }
 
 // checkMaxAge applies Config.MaxAge to the token's iat.

@@ -84,6 +84,19 @@
 // ErrRedirect. Documents are parsed strictly (no duplicate member names, no
 // invalid UTF-8, bounded nesting).
 //
+// # Issuers decided at run time
+//
+// NewIssuers makes a token.IssuerKeySource for a validator's
+// Config.IssuerKeys: the tenants of a multi-tenant provider, by an issuer
+// template such as Entra ID's "https://login.microsoftonline.com/{tenantid}/v2.0"
+// with an allow-list of tenants (and the token's tid checked against the
+// tenant in its iss), or the issuers a resolver function trusts. Whether an
+// issuer is trusted is decided from the configuration alone, so a token
+// naming a made-up issuer causes no request. Each trusted issuer's Remote is
+// made on its first token, once for all the requests that arrive meanwhile,
+// and kept in a set bounded by IssuersConfig.MaxSources, the least recently
+// used closed to make room; Issuers.Close closes them all.
+//
 // # Lifetime
 //
 // A Remote runs one background goroutine, plus one per fetch in progress.

@@ -117,3 +117,34 @@ func exampleIssuer() *httptest.Server {
 	})
 	return srv
 }
+
+// The tenants of a multi-tenant provider: an issuer template as Entra ID's
+// discovery document publishes it, a tenant allow-list, and the keys every
+// tenant shares. Whether a token's issuer is trusted is decided from the
+// configuration alone, so an unknown tenant costs no request.
+func ExampleNewIssuers() {
+	tenants, err := jwks.NewIssuers(jwks.IssuersConfig{
+		Templates: []string{"https://login.microsoftonline.com/{tenantid}/v2.0"},
+		Tenants:   []string{"72f988bf-86f1-41af-91ab-2d7cd011db47"},
+		Keys:      jwks.Static(nil), // in production: jwks.New(ctx, "https://login.microsoftonline.com/common/discovery/v2.0/keys", ...)
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer tenants.Close()
+	for _, c := range []map[string]string{
+		{"iss": "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+		{"iss": "https://login.microsoftonline.com/0d8e7c6b-5a49-4f38-a726-15e4d3c2b1ab/v2.0", "tid": "0d8e7c6b-5a49-4f38-a726-15e4d3c2b1ab"},
+		{"iss": "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", "tid": "0d8e7c6b-5a49-4f38-a726-15e4d3c2b1ab"},
+	} {
+		doc, _ := json.Marshal(c)
+		claims, _ := token.ParseClaims(doc)
+		_, err := tenants.IssuerKeys(context.Background(), claims)
+		fmt.Println(err == nil, errors.Is(err, token.ErrIssuer))
+	}
+	// Output:
+	// true false
+	// false true
+	// false true
+}

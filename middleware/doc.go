@@ -62,8 +62,15 @@
 //	malformed request                400  Bearer realm="...", error="invalid_request", error_description="..."
 //	token refused by the Validator   401  Bearer realm="...", error="invalid_token", error_description="..."
 //	scope or permission missing      403  Bearer realm="...", error="insufficient_scope", error_description="...", scope="..."
+//	claim requirement not met        403  Bearer realm="...", error="insufficient_scope", error_description="..."
 //	token.ErrUnavailable             503  Retry-After: 5
 //	Middleware.StepUp                401  Bearer realm="...", error="insufficient_user_authentication", ..., acr_values="...", max_age="..."
+//
+// A claim requirement is a role or group a route needs (RequireClaims with
+// token.Claim("roles").Contains("Orders.Write")), or one the validator's
+// Config.Require or Config.Check refused (token.ErrInsufficientScope): the
+// token is good but not allowed here, so the answer is 403, not 401; RFC
+// 6750 has no parameter for roles, so the error_description names the claim.
 //
 // A request without any token gets no error code, as RFC 6750 §3.1 asks, so
 // a client knows to authenticate rather than to report an error. The

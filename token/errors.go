@@ -60,7 +60,8 @@ var (
 	// ErrACR: the authentication context class (acr) is not one requested.
 	ErrACR = errors.New("authentication context not acceptable")
 	// ErrInsufficientScope: the token is valid but lacks a required scope or
-	// permission.
+	// permission, does not meet a claim Requirement (a role, a group), or a
+	// custom authorization check refused it.
 	ErrInsufficientScope = errors.New("insufficient scope")
 	// ErrInactive: introspection says the token is not active (revoked,
 	// expired or unknown to the issuer).

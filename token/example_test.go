@@ -105,3 +105,27 @@ func ExampleClaims_Decode() {
 	// malformed token (claims): the claims are not a strict JSON object: invalid JSON at byte 67: duplicate member name "email"
 	// scope "read write", email ""
 }
+
+// Requirements state the roles and groups a token must hold, the way each
+// provider expresses them; validators take them in Config.Require and the
+// middleware in RequireClaims.
+func ExampleClaim() {
+	claims, err := token.ParseClaims([]byte(`{
+		"realm_access": {"roles": ["clinician", "offline_access"]},
+		"https://example.com/roles": ["viewer"]
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range []token.Requirement{
+		token.Claim("realm_access", "roles").Contains("clinician"),
+		token.Claim("https://example.com/roles").ContainsAny("admin", "ops"),
+	} {
+		err := r.Check(claims)
+		fmt.Printf("%s: %v (insufficient scope: %t)\n", r, err == nil, errors.Is(err, token.ErrInsufficientScope))
+	}
+	// Output:
+	// realm_access.roles contains "clinician": true (insufficient scope: false)
+	// https://example.com/roles contains one of "admin", "ops": false (insufficient scope: true)
+}

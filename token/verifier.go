@@ -17,15 +17,24 @@ import (
 const DefaultLeeway = settings.DefaultLeeway
 
 // VerifierConfig configures the verification pipeline shared by the ID token
-// and access token validators. Issuer and Keys are required; every other
-// field follows the package's rule for configuration values (zero is the
-// safe default).
+// and access token validators. At least one issuer is required: Issuer with
+// Keys, an entry of Issuers, or IssuerKeys; every other field follows the
+// package's rule for configuration values (zero is the safe default).
 type VerifierConfig struct {
 	// Issuer is compared exactly (no trailing-slash or case folding) with the
 	// token's iss.
 	Issuer string
 	// Keys supplies the issuer's verification keys.
 	Keys KeySource
+	// Issuers maps further trusted issuers, each compared exactly with
+	// iss, to their own key sources. A token is verified only with the
+	// keys of the issuer it names, also when two issuers publish the same
+	// kid. Issuer and Keys, when set, are one more entry.
+	Issuers map[string]KeySource
+	// IssuerKeys routes a token whose iss is neither Issuer nor a key of
+	// Issuers, for issuers decided at run time (see IssuerKeySource). Nil
+	// means such a token is refused with ErrIssuer.
+	IssuerKeys IssuerKeySource
 	// Algorithms is the allow-list of JWS algorithms. Nil means
 	// DefaultAlgorithms (every supported asymmetric algorithm). HS256, HS384
 	// and HS512 may be listed only to verify with symmetric keys the caller
@@ -64,8 +73,11 @@ type VerifierConfig struct {
 // Verifier runs the JWS pipeline: size, form, header, algorithm, issuer, key
 // selection, signature and times. It is safe for concurrent use.
 type Verifier struct {
-	issuer      string
-	keys        KeySource
+	issuer      string               // Issuer, for messages and Verifier.Issuer
+	routes      map[string]KeySource // every static issuer, Issuer included
+	dynamic     IssuerKeySource      // nil when every issuer is static
+	onlyKeys    KeySource            // Keys, when Issuer is the only issuer
+	expected    string               // the trusted issuers, for messages
 	allowed     []algorithm
 	critical    []string
 	leeway      time.Duration
@@ -78,13 +90,16 @@ type Verifier struct {
 }
 
 // Verified is a token that passed the pipeline: its signature is good, the
-// issuer is the configured one and its times are valid now.
+// issuer is a trusted one and its times are valid now.
 type Verified struct {
 	Raw    string
 	Header Header
 	Claims Claims
 	// Key is the key that verified the signature.
 	Key *Key
+	// Keys is the key source of the token's issuer, which gave Key. A cache
+	// of verified tokens asks it whether Key is still published.
+	Keys KeySource
 }
 
 // Result is a Verified token together with a value of the caller's type T,
@@ -112,15 +127,14 @@ type resultStorage struct {
 	audience      [4]string
 }
 
-// NewVerifier checks cfg and returns a Verifier. It returns an error when
-// Issuer or Keys is missing, MaxTokenSize is negative, or Algorithms is empty
+// NewVerifier checks cfg and returns a Verifier. It returns an error when no
+// issuer is configured, Issuer and Keys are not set together, an issuer is
+// empty, holds a placeholder or has no key source, MaxTokenSize is negative, or Algorithms is empty
 // but not nil or names an algorithm that is not supported.
 func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
-	if cfg.Issuer == "" {
-		return nil, errors.New("token: VerifierConfig.Issuer is required")
-	}
-	if cfg.Keys == nil {
-		return nil, errors.New("token: VerifierConfig.Keys is required")
+	routes, err := issuerRoutes(cfg)
+	if err != nil {
+		return nil, err
 	}
 	set, err := settings.ResolveValidation("token: VerifierConfig", cfg.Leeway, cfg.Now, cfg.MaxTokenSize)
 	if err != nil {
@@ -128,7 +142,10 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	v := &Verifier{
 		issuer:      cfg.Issuer,
-		keys:        cfg.Keys,
+		routes:      routes,
+		dynamic:     cfg.IssuerKeys,
+		onlyKeys:    onlyKeys(cfg, routes),
+		expected:    expectedIssuers(cfg.Issuer, routes, cfg.IssuerKeys != nil),
 		critical:    slices.Clone(cfg.Critical),
 		leeway:      set.Leeway,
 		now:         set.Now,
@@ -172,7 +189,8 @@ func (v *Verifier) Leeway() time.Duration {
 	return v.leeway
 }
 
-// Issuer returns the configured issuer.
+// Issuer returns VerifierConfig.Issuer ("" when only Issuers or IssuerKeys
+// were configured, or on a nil Verifier).
 func (v *Verifier) Issuer() string {
 	if v == nil {
 		return ""
@@ -255,7 +273,7 @@ func VerifyFor[T any](ctx context.Context, v *Verifier, raw string) (*Result[T],
 // the token has passed the checks of its form, so that garbage costs no
 // allocation of that size.
 func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verified, *resultStorage)) error {
-	if v == nil || v.keys == nil {
+	if v == nil || (v.routes == nil && v.dynamic == nil) {
 		return Errorf(ErrUnavailable, "", "the Verifier was not made by NewVerifier")
 	}
 	if len(raw) > v.maxSize {
@@ -306,12 +324,12 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	if err := out.Claims.parse(payload, text[len(hdr):], st.claimMembers[:0], st.audience[:0]); err != nil {
 		return err
 	}
-	if out.Claims.Issuer != v.issuer {
-		if !out.Claims.Has("iss") {
-			return Errorf(ErrMissingClaim, "iss", "the token has no issuer").WithDetail("expected %q", v.issuer)
-		}
-		return Errorf(ErrIssuer, "iss", "the token's issuer is not the one this validator accepts").
-			WithDetail("issuer is %q; expected %q", excerpt.Of(out.Claims.Issuer), v.issuer)
+	// The issuer decides which keys may verify the token: a token naming an
+	// issuer outside the trusted set is refused here, before any key lookup
+	// or network call.
+	keys, err := v.route(ctx, &out.Claims)
+	if err != nil {
+		return err
 	}
 	// The times and the caller's claim checks need no key: a token they
 	// refuse (clients resend expired tokens all the time) costs no signature
@@ -328,7 +346,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 			return &ValidationError{Kind: ErrInvalidClaim, Claim: "claims", Reason: "the claims check refused the token", Err: err}
 		}
 	}
-	key, err := v.selectKey(ctx, &out.Header, alg)
+	key, err := selectKey(ctx, keys, &out.Header, alg)
 	if err != nil {
 		return err
 	}
@@ -338,7 +356,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	if !verifySignature(alg, key, seg.signingInput, sig) {
 		return Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, excerpt.Of(key.id))
 	}
-	out.Key = key
+	out.Key, out.Keys = key, keys
 	return nil
 }
 
@@ -366,8 +384,8 @@ func (v *Verifier) allowedNames() string {
 // token names none, and checks it fits alg. It allocates nothing on success:
 // the kid lookup is a map access and the fit check builds a sentence only
 // for a key that does not fit.
-func (v *Verifier) selectKey(ctx context.Context, h *Header, alg algorithm) (*Key, error) {
-	set, err := v.keys.Keys(ctx, h.KeyID)
+func selectKey(ctx context.Context, keys KeySource, h *Header, alg algorithm) (*Key, error) {
+	set, err := keys.Keys(ctx, h.KeyID)
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {

@@ -26,7 +26,7 @@ import (
 var _ = []any{
 	docAccesstoken, docAccesstokenOpaque, docIDToken, docIntrospectWiring,
 	docIntrospectDiscovery, docJWKS, docMiddleware, docMiddlewareLayers, docToken,
-	docIntrospectorFunc,
+	docIntrospectorFunc, docMiddlewareRequireClaims, docTokenRequirement,
 }
 
 // use stands for the rest of a program, which goes on to use what a snippet
@@ -201,4 +201,18 @@ func TestAppointments(t *testing.T) {
 	if _, err := v.Validate(t.Context(), idTok); !errors.Is(err, token.ErrTokenType) {
 		t.Errorf("an ID token: got %v, want token.ErrTokenType", err)
 	}
+}
+
+// Package middleware, RequireClaims.
+func docMiddlewareRequireClaims(mw *middleware.Middleware) {
+	mw.RequireClaims(token.Claim("roles").Contains("Orders.Write"))
+	mw.RequireClaims(token.Claim("realm_access", "roles").Contains("admin"))
+}
+
+// Package token, Requirement.
+func docTokenRequirement() {
+	token.Claim("roles").Contains("Orders.Write")
+	token.Claim("realm_access", "roles").Contains("admin")
+	token.Claim("resource_access", "orders-api", "roles").ContainsAny("reader", "writer")
+	token.Claim("https://example.com/roles").Contains("admin")
 }

@@ -28,7 +28,7 @@ import (
 )
 
 // Compiled, never run: they would reach https://tenant.example.com/.
-var _ = []any{readmeIDToken, readmeProtectAPI, readmeOpaque, readmeAfterLogin, readmeSenderConstrained}
+var _ = []any{readmeIDToken, readmeProtectAPI, readmeOpaque, readmeAfterLogin, readmeSenderConstrained, readmeSeveralIssuers, readmeRoles}
 
 // oauthTokens and loginSession stand for what a web application holds
 // after the authorization code flow.
@@ -204,4 +204,60 @@ func readmeSenderConstrained(iss string, keys token.KeySource, nonces accesstoke
 		ClientCertificateHeader: "X-Client-Cert", // mTLS behind a TLS-terminating proxy
 	})
 	return mw, err
+}
+
+// README "Several issuers and the providers as they really issue tokens".
+func readmeSeveralIssuers(auth0Keys, partnerKeys token.KeySource, customerTenant string) error {
+	// Static: each issuer with its own keys (and, for access tokens, its own audiences).
+	ats, err := accesstoken.NewValidator(accesstoken.Config{
+		Issuer: "https://tenant.eu.auth0.com/", Audience: "https://api.example.com", Keys: auth0Keys,
+		Issuers: []accesstoken.Issuer{
+			{Issuer: "https://login.example.com/", Keys: auth0Keys}, // the tenant's custom domain
+			{Issuer: "https://keycloak.example.com/realms/partners", Keys: partnerKeys,
+				Audiences: []string{"orders-api"}, Provider: accesstoken.Keycloak},
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	// At run time: the tenants of a multi-tenant provider.
+	tenants, err := jwks.NewIssuers(jwks.IssuersConfig{
+		Templates: []string{"https://login.microsoftonline.com/{tenantid}/v2.0"},
+		Tenants:   []string{"72f988bf-86f1-41af-91ab-2d7cd011db47", customerTenant},
+	})
+	if err != nil {
+		return err
+	}
+	defer tenants.Close() // closes every tenant's key source it made
+	entra, err := accesstoken.NewValidator(accesstoken.Config{
+		Audience: "api://orders", IssuerKeys: tenants, Provider: accesstoken.EntraID,
+	})
+	use(ats, entra)
+	return err
+}
+
+// users stands for the API's own user store.
+type userStore interface {
+	Active(ctx context.Context, subject string) error
+}
+
+// README "Roles, groups and checks of your own".
+func readmeRoles(iss string, keys token.KeySource, users userStore, mux *http.ServeMux, mw *middleware.Middleware, h http.Handler) error {
+	ats, err := accesstoken.NewValidator(accesstoken.Config{
+		Issuer: iss, Audience: "https://api.example.com", Keys: keys,
+		Require: []token.Requirement{
+			token.Claim("realm_access", "roles").Contains("clinician"),           // Keycloak
+			token.Claim("https://example.com/roles").ContainsAny("admin", "ops"), // Auth0
+		},
+		Check: func(ctx context.Context, at *accesstoken.Token) error {
+			return users.Active(ctx, at.Subject) // runs on every call, cache hits too
+		},
+	})
+	if err != nil {
+		return err
+	}
+	mux.Handle("POST /orders", mw.RequireClaims(token.Claim("roles").Contains("Orders.Write"))(h)) // Entra ID
+	use(ats)
+	return nil
 }

@@ -88,6 +88,23 @@ func TestEntryDiesWhenNotLive(t *testing.T) {
 	require.Equal(t, 2, asked)
 }
 
+// The liveness function is given the entry's own value, so a validator
+// trusting several issuers can keep in each value the key source of that
+// token's issuer and ask that one: an entry whose issuer no longer
+// publishes its key dies, while another issuer's entry lives on.
+func TestLiveIsAskedAboutTheEntrysOwnValue(t *testing.T) {
+	type verified struct{ issuer string }
+	published := map[string]bool{"A": true, "B": true}
+	c := New[verified](10, func(_ context.Context, v verified) bool { return published[v.issuer] })
+	c.Add("tok-a", verified{"A"}, t0.Add(time.Hour), t0)
+	c.Add("tok-b", verified{"B"}, t0.Add(time.Hour), t0)
+	published["B"] = false
+	_, ok := c.Lookup(ctx, "tok-a", t0)
+	require.True(t, ok, "issuer A still publishes the key of its entry")
+	_, ok = c.Lookup(ctx, "tok-b", t0)
+	require.False(t, ok, "issuer B's entry must be asked about B's keys")
+}
+
 func TestBoundedSize(t *testing.T) {
 	const limit = 64
 	c := New[int](limit, always)

@@ -49,6 +49,13 @@
 // NewClientCertificate, CertificateBoundToken and CertificateBoundOpaqueToken
 // do the same for mutual TLS (cnf.x5t#S256).
 //
+// WithProvider makes the issuer mint a real provider's shapes (Auth0, Okta,
+// Entra ID v1.0 and v2.0, Keycloak, Cognito, Google, ZITADEL): its issuer
+// form and discovery paths, its claims and its header typ, so a handler
+// test looks like production. An Entra ID issuer is multi-tenant: it
+// answers every tenant's discovery document and mints any tenant's tokens
+// with ForTenant.
+//
 // In a program rather than a test (the module's examples, a demo), Start
 // returns an issuer that the caller Closes.
 //

@@ -2,8 +2,10 @@ package tokentest_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tokenguard/tokenguard/token"
@@ -84,5 +86,33 @@ func ExampleOmit() {
 	// Output:
 	// true
 	// true
+	// true
+}
+
+// One option makes the issuer mint a provider's shapes: here Entra ID v2.0,
+// multi-tenant, whose tokens name their tenant in iss and tid.
+func ExampleWithProvider() {
+	t := &exampleT{}
+	defer t.done()
+
+	iss := tokentest.NewIssuer(t, tokentest.WithProvider(tokentest.EntraIDv2))
+	const customer = "0d8e7c6b-5a49-4f38-a726-15e4d3c2b1ab"
+	raw := iss.AccessToken(nil, tokentest.ForTenant(customer))
+
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[1])
+	claims, _ := token.ParseClaims(payload)
+	ver, _, _ := claims.GetString("ver")
+	tid, _, _ := claims.GetString("tid")
+	scp, _, _ := claims.GetString("scp")
+	fmt.Println(strings.TrimPrefix(iss.IssuerTemplate(), iss.JWKSURL()[:len(iss.JWKSURL())-len("/jwks.json")]))
+	fmt.Println(claims.Issuer == iss.IssuerFor(customer), ver, tid == customer, scp)
+
+	// ForTenant is for multi-tenant providers only.
+	other := tokentest.NewIssuer(t, tokentest.WithProvider(tokentest.Keycloak))
+	fmt.Println(other.AccessToken(nil, tokentest.ForTenant(customer)) == "")
+	// Output:
+	// /{tenantid}/v2.0
+	// true 2.0 true access_as_user
+	// tokentest: AccessToken: ForTenant("0d8e7c6b-5a49-4f38-a726-15e4d3c2b1ab") needs an Entra ID issuer (WithProvider(EntraIDv1) or WithProvider(EntraIDv2)), not Keycloak
 	// true
 }

@@ -1,12 +1,11 @@
 package tokentest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,7 +21,8 @@ type Issuer struct {
 	t       testing.TB // nil for an issuer from Start
 	cfg     config
 	srv     *httptest.Server
-	url     string
+	base    string // the server's URL
+	url     string // the issuer identifier: base and the provider's path
 	subject string
 	sid     string
 	closed  chan struct{} // closed by Close, releases slow handlers
@@ -74,12 +74,13 @@ func start(t testing.TB, opts []Option) (*Issuer, error) {
 	if _, ok := lookupAlg(cfg.alg); !ok {
 		return nil, fmt.Errorf("tokentest: WithAlgorithm(%q): not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA", cfg.alg)
 	}
-	var sub [12]byte
-	_, _ = rand.Read(sub[:])
+	if cfg.provider < Default || int(cfg.provider) >= len(providerNames) {
+		return nil, fmt.Errorf("tokentest: WithProvider(%d): not one of the Provider constants", int(cfg.provider))
+	}
 	i := &Issuer{
 		t:       t,
 		cfg:     cfg,
-		subject: "auth0|" + hex.EncodeToString(sub[:]),
+		subject: subjectFor(cfg.provider),
 		sid:     randomHex(16),
 		closed:  make(chan struct{}),
 		tokens:  make(map[string][]byte),
@@ -92,7 +93,8 @@ func start(t testing.TB, opts []Option) (*Issuer, error) {
 		return nil, fmt.Errorf("tokentest: %w", err)
 	}
 	i.srv = httptest.NewServer(i.routes())
-	i.url = i.srv.URL
+	i.base = i.srv.URL
+	i.url = i.base + cfg.provider.issuerPath()
 	return i, nil
 }
 
@@ -121,21 +123,26 @@ func (i *Issuer) errorf(format string, args ...any) {
 }
 
 // URL returns the issuer identifier, the server's base URL without a
-// trailing slash, such as "http://127.0.0.1:41234". It is the iss of every
-// token the issuer mints.
+// trailing slash, such as "http://127.0.0.1:41234", followed by the path
+// of the provider's issuer form with WithProvider ("/realms/tokentest" for
+// Keycloak, "/" for Auth0, ...). It is the iss of every token the issuer
+// mints, unless ForTenant or WithIssuer says otherwise.
 func (i *Issuer) URL() string { return i.url }
 
 // DiscoveryURL returns the OpenID Connect discovery document's URL,
-// URL()+"/.well-known/openid-configuration". The same document is also
-// served at URL()+"/.well-known/oauth-authorization-server" (RFC 8414).
-func (i *Issuer) DiscoveryURL() string { return i.url + discoveryPath }
+// URL() without a trailing slash followed by
+// "/.well-known/openid-configuration". The same document is also served at
+// the RFC 8414 location, "/.well-known/oauth-authorization-server" followed
+// by the path of URL().
+func (i *Issuer) DiscoveryURL() string { return strings.TrimSuffix(i.url, "/") + discoveryPath }
 
-// JWKSURL returns the URL of the issuer's JWKS document, URL()+"/jwks.json".
-func (i *Issuer) JWKSURL() string { return i.url + jwksPath }
+// JWKSURL returns the URL of the issuer's JWKS document, the server's URL
+// followed by "/jwks.json".
+func (i *Issuer) JWKSURL() string { return i.base + jwksPath }
 
-// IntrospectionURL returns the RFC 7662 introspection endpoint,
-// URL()+"/introspect".
-func (i *Issuer) IntrospectionURL() string { return i.url + introspectPath }
+// IntrospectionURL returns the RFC 7662 introspection endpoint, the
+// server's URL followed by "/introspect".
+func (i *Issuer) IntrospectionURL() string { return i.base + introspectPath }
 
 // ClientID returns the client the tokens are issued to (see WithClientID).
 func (i *Issuer) ClientID() string { return i.cfg.clientID }
@@ -146,8 +153,9 @@ func (i *Issuer) Audience() string { return i.cfg.audience }
 // Algorithm returns the JWS algorithm the issuer signs with.
 func (i *Issuer) Algorithm() string { return i.cfg.alg }
 
-// Subject returns the default sub of the tokens this issuer mints, an
-// Auth0-style "auth0|" followed by 24 hex digits, fixed per issuer.
+// Subject returns the default sub of the tokens this issuer mints, fixed
+// per issuer: an Auth0-style "auth0|" followed by 24 hex digits, or the
+// form of the provider's user identifiers with WithProvider.
 func (i *Issuer) Subject() string { return i.subject }
 
 // IntrospectionClientID returns the client identifier the introspection

@@ -37,8 +37,7 @@ func (i *Issuer) LogoutToken(c Claims, opts ...MintOption) string {
 		"jti":    randomHex(16),
 		"events": map[string]any{backChannelLogoutEvent: map[string]any{}},
 	}
-	opts = append([]MintOption{WithHeader("typ", "logout+jwt")}, opts...)
-	raw, _, err := i.mintJWT(claims, c, opts)
+	raw, _, err := i.mintJWT(claims, "logout+jwt", c, opts)
 	if err != nil {
 		i.errorf("tokentest: LogoutToken: %v", err)
 		return ""

@@ -4,7 +4,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"encoding/hex"
-	"time"
+	"fmt"
 )
 
 // Claims are claim (or header parameter) overrides: each entry replaces the
@@ -40,6 +40,8 @@ type mint struct {
 	header []func(map[string]any)
 	hashes []hashClaim
 	signer crypto.Signer
+	tenant string   // ForTenant
+	claims []Claims // WithIssuer and the like, applied before the caller's Claims
 }
 
 type hashClaim struct{ name, value string }
@@ -86,24 +88,18 @@ func WithCodeHash(code string) MintOption {
 // fresh Auth0 login: iss URL(), sub Subject(), aud ClientID() (a string),
 // iat, auth_time and updated_at now, exp an hour from now, sid
 // SessionID(), the profile claims name, given_name, family_name, nickname,
-// picture and locale, email with email_verified true; header alg, kid and typ "JWT". There is
+// picture and locale, email with email_verified true; header alg, kid and
+// typ "JWT". With WithProvider they are that provider's instead (see
+// Provider). There is
 // no nonce unless c sets one. c overrides or removes (Omit) any claim; opts
-// change the header, add at_hash or c_hash, or forge the signature. A
-// value that cannot be encoded is reported with t.Errorf and "" returned.
+// change the header, add at_hash or c_hash, set the issuer or tenant, or
+// forge the signature. A value that cannot be encoded is reported with
+// t.Errorf and "" returned.
 func (i *Issuer) IDToken(c Claims, opts ...MintOption) string {
 	if i.t != nil {
 		i.t.Helper()
 	}
-	now := i.now()
-	claims := profileClaims(now)
-	claims["iss"] = i.url
-	claims["sub"] = i.subject
-	claims["aud"] = i.cfg.clientID
-	claims["iat"] = now.Unix()
-	claims["exp"] = now.Add(time.Hour).Unix()
-	claims["auth_time"] = now.Unix()
-	claims["sid"] = i.sid
-	raw, _, err := i.mintJWT(claims, c, opts)
+	raw, _, err := i.mintJWT(i.idDefaults(i.now()), "JWT", c, opts)
 	if err != nil {
 		i.errorf("tokentest: IDToken: %v", err)
 		return ""
@@ -111,29 +107,21 @@ func (i *Issuer) IDToken(c Claims, opts ...MintOption) string {
 	return raw
 }
 
-// AccessToken mints a JWT access token in Auth0's profile: iss URL(), sub
-// Subject(), aud [Audience()] (an array), iat now, exp an hour from now, a
-// random jti, client_id and azp ClientID(); no scope unless c sets one
-// (Claims{"scope": "read:appointments"}); header alg, kid and typ "JWT"
-// (AtJWT for RFC 9068's "at+jwt"). The introspection endpoint knows the
-// token too: it answers its claims with active true and token_type "Bearer"
-// until Revoke. c and opts work as for IDToken.
+// AccessToken mints a JWT access token. The defaults are those of Auth0's
+// profile: iss URL(), sub Subject(), aud [Audience()] (an array), iat now,
+// exp an hour from now, a random jti, client_id and azp ClientID(); no
+// scope unless c sets one (Claims{"scope": "read:appointments"}); header
+// alg, kid and typ "JWT" (AtJWT for RFC 9068's "at+jwt"). With
+// WithProvider they are that provider's instead (see Provider). The
+// introspection endpoint knows the token too: it answers its claims with
+// active true and token_type "Bearer" until Revoke. c and opts work as for
+// IDToken.
 func (i *Issuer) AccessToken(c Claims, opts ...MintOption) string {
 	if i.t != nil {
 		i.t.Helper()
 	}
-	now := i.now()
-	claims := map[string]any{
-		"iss":       i.url,
-		"sub":       i.subject,
-		"aud":       []string{i.cfg.audience},
-		"iat":       now.Unix(),
-		"exp":       now.Add(time.Hour).Unix(),
-		"jti":       randomHex(16),
-		"client_id": i.cfg.clientID,
-		"azp":       i.cfg.clientID,
-	}
-	raw, final, err := i.mintJWT(claims, c, opts)
+	claims, typ := i.atDefaults(i.now())
+	raw, final, err := i.mintJWT(claims, typ, c, opts)
 	if err == nil {
 		answer := map[string]any{"active": true, "token_type": "Bearer"}
 		merge(answer, final)
@@ -146,9 +134,10 @@ func (i *Issuer) AccessToken(c Claims, opts ...MintOption) string {
 	return raw
 }
 
-// mintJWT applies opts and the caller's claims to the defaults and signs.
-// It returns the token and the claims it carries.
-func (i *Issuer) mintJWT(claims map[string]any, c Claims, opts []MintOption) (string, map[string]any, error) {
+// mintJWT applies opts and the caller's claims to the defaults and signs;
+// typ is the header typ ("" for none). It returns the token and the claims
+// it carries.
+func (i *Issuer) mintJWT(claims map[string]any, typ string, c Claims, opts []MintOption) (string, map[string]any, error) {
 	var m mint
 	for _, o := range opts {
 		if o != nil {
@@ -159,7 +148,10 @@ func (i *Issuer) mintJWT(claims map[string]any, c Claims, opts []MintOption) (st
 	if m.signer == nil {
 		m.signer = k.signer
 	}
-	header := map[string]any{"alg": i.cfg.alg, "kid": k.kid, "typ": "JWT"}
+	header := map[string]any{"alg": i.cfg.alg, "kid": k.kid}
+	if typ != "" {
+		header["typ"] = typ
+	}
 	for _, f := range m.header {
 		f(header)
 	}
@@ -169,6 +161,15 @@ func (i *Issuer) mintJWT(claims map[string]any, c Claims, opts []MintOption) (st
 			return "", nil, err
 		}
 		claims[h.name] = v
+	}
+	if m.tenant != "" {
+		if !i.multiTenant() {
+			return "", nil, fmt.Errorf("ForTenant(%q) needs an Entra ID issuer (WithProvider(EntraIDv1) or WithProvider(EntraIDv2)), not %s", m.tenant, i.cfg.provider)
+		}
+		claims["iss"], claims["tid"] = i.tenantIssuer(m.tenant), m.tenant
+	}
+	for _, o := range m.claims {
+		merge(claims, o)
 	}
 	merge(claims, c)
 	raw, err := i.signMaps(header, claims, m.signer)

@@ -30,6 +30,7 @@ type config struct {
 	now         func() time.Time
 	introID     string
 	introSecret string
+	provider    Provider
 }
 
 func defaultConfig() config {

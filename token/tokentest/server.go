@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -21,8 +22,18 @@ const (
 
 func (i *Issuer) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(discoveryPath, i.serveDiscovery)
-	mux.HandleFunc(oauthMetaPath, i.serveDiscovery)
+	switch i.cfg.provider {
+	case EntraIDv1:
+		mux.HandleFunc("/{tenant}"+discoveryPath, i.serveTenantDiscovery)
+		mux.HandleFunc(oauthMetaPath+"/{tenant}", i.serveTenantDiscovery)
+	case EntraIDv2:
+		mux.HandleFunc("/{tenant}/v2.0"+discoveryPath, i.serveTenantDiscovery)
+		mux.HandleFunc(oauthMetaPath+"/{tenant}/v2.0", i.serveTenantDiscovery)
+	default:
+		path := strings.TrimSuffix(i.cfg.provider.issuerPath(), "/")
+		mux.HandleFunc(path+discoveryPath, i.serveDiscovery)
+		mux.HandleFunc(oauthMetaPath+path, i.serveDiscovery)
+	}
 	mux.HandleFunc(jwksPath, i.serveJWKS)
 	mux.HandleFunc(introspectPath, i.serveIntrospection)
 	mux.HandleFunc(userinfoPath, i.serveUserInfo)
@@ -76,6 +87,40 @@ func getOnly(w http.ResponseWriter, r *http.Request) bool {
 // serveDiscovery answers the OpenID Connect discovery document (and the
 // RFC 8414 one, which is the same here).
 func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	i.discovery(w, r, i.url)
+}
+
+// serveTenantDiscovery answers the discovery document of the tenant in the
+// path, as Entra ID does for every tenant; at "common" and "organizations"
+// its issuer is the multi-tenant template.
+func (i *Issuer) serveTenantDiscovery(w http.ResponseWriter, r *http.Request) {
+	tenant := r.PathValue("tenant")
+	switch {
+	case tenant == "common" || tenant == "organizations":
+		i.discovery(w, r, i.IssuerTemplate())
+	case validTenant(tenant):
+		i.discovery(w, r, i.tenantIssuer(tenant))
+	default:
+		i.discoveryRequests.Add(1)
+		writeError(w, http.StatusBadRequest, "invalid_tenant", "tokentest: not a tenant identifier")
+	}
+}
+
+// validTenant reports whether t has the form of a tenant ID.
+func validTenant(t string) bool {
+	if t == "" || len(t) > 64 {
+		return false
+	}
+	for _, c := range t {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// discovery answers the discovery document of issuer.
+func (i *Issuer) discovery(w http.ResponseWriter, r *http.Request, issuer string) {
 	i.discoveryRequests.Add(1)
 	// Discovery fails with the JWKS endpoint, and answers at once.
 	if fail, _ := i.jwks.faults(); fail != 0 {
@@ -86,11 +131,11 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := map[string]any{
-		"issuer":                                        i.url,
+		"issuer":                                        issuer,
 		"jwks_uri":                                      i.JWKSURL(),
 		"introspection_endpoint":                        i.IntrospectionURL(),
-		"authorization_endpoint":                        i.url + "/authorize",
-		"token_endpoint":                                i.url + "/oauth/token",
+		"authorization_endpoint":                        i.base + "/authorize",
+		"token_endpoint":                                i.base + "/oauth/token",
 		"userinfo_endpoint":                             i.UserInfoURL(),
 		"id_token_signing_alg_values_supported":         []string{i.cfg.alg},
 		"response_types_supported":                      []string{"code", "id_token", "code id_token"},

@@ -21,8 +21,8 @@ type userinfoAnswer struct {
 	signed  bool
 }
 
-// UserInfoURL returns the OpenID Connect UserInfo endpoint,
-// URL()+"/userinfo", which the discovery document names as
+// UserInfoURL returns the OpenID Connect UserInfo endpoint, the server's
+// URL followed by "/userinfo", which the discovery document names as
 // userinfo_endpoint.
 //
 // The endpoint accepts the access tokens this issuer minted and has not
@@ -33,7 +33,7 @@ type userinfoAnswer struct {
 // email, email_verified, picture, locale, updated_at) with the token's sub,
 // as application/json, or as a signed JWT after SignUserInfo(true). Any
 // other token gets 401 with a Bearer challenge saying error="invalid_token".
-func (i *Issuer) UserInfoURL() string { return i.url + userinfoPath }
+func (i *Issuer) UserInfoURL() string { return i.base + userinfoPath }
 
 // SetUserInfo sets claims the UserInfo endpoint answers from now on, over
 // its defaults: a value replaces the default of that name or adds a claim,
