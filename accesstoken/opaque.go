@@ -151,15 +151,16 @@ func checkAnswerTimes(r *introspect.Response, now time.Time, leeway time.Duratio
 // (token.ErrUnavailable): it is the server's fault, not the token's, the same
 // judgement package introspect makes for registered members.
 func extraClaims(t *Token, r *introspect.Response) error {
-	get := func(name string) ([]byte, bool, error) {
+	get := func(name string) (strictjson.Checked[[]byte], bool, error) {
 		raw, ok := r.Extra[name]
 		if !ok {
-			return nil, false, nil
+			return strictjson.Checked[[]byte]{}, false, nil
 		}
-		if err := strictjson.Valid(raw, token.MaxClaimsDepth); err != nil {
-			return nil, false, answerFault(token.Errorf(token.ErrInvalidClaim, name, "is not valid JSON"))
+		checked, err := strictjson.Check(raw, token.MaxClaimsDepth)
+		if err != nil {
+			return checked, false, answerFault(token.Errorf(token.ErrInvalidClaim, name, "is not valid JSON"))
 		}
-		return raw, true, nil
+		return checked, true, nil
 	}
 	if raw, ok, err := get("scp"); err != nil {
 		return err
@@ -184,9 +185,9 @@ func extraClaims(t *Token, r *introspect.Response) error {
 	if raw, ok, err := get("azp"); err != nil {
 		return err
 	} else if ok {
-		azp, isString := strictjson.String(raw)
+		azp, isString := strictjson.String(raw.Text())
 		if !isString {
-			return answerFault(token.Errorf(token.ErrInvalidClaim, "azp", "must be a string; found %s", strictjson.Kind(raw)))
+			return answerFault(token.Errorf(token.ErrInvalidClaim, "azp", "must be a string; found %s", strictjson.Kind(raw.Text())))
 		}
 		if t.ClientID != "" && azp != t.ClientID {
 			return answerFault(token.Errorf(token.ErrInvalidClaim, "azp", "client_id is %s but azp is %s; they must name the same client", excerpt.Quote(t.ClientID), excerpt.Quote(azp)))

@@ -66,8 +66,13 @@ func permissionsOf(c *token.Claims) ([]string, error) {
 	}
 	list, _, err := c.GetStrings("permissions")
 	if err != nil {
-		// For the message: which element is wrong.
-		_, err = stringArray("permissions", raw)
+		// For the message: which element is wrong. The claims' text went
+		// through token's checks, but token.Claims hands it out unmarked:
+		// checking it again costs little on this path, where the token is
+		// refused anyway.
+		if checked, cerr := strictjson.Check([]byte(raw), token.MaxClaimsDepth); cerr == nil {
+			_, err = stringArray("permissions", checked)
+		}
 		return nil, err
 	}
 	if len(list) == 0 {
@@ -106,8 +111,8 @@ func clientIDOf(c *token.Claims) (id string, named bool, err error) {
 }
 
 // stringOrStrings reads a space-separated string or an array of strings.
-func stringOrStrings[T strictjson.Text](name string, raw T) ([]string, error) {
-	if s, ok := strictjson.String(raw); ok {
+func stringOrStrings[T strictjson.Text](name string, raw strictjson.Checked[T]) ([]string, error) {
+	if s, ok := strictjson.String(raw.Text()); ok {
 		return scope.Split(s), nil
 	}
 	list, err := stringArray(name, raw)
@@ -118,20 +123,20 @@ func stringOrStrings[T strictjson.Text](name string, raw T) ([]string, error) {
 }
 
 // stringArray reads an array of strings; an empty array gives nil.
-func stringArray[T strictjson.Text](name string, raw T) ([]string, error) {
-	var buf [16]T
+func stringArray[T strictjson.Text](name string, raw strictjson.Checked[T]) ([]string, error) {
+	var buf [16]strictjson.Checked[T]
 	elems, ok := strictjson.Elements(raw, buf[:0])
 	if !ok {
-		return nil, token.Errorf(token.ErrInvalidClaim, name, "must be an array of strings; found %s", strictjson.Kind(raw))
+		return nil, token.Errorf(token.ErrInvalidClaim, name, "must be an array of strings; found %s", strictjson.Kind(raw.Text()))
 	}
 	if len(elems) == 0 {
 		return nil, nil
 	}
 	out := make([]string, len(elems))
 	for i, e := range elems {
-		s, ok := strictjson.String(e)
+		s, ok := strictjson.String(e.Text())
 		if !ok {
-			return nil, token.Errorf(token.ErrInvalidClaim, name, "must be an array of strings; element %d is %s", i, strictjson.Kind(e))
+			return nil, token.Errorf(token.ErrInvalidClaim, name, "must be an array of strings; element %d is %s", i, strictjson.Kind(e.Text()))
 		}
 		out[i] = s
 	}
@@ -140,14 +145,14 @@ func stringArray[T strictjson.Text](name string, raw T) ([]string, error) {
 
 // describe names a raw value's JSON type, and for an array that holds
 // something else than strings says so.
-func describe[T strictjson.Text](raw T) string {
-	var buf [16]T
+func describe[T strictjson.Text](raw strictjson.Checked[T]) string {
+	var buf [16]strictjson.Checked[T]
 	if elems, ok := strictjson.Elements(raw, buf[:0]); ok {
 		for _, e := range elems {
-			if _, isString := strictjson.String(e); !isString {
-				return "an array holding " + strictjson.Kind(e)
+			if _, isString := strictjson.String(e.Text()); !isString {
+				return "an array holding " + strictjson.Kind(e.Text())
 			}
 		}
 	}
-	return strictjson.Kind(raw)
+	return strictjson.Kind(raw.Text())
 }

@@ -126,15 +126,15 @@ func ParseDiscovery(doc []byte) (*Discovery, error) {
 			continue
 		}
 		if p, ok := lists[name]; ok {
-			elems, ok := strictjson.Elements(m.Value, nil)
+			elems, ok := strictjson.Elements(m.Checked(), nil)
 			if !ok {
 				return nil, token.Errorf(token.ErrMalformed, name, "%s in the discovery document is %s; expected an array of strings", name, strictjson.Kind(m.Value))
 			}
 			list := make([]string, 0, len(elems))
 			for i, e := range elems {
-				s, ok := strictjson.String(e)
+				s, ok := strictjson.String(e.Text())
 				if !ok {
-					return nil, token.Errorf(token.ErrMalformed, name, "element %d of %s in the discovery document is %s; expected a string", i, name, strictjson.Kind(e))
+					return nil, token.Errorf(token.ErrMalformed, name, "element %d of %s in the discovery document is %s; expected a string", i, name, strictjson.Kind(e.Text()))
 				}
 				list = append(list, s)
 			}

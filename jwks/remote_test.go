@@ -434,6 +434,10 @@ func TestConcurrentUnknownKidsShareOneFetch(t *testing.T) {
 				}()
 			}
 			waitForRefetchWaiters(t, callers)
+			// Every caller waits for the refetch; its request may still be
+			// on its way to the server, so wait for it to arrive before
+			// counting.
+			require.Eventually(t, func() bool { return srv.count() >= 2 }, 10*time.Second, time.Millisecond)
 			assert.Equal(t, 2, srv.count(), "the held refetch is the only request so far")
 			unblock()
 			done.Wait()

@@ -77,7 +77,12 @@ func (r Requirement) Check(c *Claims) error {
 	if len(r.path) == 0 || len(r.values) == 0 {
 		return nil
 	}
-	raw, ok := c.RawJSON(r.path[0])
+	top, ok := c.checkedMember(r.path[0])
+	if len(r.path) == 1 {
+		return meets(r, top, ok)
+	}
+	raw := top.Text()
+	var value strictjson.Checked[[]byte]
 	for i := 1; ok && i < len(r.path); i++ {
 		if strictjson.IsNull(raw) {
 			ok = false
@@ -90,15 +95,22 @@ func (r Requirement) Check(c *Claims) error {
 		ok = false
 		for _, m := range members {
 			if string(m.Name) == r.path[i] {
-				raw, ok = string(m.Value), true
+				value, raw, ok = m.Checked(), string(m.Value), true
 				break
 			}
 		}
 	}
+	return meets(r, value, ok)
+}
+
+// meets applies r to the claim's value, checked JSON text; ok is false
+// when the claim (or an object on its path) is absent.
+func meets[T strictjson.Text](r Requirement, value strictjson.Checked[T], ok bool) error {
+	raw := value.Text()
 	if !ok || strictjson.IsNull(raw) {
 		return Errorf(ErrInsufficientScope, r.Claim(), "the token has no %s; it must contain %s", r.Claim(), r.wanted())
 	}
-	held, valid := holder(raw)
+	held, valid := holder(value)
 	if !valid {
 		return Errorf(ErrInvalidClaim, r.Claim(), "%s is %s; expected a string, an array of strings or an object", r.Claim(), strictjson.Kind(raw))
 	}
@@ -122,16 +134,17 @@ func (r Requirement) wanted() string {
 	return s[len(r.Claim())+len(" contains "):]
 }
 
-// holder returns a test of whether the raw claim value holds a value, and
+// holder returns a test of whether the claim value holds a value, and
 // false when the value is of a JSON type that holds none.
-func holder(raw string) (func(string) bool, bool) {
+func holder[T strictjson.Text](checked strictjson.Checked[T]) (func(string) bool, bool) {
+	raw := checked.Text()
 	if s, ok := strictjson.String(raw); ok {
 		return func(v string) bool { return s == v }, true
 	}
-	if elems, ok := strictjson.Elements(raw, nil); ok {
+	if elems, ok := strictjson.Elements(checked, nil); ok {
 		return func(v string) bool {
 			for _, e := range elems {
-				if strictjson.StringEqual(e, v) {
+				if strictjson.StringEqual(e.Text(), v) {
 					return true
 				}
 			}

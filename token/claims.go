@@ -188,7 +188,7 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 		case "jti":
 			c.ID, err = stringClaim("jti", value)
 		case "aud":
-			c.Audience, err = stringsClaim("aud", value, aud)
+			c.Audience, err = stringsClaim("aud", strictjson.SpanChecked(sp, text), aud)
 		case "exp":
 			c.ExpiresAt, err = timeClaim("exp", value)
 		case "nbf":
@@ -235,13 +235,14 @@ func stringClaim(name, value string) (string, error) {
 }
 
 // stringsClaim reads a string or an array of strings, appending to dst.
-func stringsClaim(name, value string, dst []string) ([]string, error) {
+func stringsClaim(name string, checked strictjson.Checked[string], dst []string) ([]string, error) {
+	value := checked.Text()
 	if s, ok := strictjson.String(value); ok {
 		dst = append(dst[:0], s)
 		return dst[:1:1], nil
 	}
-	var buf [8]string
-	elems, ok := strictjson.Elements(value, buf[:0])
+	var buf [8]strictjson.Checked[string]
+	elems, ok := strictjson.Elements(checked, buf[:0])
 	if !ok {
 		return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; found %s", strictjson.Kind(value))
 	}
@@ -252,9 +253,9 @@ func stringsClaim(name, value string, dst []string) ([]string, error) {
 	}
 	dst = dst[:0]
 	for i, e := range elems {
-		s, ok := strictjson.String(e)
+		s, ok := strictjson.String(e.Text())
 		if !ok {
-			return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; element %d is %s", i, strictjson.Kind(e))
+			return nil, Errorf(ErrInvalidClaim, name, "must be a string or an array of strings; element %d is %s", i, strictjson.Kind(e.Text()))
 		}
 		dst = append(dst, s)
 	}
@@ -294,9 +295,17 @@ func (c *Claims) members(data []byte) []strictjson.Member {
 	return out
 }
 
+// member returns the raw value of the claim name.
 func (c *Claims) member(name string) (string, bool) {
+	v, ok := c.checkedMember(name)
+	return v.Text(), ok
+}
+
+// checkedMember returns the raw value of the claim name as the checked JSON
+// text it is, for the readers that need that (Elements).
+func (c *Claims) checkedMember(name string) (strictjson.Checked[string], bool) {
 	if c == nil {
-		return "", false
+		return strictjson.Checked[string]{}, false
 	}
 	if c.indexed {
 		if c.large != nil {
@@ -306,14 +315,14 @@ func (c *Claims) member(name string) (string, bool) {
 	}
 	for _, sp := range c.spans {
 		if strictjson.SpanNameIs(sp, c.text, name) {
-			return strictjson.SpanValue(sp, c.text), true
+			return strictjson.SpanChecked(sp, c.text), true
 		}
 	}
-	return "", false
+	return strictjson.Checked[string]{}, false
 }
 
 // lookupIn finds name through table, an index of c.spans.
-func lookupIn[T uint8 | uint16](c *Claims, table []T, name string) (string, bool) {
+func lookupIn[T uint8 | uint16](c *Claims, table []T, name string) (strictjson.Checked[string], bool) {
 	mask := uint(len(table) - 1)
 	h := nameHash(name)
 	for probe := range maxProbe + 1 {
@@ -322,10 +331,10 @@ func lookupIn[T uint8 | uint16](c *Claims, table []T, name string) (string, bool
 			break
 		}
 		if sp := c.spans[pos-1]; strictjson.SpanNameIs(sp, c.text, name) {
-			return strictjson.SpanValue(sp, c.text), true
+			return strictjson.SpanChecked(sp, c.text), true
 		}
 	}
-	return "", false
+	return strictjson.Checked[string]{}, false
 }
 
 // Has reports whether the token carries the named claim (even as null).
@@ -366,7 +375,7 @@ func (c *Claims) GetString(name string) (s string, ok bool, err error) {
 // GetStrings returns a claim that is a string or an array of strings (as aud
 // and several provider claims are). ok is false when the claim is absent.
 func (c *Claims) GetStrings(name string) (list []string, ok bool, err error) {
-	v, present := c.member(name)
+	v, present := c.checkedMember(name)
 	if !present {
 		return nil, false, nil
 	}

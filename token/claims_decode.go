@@ -51,7 +51,8 @@ func (c *Claims) Decode(v any) error {
 // exactValue returns value (one JSON value that passed strict parsing) with
 // the members that would match a field of t only by case left out, and
 // whether anything was left out.
-func exactValue(value []byte, t reflect.Type, depth int) ([]byte, bool) {
+func exactValue(checked strictjson.Checked[[]byte], t reflect.Type, depth int) ([]byte, bool) {
+	value := checked.Text()
 	t = deref(t)
 	if len(value) == 0 || depth > MaxClaimsDepth || !needsExactCheck(t) {
 		return value, false
@@ -70,7 +71,7 @@ func exactValue(value []byte, t reflect.Type, depth int) ([]byte, bool) {
 		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
 			return value, false
 		}
-		elems, ok := strictjson.Elements(value, nil)
+		elems, ok := strictjson.Elements(checked, nil)
 		if !ok {
 			return value, false
 		}
@@ -135,7 +136,7 @@ func exactMembers(members []strictjson.Member, t reflect.Type, depth int) ([]byt
 		value := m.Value
 		changed := drop
 		if child != nil && !drop {
-			value, changed = exactValue(m.Value, child, depth+1)
+			value, changed = exactValue(m.Checked(), child, depth+1)
 		}
 		if changed && edits == nil {
 			edits = make([]rewritten, len(members))

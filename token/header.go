@@ -83,7 +83,7 @@ func parseHeader(h *Header, data []byte, text string, understood []string, dst [
 	if err != nil {
 		return &ValidationError{Kind: ErrMalformed, Claim: "header", Reason: "the header is not a strict JSON object", Err: err}
 	}
-	var critRaw string
+	var critRaw strictjson.Checked[string]
 	hasCrit := false
 	for _, sp := range h.spans {
 		var ok = true
@@ -104,7 +104,7 @@ func parseHeader(h *Header, data []byte, text string, understood []string, dst [
 		case "cty":
 			h.ContentType, ok = strictjson.String(value)
 		case "crit":
-			critRaw, hasCrit = value, true
+			critRaw, hasCrit = strictjson.SpanChecked(sp, text), true
 		case "enc":
 			return Errorf(ErrMalformed, "header.enc", "the header names a content encryption (enc): the token is a JWE; only signed tokens are accepted")
 		case "zip":
@@ -146,13 +146,13 @@ func MediaTypeIs(v, name string) bool {
 // parseCrit applies RFC 7515 §4.1.11: crit is a non-empty array of distinct
 // names, none of them registered, each present in the header, and each one
 // this verifier understands.
-func parseCrit(h *Header, raw string, understood []string) *ValidationError {
+func parseCrit(h *Header, raw strictjson.Checked[string], understood []string) *ValidationError {
 	elems, ok := strictjson.Elements(raw, nil)
 	if !ok || len(elems) == 0 {
-		return Errorf(ErrCritical, "header.crit", "crit must be a non-empty array of names; found %s", strictjson.Kind(raw))
+		return Errorf(ErrCritical, "header.crit", "crit must be a non-empty array of names; found %s", strictjson.Kind(raw.Text()))
 	}
 	for _, e := range elems {
-		name, ok := strictjson.String(e)
+		name, ok := strictjson.String(e.Text())
 		if !ok || name == "" {
 			return Errorf(ErrCritical, "header.crit", "crit must hold only non-empty names")
 		}

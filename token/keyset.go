@@ -91,10 +91,10 @@ func ParseKeySet(doc []byte) (*KeySet, error) {
 	if err != nil {
 		return nil, &ValidationError{Kind: ErrMalformed, Claim: "keys", Reason: "JWKS document is not strict JSON", Err: err}
 	}
-	var raw []byte
+	var raw strictjson.Checked[[]byte]
 	for _, m := range members {
 		if string(m.Name) == "keys" {
-			raw = m.Value
+			raw = m.Checked()
 		}
 	}
 	elems, ok := strictjson.Elements(raw, nil)
@@ -107,14 +107,14 @@ func ParseKeySet(doc []byte) (*KeySet, error) {
 	s := &KeySet{byID: make(map[string][]*Key, len(elems))}
 	for i, e := range elems {
 		kid := ""
-		if ms, err := strictjson.ParseObject(e, 4, nil); err == nil {
+		if ms, err := strictjson.ParseObject(e.Text(), 4, nil); err == nil {
 			for _, m := range ms {
 				if string(m.Name) == "kid" {
 					kid, _ = strictjson.String(m.Value)
 				}
 			}
 		}
-		k, err := ParseKey(e)
+		k, err := ParseKey(e.Text())
 		switch {
 		case err != nil:
 		case k.Symmetric():

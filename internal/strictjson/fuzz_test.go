@@ -128,14 +128,15 @@ func FuzzStrictJSON(f *testing.F) {
 				if err := json.Unmarshal(m.Value, &raws); err != nil {
 					t.Fatal(err)
 				}
-				elems, ok := Elements(m.Value, nil)
-				strElems, strOK := Elements(string(m.Value), nil)
+				elems, ok := Elements(m.Checked(), nil)
+				// A string copy of checked text is checked text.
+				strElems, strOK := Elements(Checked[string]{string(m.Value)}, nil)
 				if !ok || !strOK || len(elems) != len(raws) || len(strElems) != len(raws) {
 					t.Fatalf("Elements(%s) = %d (%v), %d as a string (%v); encoding/json reads %d", m.Value, len(elems), ok, len(strElems), strOK, len(raws))
 				}
 				for i := range raws {
-					if !bytes.Equal(elems[i], raws[i]) || strElems[i] != string(raws[i]) {
-						t.Fatalf("element %d of %s is %q (%q as a string); encoding/json reads %q", i, m.Value, elems[i], strElems[i], raws[i])
+					if !bytes.Equal(elems[i].Text(), raws[i]) || strElems[i].Text() != string(raws[i]) {
+						t.Fatalf("element %d of %s is %q (%q as a string); encoding/json reads %q", i, m.Value, elems[i].Text(), strElems[i].Text(), raws[i])
 					}
 				}
 			case nil:

@@ -36,6 +36,10 @@ type Member struct {
 	Value []byte
 }
 
+// Checked returns m's value as Checked text: a Member comes from
+// ParseObject, or from the Spans of a document ParseObjectSpans checked.
+func (m Member) Checked() Checked[[]byte] { return Checked[[]byte]{m.Value} }
+
 // SyntaxError says where and why a document was refused.
 type SyntaxError struct {
 	Offset int
@@ -80,6 +84,12 @@ type Span struct {
 // SpanValue returns sp's raw value in data: the document ParseObjectSpans
 // read, or a string copy of it, whose substrings cost no copy.
 func SpanValue[T Text](sp Span, data T) T { return data[sp.ValueStart:sp.ValueEnd] }
+
+// SpanChecked returns sp's raw value in data, as SpanValue does, as Checked
+// text: data is the document ParseObjectSpans checked, or a copy of it.
+func SpanChecked[T Text](sp Span, data T) Checked[T] {
+	return Checked[T]{data[sp.ValueStart:sp.ValueEnd]}
+}
 
 // SpanRawName returns sp's name as it stands between the quotes in data,
 // escapes included.
@@ -167,19 +177,26 @@ func ParseObject(data []byte, maxDepth int, dst []Member) ([]Member, error) {
 
 // Valid reports whether data is one strict JSON value (of any kind).
 func Valid(data []byte, maxDepth int) error {
+	_, err := Check(data, maxDepth)
+	return err
+}
+
+// Check checks data as Valid does and, when it is one strict JSON value,
+// returns it as Checked text, to read with Elements.
+func Check(data []byte, maxDepth int) (Checked[[]byte], error) {
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
 	}
 	s := scanner{data: data, maxDepth: maxDepth}
 	s.skipSpace()
 	if err := s.value(); err != nil {
-		return err
+		return Checked[[]byte]{}, err
 	}
 	s.skipSpace()
 	if s.pos != len(data) {
-		return s.fail("data after the top-level value")
+		return Checked[[]byte]{}, s.fail("data after the top-level value")
 	}
-	return nil
+	return Checked[[]byte]{data}, nil
 }
 
 // skipSpace skips JSON whitespace. Tokens from issuers rarely hold any, so

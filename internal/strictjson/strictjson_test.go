@@ -211,25 +211,53 @@ func TestValueReaders(t *testing.T) {
 }
 
 func TestElements(t *testing.T) {
-	elems, ok := Elements([]byte(`[ 1 , "a,b" , [2,3] , {"x":[4]} ]`), nil)
+	elems, ok := Elements(mustCheck(t, `[ 1 , "a,b" , [2,3] , {"x":[4]} ]`), nil)
 	if !ok {
 		t.Fatal("not ok")
 	}
 	var got []string
 	for _, e := range elems {
-		got = append(got, string(e))
+		got = append(got, string(e.Text()))
 	}
 	if want := []string{`1`, `"a,b"`, `[2,3]`, `{"x":[4]}`}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Elements = %q; want %q", got, want)
 	}
-	if e, ok := Elements([]byte(`[]`), nil); !ok || len(e) != 0 {
+	if e, ok := Elements(mustCheck(t, `[]`), nil); !ok || len(e) != 0 {
 		t.Errorf("Elements([]) = %v %v", e, ok)
 	}
-	for _, in := range []string{`{}`, `"a"`, ``, `[1,]`, `[1`, `[1 2]`} {
-		if _, ok := Elements([]byte(in), nil); ok {
+	for _, in := range []string{`{}`, `"a"`, `1`} {
+		if _, ok := Elements(mustCheck(t, in), nil); ok {
 			t.Errorf("Elements(%s) ok", in)
 		}
 	}
+	// Outside this package, unchecked text cannot reach Elements. Should
+	// some reach it anyway, it gives ok false, not a panic.
+	for _, in := range []string{``, `[1,]`, `[1`, `[1 2]`, `["a]`, `[1]]`} {
+		if _, ok := Elements(Checked[string]{in}, nil); ok {
+			t.Errorf("Elements(%s) ok", in)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	c, err := Check([]byte(` [1, "a"] `), 0)
+	if err != nil || string(c.Text()) != ` [1, "a"] ` {
+		t.Fatalf("Check = %q, %v; want the text itself", c.Text(), err)
+	}
+	for _, in := range []string{``, `[1,]`, `{"a":1,"A":2}`, `1 2`} {
+		if c, err := Check([]byte(in), 0); err == nil || c.Text() != nil {
+			t.Errorf("Check(%s) = %q, %v; want no text and an error", in, c.Text(), err)
+		}
+	}
+}
+
+func mustCheck(t *testing.T, doc string) Checked[[]byte] {
+	t.Helper()
+	c, err := Check([]byte(doc), 0)
+	if err != nil {
+		t.Fatalf("Check(%s): %v", doc, err)
+	}
+	return c
 }
 
 func TestAppendFold(t *testing.T) {

@@ -13,6 +13,21 @@ import (
 // bytes (a JSON response body, a json.RawMessage) needs no conversion.
 type Text interface{ ~string | ~[]byte }
 
+// Checked is JSON text the scanner has accepted: a whole document that
+// passed Check, a member's value from ParseObject or ParseObjectSpans, or an
+// element of such a value. Functions that only find the structure of a
+// value and do not check it again, such as Elements, take a Checked so that
+// unchecked input cannot reach them; the type says what a comment used to.
+//
+// Only this package makes a Checked from text: Check, SpanChecked,
+// Member.Checked and Elements. It holds the text itself, not a copy, and
+// costs nothing to make or to read: Text gives the text back.
+type Checked[T Text] struct{ text T }
+
+// Text returns the checked JSON text, to read with the other value
+// functions (String, Number, Kind, ...) or to keep.
+func (c Checked[T]) Text() T { return c.text }
+
 // simpleEscape maps the letter after a backslash to the byte it stands for,
 // for every escape but \u; zero for the rest.
 var simpleEscape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
@@ -159,13 +174,15 @@ func Kind[T Text](value T) string {
 	}
 }
 
-// Elements appends the raw elements of a raw JSON array value to dst. ok is
-// false when the value is not an array. The value must come from
-// ParseObject or have passed Valid: Elements only finds the commas between
-// elements (outside strings, at the array's own level), it does not check
-// the elements again. Malformed input gives ok false or wrong elements,
+// Elements appends the raw elements of a JSON array value to dst. ok is
+// false when the value is not an array. Elements only finds the commas
+// between elements (outside strings, at the array's own level); it does not
+// check the elements again, which is why it takes Checked text, and its
+// elements are Checked in turn. Should unchecked text reach it (only this
+// package can make such a Checked), it gives ok false or wrong elements,
 // never a panic.
-func Elements[T Text](value T, dst []T) (elems []T, ok bool) {
+func Elements[T Text](checked Checked[T], dst []Checked[T]) (elems []Checked[T], ok bool) {
+	value := checked.text
 	n := len(value)
 	if n < 2 || value[0] != '[' || value[n-1] != ']' {
 		return dst, false
@@ -216,7 +233,7 @@ func Elements[T Text](value T, dst []T) (elems []T, ok bool) {
 				if len(e) == 0 {
 					return dst, false
 				}
-				dst = append(dst, e)
+				dst = append(dst, Checked[T]{e})
 				start = i + 1
 			}
 		}
@@ -228,7 +245,7 @@ func Elements[T Text](value T, dst []T) (elems []T, ok bool) {
 	if len(last) == 0 {
 		return dst, false // a trailing comma, or nothing between commas
 	}
-	return append(dst, last), true
+	return append(dst, Checked[T]{last}), true
 }
 
 func isWhite(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
