@@ -276,8 +276,9 @@ func (i *Issuer) userinfoSubject(tok string) (string, string, bool) {
 	if json.Unmarshal(body, &answer) != nil || !answer.Active {
 		return "", "", false
 	}
+	// A token with cnf.jkt is bound whatever its token_type says.
 	switch {
-	case strings.EqualFold(answer.TokenType, "Bearer") && answer.Cnf.JKT == "":
+	case strings.EqualFold(answer.TokenType, "Bearer"):
 	case strings.EqualFold(answer.TokenType, "DPoP") && answer.Cnf.JKT != "":
 	default:
 		return "", "", false
