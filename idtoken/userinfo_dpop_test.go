@@ -278,3 +278,56 @@ func TestNewUserInfoClientDPoPKey(t *testing.T) {
 		t.Fatal("a bearer client has a DPoP thumbprint")
 	}
 }
+
+// A DPoP-Nonce that is not a nonce (RFC 9449 §8.1: printable ASCII but '"'
+// and '\') is neither remembered nor retried with.
+func TestUserInfoDPoPUnusableNonceNotRetried(t *testing.T) {
+	f := newFixture(t)
+	l, key := f.dpopLogin(t)
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("WWW-Authenticate", `DPoP error="use_dpop_nonce"`)
+		w.Header().Set("DPoP-Nonce", `bad"nonce`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	c := f.userInfoClient(t, func(cfg *idtoken.UserInfoConfig) {
+		cfg.Endpoint = srv.URL
+		withDPoP(key)(cfg)
+	})
+	_, err := c.Fetch(context.Background(), l.at, l.id)
+	checkOutcome(t, err, false, token.ErrTokenRefused, l.at)
+	if got := requests.Load(); got != 1 {
+		t.Fatalf("%d requests; want 1", got)
+	}
+}
+
+// Concurrent Fetches share the remembered nonce safely, each with its own
+// proof (the endpoint refuses a jti used twice).
+func TestUserInfoDPoPConcurrent(t *testing.T) {
+	f := newFixture(t)
+	l, key := f.dpopLogin(t)
+	c := f.userInfoClient(t, withDPoP(key))
+	f.iss.RequireUserInfoDPoPNonce("shared-nonce")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Fetch(context.Background(), l.at, l.id)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.iss.UserInfoRequests(); got < 9 || got > 16 {
+		t.Fatalf("%d requests for 8 fetches; want 8 plus one retry for each that had no nonce yet", got)
+	}
+}
