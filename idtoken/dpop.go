@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,11 +60,7 @@ func newDPoPSigner(k *DPoPKey, endpoint *url.URL) (*dpopSigner, error) {
 	if alg == "" {
 		alg = token.ES256
 	}
-	supported := false
-	for _, a := range dpopAlgorithms {
-		supported = supported || a == alg
-	}
-	if !supported {
+	if !slices.Contains(dpopAlgorithms, alg) {
 		return nil, fmt.Errorf("idtoken: UserInfoConfig.DPoP.Algorithm %q is not one of %v", alg, dpopAlgorithms)
 	}
 	pub, err := token.NewPublicKey(token.KeyParams{Algorithm: alg}, k.Signer.Public())

@@ -439,7 +439,7 @@ func (c *UserInfoClient) attempt(parent context.Context, accessToken string, ret
 				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 				return nil, "", true, nil
 			}
-			why := "without giving a usable DPoP-Nonce"
+			why := "without giving a new, usable DPoP-Nonce"
 			if retried {
 				why = "again, after the retry with the nonce it gave"
 			}
