@@ -112,6 +112,16 @@
 // (refresh the token or log the user in again), while an outage is worth a
 // retry. The *UserInfoRefusal in the error says which.
 //
+// An access token bound to a DPoP key (RFC 9449) is sent with a proof of
+// that key when UserInfoConfig.DPoP holds it: "Authorization: DPoP" and a
+// DPoP header carrying a new proof for each request (typ dpop+jwt, the
+// public jwk, a random jti, htm, htu without the endpoint's query, iat, ath
+// and the server's latest nonce). A 401 with error="use_dpop_nonce" and a
+// DPoP-Nonce header is answered by exactly one more request with that
+// nonce; a server that asks again gets no third, and the error matches
+// token.ErrTokenRefused. Without UserInfoConfig.DPoP the token goes as a
+// bearer token, which a server refuses for a bound token.
+//
 // # Back-channel logout
 //
 // A LogoutValidator accepts exactly the logout tokens of OpenID Connect

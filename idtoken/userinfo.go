@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -83,6 +84,14 @@ type UserInfoConfig struct {
 	// token then crosses the network in clear text; use it only inside a
 	// network you trust completely.
 	AllowInsecureHTTP bool
+
+	// DPoP, when set, is the key the access tokens are bound to (RFC
+	// 9449): Fetch sends the token as "Authorization: DPoP" with a proof
+	// signed by this key in the DPoP header, and follows the server's
+	// nonces (§8, §9). Nil sends the token as a bearer token, which a
+	// server refuses for a DPoP-bound token (§7.2). NewUserInfoClient
+	// checks the key and its algorithm.
+	DPoP *DPoPKey
 }
 
 // UserInfoClient asks an OpenID Provider's UserInfo endpoint (OpenID
@@ -104,6 +113,8 @@ type UserInfoClient struct {
 	timeout  time.Duration
 	maxSize  int64
 	own      *http.Transport
+	now      func() time.Time
+	dpop     *dpopSigner // nil for bearer tokens
 }
 
 // discoverer is a key source that read the provider's discovery document,
@@ -174,6 +185,15 @@ func NewUserInfoClient(cfg UserInfoConfig) (*UserInfoClient, error) {
 		signed:   cfg.RequireSigned,
 		timeout:  timeout,
 		maxSize:  maxSize,
+		now:      cfg.Now,
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if cfg.DPoP != nil {
+		if c.dpop, err = newDPoPSigner(cfg.DPoP, u); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient
@@ -193,6 +213,17 @@ func (c *UserInfoClient) Endpoint() string {
 		return ""
 	}
 	return c.endpoint
+}
+
+// DPoPThumbprint returns the RFC 7638 thumbprint of UserInfoConfig.DPoP's
+// key, the cnf.jkt of the tokens bound to it and the dpop_jkt to send to
+// the authorization endpoint (RFC 9449 §10), or "" when the client sends
+// bearer tokens.
+func (c *UserInfoClient) DPoPThumbprint() string {
+	if c == nil || c.dpop == nil {
+		return ""
+	}
+	return c.dpop.jkt
 }
 
 // Close closes the idle connections of the transport the client built for
@@ -250,7 +281,9 @@ type UserInfoRefusal struct {
 	StatusCode int
 	// Code is the error of the WWW-Authenticate challenge (RFC 6750 §3.1):
 	// "invalid_token" (expired, revoked, unknown), "insufficient_scope" (the
-	// openid scope or another is missing), or empty when none was given.
+	// openid scope or another is missing), with DPoP (RFC 9449 §7.1, §9)
+	// "invalid_dpop_proof" or "use_dpop_nonce" (the server kept asking
+	// for a nonce), or empty when none was given.
 	Code string
 	// Description is the challenge's error_description, bounded and with
 	// unprintable characters replaced; it never contains the token.
@@ -275,7 +308,9 @@ var errUserInfoTimeout = errors.New("userinfo timeout")
 
 // Fetch asks the UserInfo endpoint about the user accessToken was issued
 // for, sending it as a bearer token in the Authorization header of a GET
-// (OpenID Connect Core §5.3.1), and returns the answer when it is about
+// (OpenID Connect Core §5.3.1), or, when UserInfoConfig.DPoP is set, as a
+// DPoP-bound token ("Authorization: DPoP") with a fresh proof in the DPoP
+// header (RFC 9449 §7.1), and returns the answer when it is about
 // id's user. id is the ID token validated at the same login; the answer's
 // sub must equal id.Subject exactly (§5.3.4), or its values must not be
 // used: nothing is returned and the error matches token.ErrSubject (the
@@ -292,7 +327,13 @@ var errUserInfoTimeout = errors.New("userinfo timeout")
 //   - token.ErrTokenRefused: the endpoint answered 401 or 403, its verdict
 //     that the access token is expired, revoked or lacks a scope; the
 //     *UserInfoRefusal cause says which. Asking again with the same token
-//     will not help, and it is not an outage;
+//     will not help, and it is not an outage. With DPoP this includes a
+//     proof the server refused (a token bound to another key) and a server
+//     that asks for a nonce again after the one retry with the nonce it
+//     gave: a 401 with error="use_dpop_nonce" and a DPoP-Nonce header is
+//     answered by exactly one more request, and the latest nonce a server
+//     gives, with any answer, goes into the proofs of the following
+//     Fetches;
 //   - token.ErrUnavailable: the endpoint could not be reached, did not
 //     answer in time, redirected, answered another status, a body over the
 //     size bound, an empty body, a body labelled JSON that is not JSON, or
@@ -309,6 +350,9 @@ var errUserInfoTimeout = errors.New("userinfo timeout")
 //   - for a signed answer, the errors of Validator.Validate's pipeline
 //     (token.ErrSignature, token.ErrIssuer, token.ErrAudience, ...), and
 //     token.ErrSignature for a JSON answer when RequireSigned is set.
+//
+// Without DPoP, a server refuses a DPoP-bound token sent as a bearer token
+// (RFC 9449 §7.2): token.ErrTokenRefused.
 //
 // An empty accessToken, or one that is not an RFC 6750 b64token (what a
 // bearer credential is), is refused with token.ErrMalformed before any
@@ -342,47 +386,88 @@ func (c *UserInfoClient) Fetch(ctx context.Context, accessToken string, id *Toke
 }
 
 // get sends the request and returns the body of a 200 answer and its media
-// type.
+// type. With DPoP, a 401 asking for a nonce the proof lacked is followed by
+// one more request with that nonce, and only one (RFC 9449 §9).
 func (c *UserInfoClient) get(parent context.Context, accessToken string) ([]byte, string, error) {
+	body, mt, retry, err := c.attempt(parent, accessToken, false)
+	if retry {
+		body, mt, _, err = c.attempt(parent, accessToken, true)
+	}
+	return body, mt, err
+}
+
+// attempt sends one request. It reports retry when the server asked for a
+// DPoP nonce it has now given and this was not already the retry.
+func (c *UserInfoClient) attempt(parent context.Context, accessToken string, retried bool) (_ []byte, _ string, retry bool, _ error) {
 	ctx, cancel := context.WithTimeoutCause(parent, c.timeout, errUserInfoTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint, nil)
 	if err != nil {
-		return nil, "", c.unavailable(nil, "the request could not be built: %s", httpx.Sanitize(err.Error(), c.query))
+		return nil, "", false, c.unavailable(nil, "the request could not be built: %s", httpx.Sanitize(err.Error(), c.query))
 	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
+	var sentNonce string
+	if c.dpop != nil {
+		var proof string
+		if proof, sentNonce, err = c.dpop.proof(http.MethodGet, accessToken, c.now()); err != nil {
+			return nil, "", false, c.unavailable(nil, "could not be asked: the DPoP proof could not be signed: %s", httpx.Sanitize(err.Error(), accessToken))
+		}
+		req.Header.Set("Authorization", "DPoP "+accessToken)
+		req.Header.Set("DPoP", proof)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+accessToken)
+	}
 	req.Header.Set("Accept", "application/json, application/jwt")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, "", c.requestFailed(ctx, parent, "could not be reached", err, accessToken)
+		return nil, "", false, c.requestFailed(ctx, parent, "could not be reached", err, accessToken)
 	}
 	defer resp.Body.Close()
+	newNonce := false
+	if c.dpop != nil {
+		// A server may give the next nonce with any answer (RFC 9449 §8.2).
+		if n := resp.Header.Get("DPoP-Nonce"); n != sentNonce {
+			newNonce = c.dpop.remember(n)
+		}
+	}
 	switch sc := resp.StatusCode; {
 	case sc == http.StatusOK:
 	case sc == http.StatusUnauthorized || sc == http.StatusForbidden:
 		r := refusal(resp, accessToken)
-		return nil, "", &token.ValidationError{Kind: token.ErrTokenRefused,
+		if c.dpop != nil && sc == http.StatusUnauthorized && r.Code == "use_dpop_nonce" {
+			if !retried && newNonce {
+				// Read a little of the body so the connection can be reused.
+				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+				return nil, "", true, nil
+			}
+			why := "without giving a new, usable DPoP-Nonce"
+			if retried {
+				why = "again, after the retry with the nonce it gave"
+			}
+			return nil, "", false, &token.ValidationError{Kind: token.ErrTokenRefused,
+				Reason: fmt.Sprintf("the UserInfo endpoint %s asked for a DPoP nonce %s; it did not accept the access token", c.shown, why), Err: r}
+		}
+		return nil, "", false, &token.ValidationError{Kind: token.ErrTokenRefused,
 			Reason: fmt.Sprintf("the UserInfo endpoint %s refused the access token; get a new one", c.shown), Err: r}
 	case sc >= 300 && sc < 400 && resp.Header.Get("Location") != "":
-		return nil, "", c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, httpx.Sanitize(resp.Header.Get("Location"), accessToken, c.query))
+		return nil, "", false, c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, httpx.Sanitize(resp.Header.Get("Location"), accessToken, c.query))
 	default:
 		if r := refusal(resp, accessToken); r.Code != "" || r.Description != "" {
-			return nil, "", c.unavailable(nil, "answered %s; expected 200", r.Error())
+			return nil, "", false, c.unavailable(nil, "answered %s; expected 200", r.Error())
 		}
-		return nil, "", c.unavailable(nil, "answered HTTP %d; expected 200", sc)
+		return nil, "", false, c.unavailable(nil, "answered HTTP %d; expected 200", sc)
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && mt != "application/jwt") {
-		return nil, "", c.unavailable(nil, "answered Content-Type %q; expected application/json or application/jwt (OpenID Connect Core §5.3.2)", httpx.Sanitize(resp.Header.Get("Content-Type"), accessToken))
+		return nil, "", false, c.unavailable(nil, "answered Content-Type %q; expected application/json or application/jwt (OpenID Connect Core §5.3.2)", httpx.Sanitize(resp.Header.Get("Content-Type"), accessToken))
 	}
 	body, err := httpx.ReadBody(resp.Body, resp.ContentLength, c.maxSize)
 	if errors.Is(err, httpx.ErrBodyTooLarge) {
-		return nil, "", c.unavailable(nil, "answered more than %d bytes (UserInfoConfig.MaxResponseSize)", c.maxSize)
+		return nil, "", false, c.unavailable(nil, "answered more than %d bytes (UserInfoConfig.MaxResponseSize)", c.maxSize)
 	}
 	if err != nil {
-		return nil, "", c.requestFailed(ctx, parent, "failed while sending its answer", err, accessToken)
+		return nil, "", false, c.requestFailed(ctx, parent, "failed while sending its answer", err, accessToken)
 	}
-	return body, mt, nil
+	return body, mt, false, nil
 }
 
 // read checks a 200 answer and returns it when it is about subject.

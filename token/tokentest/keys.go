@@ -6,57 +6,17 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
 
 	"github.com/tokenguard/tokenguard/internal/jose"
+	"github.com/tokenguard/tokenguard/internal/jwssign"
 	"github.com/tokenguard/tokenguard/token"
 )
 
-// family is the kind of key an algorithm signs with.
-type family uint8
-
-const (
-	famRSA family = iota + 1
-	famPSS
-	famEC
-	famEd25519
-)
-
-// algInfo describes how the issuer signs with one JWS algorithm.
-type algInfo struct {
-	family family
-	hash   crypto.Hash    // zero for EdDSA
-	curve  elliptic.Curve // for ECDSA
-}
-
-func lookupAlg(alg string) (algInfo, bool) {
-	switch alg {
-	case token.RS256:
-		return algInfo{famRSA, crypto.SHA256, nil}, true
-	case token.RS384:
-		return algInfo{famRSA, crypto.SHA384, nil}, true
-	case token.RS512:
-		return algInfo{famRSA, crypto.SHA512, nil}, true
-	case token.PS256:
-		return algInfo{famPSS, crypto.SHA256, nil}, true
-	case token.PS384:
-		return algInfo{famPSS, crypto.SHA384, nil}, true
-	case token.PS512:
-		return algInfo{famPSS, crypto.SHA512, nil}, true
-	case token.ES256:
-		return algInfo{famEC, crypto.SHA256, elliptic.P256()}, true
-	case token.ES384:
-		return algInfo{famEC, crypto.SHA384, elliptic.P384()}, true
-	case token.ES512:
-		return algInfo{famEC, crypto.SHA512, elliptic.P521()}, true
-	case token.EdDSA:
-		return algInfo{famEd25519, 0, nil}, true
-	}
-	return algInfo{}, false
-}
+// lookupAlg returns how alg signs.
+func lookupAlg(alg string) (jwssign.Algorithm, bool) { return jwssign.Lookup(alg) }
 
 // signingKey is one of the issuer's key pairs.
 type signingKey struct {
@@ -76,12 +36,12 @@ func newSigningKey(alg string) (*signingKey, error) {
 	}
 	var signer crypto.Signer
 	var err error
-	switch a.family {
-	case famRSA, famPSS:
+	switch a.Family {
+	case jwssign.RSA, jwssign.PSS:
 		signer, err = rsa.GenerateKey(rand.Reader, 2048)
-	case famEC:
-		signer, err = ecdsa.GenerateKey(a.curve, rand.Reader)
-	case famEd25519:
+	case jwssign.EC:
+		signer, err = ecdsa.GenerateKey(a.Curve, rand.Reader)
+	case jwssign.Ed25519:
 		_, signer, err = ed25519.GenerateKey(rand.Reader)
 	}
 	if err != nil {

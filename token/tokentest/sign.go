@@ -3,76 +3,13 @@ package tokentest
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/rsa"
-	_ "crypto/sha256" // registers SHA-256 for crypto.Hash.New
-	_ "crypto/sha512" // registers SHA-384 and SHA-512
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math/big"
 
+	"github.com/tokenguard/tokenguard/internal/jwssign"
 	"github.com/tokenguard/tokenguard/token"
 )
-
-// signBytes signs input with signer the way alg does (RFC 7518 §3, RFC
-// 8037): PKCS #1 v1.5, PSS with a salt as long as the hash, ECDSA as the
-// fixed-size big-endian R||S, or Ed25519 over the input itself.
-func signBytes(alg string, signer crypto.Signer, input []byte) ([]byte, error) {
-	a, ok := lookupAlg(alg)
-	if !ok {
-		return nil, fmt.Errorf("algorithm %q is not supported", alg)
-	}
-	var digest []byte
-	if a.hash != 0 {
-		h := a.hash.New()
-		h.Write(input)
-		digest = h.Sum(nil)
-	}
-	pub := signer.Public()
-	switch a.family {
-	case famRSA:
-		if _, ok := pub.(*rsa.PublicKey); !ok {
-			return nil, fmt.Errorf("%s needs an RSA key, not %T", alg, pub)
-		}
-		return signer.Sign(rand.Reader, digest, a.hash)
-	case famPSS:
-		if _, ok := pub.(*rsa.PublicKey); !ok {
-			return nil, fmt.Errorf("%s needs an RSA key, not %T", alg, pub)
-		}
-		return signer.Sign(rand.Reader, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: a.hash})
-	case famEC:
-		ec, ok := pub.(*ecdsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("%s needs an ECDSA key, not %T", alg, pub)
-		}
-		der, err := signer.Sign(rand.Reader, digest, a.hash)
-		if err != nil {
-			return nil, err
-		}
-		var rs struct{ R, S *big.Int }
-		if rest, err := asn1.Unmarshal(der, &rs); err != nil || len(rest) > 0 {
-			return nil, fmt.Errorf("the ECDSA signer returned a signature that is not ASN.1 DER")
-		}
-		n := (ec.Curve.Params().BitSize + 7) / 8
-		if rs.R.Sign() < 0 || rs.S.Sign() < 0 || rs.R.BitLen() > 8*n || rs.S.BitLen() > 8*n {
-			return nil, fmt.Errorf("the ECDSA signer returned R or S out of range")
-		}
-		sig := make([]byte, 2*n)
-		rs.R.FillBytes(sig[:n])
-		rs.S.FillBytes(sig[n:])
-		return sig, nil
-	case famEd25519:
-		if _, ok := pub.(ed25519.PublicKey); !ok {
-			return nil, fmt.Errorf("%s needs an Ed25519 key, not %T", alg, pub)
-		}
-		return signer.Sign(rand.Reader, input, crypto.Hash(0))
-	}
-	return nil, fmt.Errorf("algorithm %q is not supported", alg)
-}
 
 // marshal encodes v as compact JSON without HTML escaping.
 func marshal(v any) ([]byte, error) {
@@ -91,7 +28,7 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 // JWS.
 func compact(alg string, signer crypto.Signer, header, payload []byte) (string, error) {
 	input := b64(header) + "." + b64(payload)
-	sig, err := signBytes(alg, signer, []byte(input))
+	sig, err := jwssign.Sign(alg, signer, []byte(input))
 	if err != nil {
 		return "", err
 	}

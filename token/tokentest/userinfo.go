@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tokenguard/tokenguard/token"
 )
 
 // userinfoPath is the UserInfo endpoint's path.
@@ -19,6 +21,12 @@ type userinfoAnswer struct {
 	claims  Claims // overrides of the default answer
 	subject string // the sub to answer with, whatever the token's; "" for the token's
 	signed  bool
+	nonce   string // the DPoP nonce proofs must carry; "" for none
+
+	once      sync.Once
+	proofs    *token.ProofVerifier
+	proofsErr error
+	replay    token.MemoryReplayStore // jtis of accepted proofs
 }
 
 // UserInfoURL returns the OpenID Connect UserInfo endpoint, the server's
@@ -28,7 +36,15 @@ type userinfoAnswer struct {
 // The endpoint accepts the access tokens this issuer minted and has not
 // revoked (AccessToken and OpaqueToken; not refresh tokens, nor tokens past
 // their exp), as a bearer token in the Authorization header or, with POST,
-// as the access_token form parameter (RFC 6750 §2). It answers the profile
+// as the access_token form parameter (RFC 6750 §2). A DPoP-bound token
+// (DPoPAccessToken, DPoPOpaqueToken) is accepted only as "Authorization:
+// DPoP" with one valid proof of its key in the DPoP header (RFC 9449 §7.1:
+// typ dpop+jwt, signature, htm, htu UserInfoURL(), iat within a minute,
+// ath, a jti not used before, and the nonce RequireUserInfoDPoPNonce set);
+// presented as a bearer token it is refused (§7.2). A refused proof gets
+// 401 with a DPoP challenge saying error="invalid_dpop_proof",
+// "invalid_token" (a proof of another key) or "use_dpop_nonce" with a
+// DPoP-Nonce header. It answers the profile
 // IDToken carries by default (name, given_name, family_name, nickname,
 // email, email_verified, picture, locale, updated_at) with the token's sub,
 // as application/json, or as a signed JWT after SignUserInfo(true). Any
@@ -126,7 +142,7 @@ func (i *Issuer) serveUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	i.ui.mu.Lock()
-	subject, signed, overrides := i.ui.subject, i.ui.signed, i.ui.claims
+	subject, signed, overrides, nonce := i.ui.subject, i.ui.signed, i.ui.claims, i.ui.nonce
 	i.ui.mu.Unlock()
 	switch fail {
 	case 0:
@@ -143,13 +159,25 @@ func (i *Issuer) serveUserInfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fail, "temporarily_unavailable", "tokentest: UserInfo fails on purpose (FailUserInfo)")
 		return
 	}
-	tok, ok := bearerToken(w, r)
+	scheme, tok, ok := bearerToken(w, r)
 	if !ok {
 		return
 	}
-	sub, ok := i.userinfoSubject(tok)
-	if !ok {
+	sub, jkt, ok := i.userinfoSubject(tok)
+	switch {
+	case !ok && scheme == "DPoP":
+		dpopChallenge(w, http.StatusUnauthorized, "invalid_token", "the access token is unknown, revoked, expired or not an access token", "")
+		return
+	case !ok:
 		bearerChallenge(w, http.StatusUnauthorized, "invalid_token", "the access token is unknown, revoked, expired or not an access token")
+		return
+	case jkt != "" && scheme != "DPoP":
+		bearerChallenge(w, http.StatusUnauthorized, "invalid_token", "the access token is bound to a DPoP key; present it as Authorization: DPoP with a proof")
+		return
+	case jkt == "" && scheme == "DPoP":
+		dpopChallenge(w, http.StatusUnauthorized, "invalid_token", "the access token is not bound to a DPoP key; present it as a bearer token", "")
+		return
+	case jkt != "" && !i.checkUserInfoProof(w, r, tok, jkt, nonce):
 		return
 	}
 	if subject != "" {
@@ -182,16 +210,21 @@ func (i *Issuer) serveUserInfo(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(raw))
 }
 
-// bearerToken reads the access token of a UserInfo request: from the
-// Authorization header, or with POST from the access_token form parameter,
-// not both (RFC 6750 §2). It answers the request itself when there is none.
-func bearerToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+// bearerToken reads the access token of a UserInfo request and its scheme,
+// "Bearer" or "DPoP": from the Authorization header, or with POST from the
+// access_token form parameter (a bearer token), not both (RFC 6750 §2). It
+// answers the request itself when there is none.
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, string, bool) {
 	var fromHeader, fromBody string
+	scheme := "Bearer"
 	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, found := strings.Cut(h, " ")
-		if !found || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-			bearerChallenge(w, http.StatusBadRequest, "invalid_request", "the Authorization header is not a Bearer token")
-			return "", false
+		s, tok, found := strings.Cut(h, " ")
+		switch {
+		case found && strings.EqualFold(s, "DPoP") && tok != "":
+			scheme = "DPoP"
+		case !found || !strings.EqualFold(s, "Bearer") || tok == "":
+			bearerChallenge(w, http.StatusBadRequest, "invalid_request", "the Authorization header is not a Bearer or DPoP token")
+			return "", "", false
 		}
 		fromHeader = tok
 	}
@@ -202,45 +235,56 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, bool) {
 			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBytes)
 			if err := r.ParseForm(); err != nil {
 				writeError(w, http.StatusBadRequest, "invalid_request", "the request body is not a valid form")
-				return "", false
+				return "", "", false
 			}
 			fromBody = r.PostForm.Get("access_token")
 		}
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "use GET or POST")
-		return "", false
+		return "", "", false
 	}
 	switch {
 	case fromHeader != "" && fromBody != "":
 		bearerChallenge(w, http.StatusBadRequest, "invalid_request", "the access token was sent twice")
-		return "", false
+		return "", "", false
 	case fromHeader == "" && fromBody == "":
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tokentest"`)
 		writeError(w, http.StatusUnauthorized, "invalid_request", "no access token")
-		return "", false
+		return "", "", false
 	}
-	return fromHeader + fromBody, true
+	return scheme, fromHeader + fromBody, true
 }
 
 // userinfoSubject returns the sub of tok when it is an access token this
-// issuer minted, not revoked, and not past its exp.
-func (i *Issuer) userinfoSubject(tok string) (string, bool) {
+// issuer minted, not revoked, and not past its exp, and the thumbprint of
+// the DPoP key it is bound to, "" for none.
+func (i *Issuer) userinfoSubject(tok string) (string, string, bool) {
 	body, ok := i.lookupToken(tok)
 	if !ok {
-		return "", false
+		return "", "", false
 	}
 	var answer struct {
 		Active    bool     `json:"active"`
 		TokenType string   `json:"token_type"`
 		Subject   string   `json:"sub"`
 		Exp       *float64 `json:"exp"`
+		Cnf       struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
 	}
-	if json.Unmarshal(body, &answer) != nil || !answer.Active || !strings.EqualFold(answer.TokenType, "Bearer") {
-		return "", false
+	if json.Unmarshal(body, &answer) != nil || !answer.Active {
+		return "", "", false
+	}
+	// A token with cnf.jkt is bound whatever its token_type says.
+	switch {
+	case strings.EqualFold(answer.TokenType, "Bearer"):
+	case strings.EqualFold(answer.TokenType, "DPoP") && answer.Cnf.JKT != "":
+	default:
+		return "", "", false
 	}
 	if answer.Exp != nil && !i.now().Before(time.Unix(int64(*answer.Exp), 0)) {
-		return "", false
+		return "", "", false
 	}
-	return answer.Subject, true
+	return answer.Subject, answer.Cnf.JKT, true
 }
