@@ -55,10 +55,18 @@ func normalizeHTTPURI(s string, stripQuery bool) (string, error) {
 	if u.User != nil {
 		return "", errors.New("the URI carries user information")
 	}
-	host := strings.ToLower(u.Hostname())
+	host := u.Hostname()
 	if host == "" {
 		return "", errors.New("the URI has no host")
 	}
+	for i := 0; i < len(host); i++ {
+		// RFC 3986 §3.2.2: a host is ASCII (an IDN travels as its A-label);
+		// strings.ToLower would also turn stray bytes into U+FFFD.
+		if host[i] >= 0x80 {
+			return "", errors.New("the URI's host is not ASCII")
+		}
+	}
+	host = strings.ToLower(host)
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
@@ -77,7 +85,12 @@ func normalizeHTTPURI(s string, stripQuery bool) (string, error) {
 	if p == "" {
 		p = "/"
 	}
-	return scheme + "://" + host + p, nil
+	out := scheme + "://" + host + p
+	if len(out) > maxURILength {
+		// Percent-encoding what the path carried raw can make it grow.
+		return "", errors.New("the URI is longer than " + strconv.Itoa(maxURILength) + " bytes once normalised")
+	}
+	return out, nil
 }
 
 // isNormalHTTPURI reports, cheaply and conservatively, whether s is already

@@ -34,6 +34,8 @@ func TestNormalizeHTTPURI(t *testing.T) {
 		"/a", "api.example.com/a", "ftp://api.example.com/a", "https://user@api.example.com/a",
 		"https://api.example.com:99999/a", "https://api.example.com:x/a", "https:///a", "https:a",
 		"https://api.example.com/a?b", "https://api.example.com/a#b", strings.Repeat("a", maxURILength+1),
+		"https://\xdeapi.example.com/a", "https://api.ex\u00e4mple.com/a", // a host is ASCII
+		"https://api.example.com/" + strings.Repeat("\xde", maxURILength/3+1), // grows past the bound when encoded
 	} {
 		if got, err := normalizeHTTPURI(in, false); err == nil {
 			t.Errorf("normalizeHTTPURI(%q) = %q; want an error", in, got)
