@@ -39,12 +39,13 @@ type ReplayStore interface {
 const DefaultReplayEntries = 100_000
 
 // MemoryReplayStore is the in-process ReplayStore. It keeps the SHA-256 of
-// each key (never the key itself) with its expiry, about 150 bytes per live
-// entry whatever the key's length (at most 200; some 15 MB for
-// DefaultReplayEntries), and drops entries once they expire. It never forgets a live entry to
-// make room: when MaxEntries live entries are held, Use fails with an error
-// matching ErrUnavailable until some expire, because forgetting one would let
-// that identifier be replayed.
+// each key (never the key itself) with its expiry, and drops entries once
+// they expire. A live entry costs about 150 bytes whatever the key's length
+// (at most 200 bytes, as TestMemoryReplayStoreMemoryPerEntry checks), some
+// 15 MB for DefaultReplayEntries. It never forgets a live entry to make
+// room: when MaxEntries live entries are held, Use fails with an error
+// matching ErrUnavailable until some expire, because forgetting one would
+// let that identifier be replayed.
 //
 // The zero value is ready to use with DefaultReplayEntries. It is safe for
 // concurrent use.
