@@ -128,3 +128,23 @@ func TestBaselineErrorIsErrBaseline(t *testing.T) {
 		t.Fatalf("error %v, want ErrBaseline", err)
 	}
 }
+
+// TestRingBaseline shows that a ring baseline verifies its tokens in turn,
+// from start, and wraps around: the one token whose signature was changed
+// fails exactly when its turn comes.
+func TestRingBaseline(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := []string{signed(t, "EdDSA", priv, "a"), signed(t, "EdDSA", priv, "b"), signed(t, "EdDSA", priv, "c")}
+	// Swap c's signature for a's: a well-formed signature that does not verify.
+	tokens[2] = tokens[2][:strings.LastIndexByte(tokens[2], '.')] + tokens[0][strings.LastIndexByte(tokens[0], '.'):]
+	next := benchkit.RingBaseline(t, "EdDSA", pub, tokens, 1)
+	for i, wantFail := range []bool{false, true, false, false, true} { // tokens 1, 2, 0, 1, 2
+		err := next()
+		if failed := errors.Is(err, benchkit.ErrBaseline); failed != wantFail {
+			t.Fatalf("call %d: error %v; want a failure: %v", i, err, wantFail)
+		}
+	}
+}
