@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tokenguard/tokenguard/internal/httpx"
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 )
 
 // refusal reads what an answer other than 200 says about the request: the
@@ -16,10 +16,10 @@ func refusal(resp *http.Response, accessToken string) *UserInfoRefusal {
 	for _, h := range resp.Header.Values("WWW-Authenticate") {
 		params := authParams(h)
 		if r.Code == "" {
-			r.Code = httpx.Sanitize(params["error"], accessToken)
+			r.Code = excerpt.Text(params["error"], accessToken)
 		}
 		if r.Description == "" {
-			r.Description = httpx.Sanitize(params["error_description"], accessToken)
+			r.Description = excerpt.Text(params["error_description"], accessToken)
 		}
 	}
 	return r

@@ -403,13 +403,13 @@ func (c *UserInfoClient) attempt(parent context.Context, accessToken string, ret
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint, nil)
 	if err != nil {
-		return nil, "", false, c.unavailable(nil, "the request could not be built: %s", httpx.Sanitize(err.Error(), c.query))
+		return nil, "", false, c.unavailable(nil, "the request could not be built: %s", excerpt.Text(err.Error(), c.query))
 	}
 	var sentNonce string
 	if c.dpop != nil {
 		var proof string
 		if proof, sentNonce, err = c.dpop.proof(http.MethodGet, accessToken, c.now()); err != nil {
-			return nil, "", false, c.unavailable(nil, "could not be asked: the DPoP proof could not be signed: %s", httpx.Sanitize(err.Error(), accessToken))
+			return nil, "", false, c.unavailable(nil, "could not be asked: the DPoP proof could not be signed: %s", excerpt.Text(err.Error(), accessToken))
 		}
 		req.Header.Set("Authorization", "DPoP "+accessToken)
 		req.Header.Set("DPoP", proof)
@@ -449,7 +449,7 @@ func (c *UserInfoClient) attempt(parent context.Context, accessToken string, ret
 		return nil, "", false, &token.ValidationError{Kind: token.ErrTokenRefused,
 			Reason: fmt.Sprintf("the UserInfo endpoint %s refused the access token; get a new one", c.shown), Err: r}
 	case sc >= 300 && sc < 400 && resp.Header.Get("Location") != "":
-		return nil, "", false, c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, httpx.Sanitize(resp.Header.Get("Location"), accessToken, c.query))
+		return nil, "", false, c.unavailable(nil, "answered %d redirecting to %q; redirects are not followed, so that the access token goes only where configured", sc, excerpt.Text(resp.Header.Get("Location"), accessToken, c.query))
 	default:
 		if r := refusal(resp, accessToken); r.Code != "" || r.Description != "" {
 			return nil, "", false, c.unavailable(nil, "answered %s; expected 200", r.Error())
@@ -458,7 +458,7 @@ func (c *UserInfoClient) attempt(parent context.Context, accessToken string, ret
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && mt != "application/jwt") {
-		return nil, "", false, c.unavailable(nil, "answered Content-Type %q; expected application/json or application/jwt (OpenID Connect Core §5.3.2)", httpx.Sanitize(resp.Header.Get("Content-Type"), accessToken))
+		return nil, "", false, c.unavailable(nil, "answered Content-Type %q; expected application/json or application/jwt (OpenID Connect Core §5.3.2)", excerpt.Text(resp.Header.Get("Content-Type"), accessToken))
 	}
 	body, err := httpx.ReadBody(resp.Body, resp.ContentLength, c.maxSize)
 	if errors.Is(err, httpx.ErrBodyTooLarge) {
@@ -542,5 +542,5 @@ func (c *UserInfoClient) requestFailed(ctx, parent context.Context, what string,
 	if errors.As(err, &ue) {
 		err = ue.Err // its message repeats the URL, query and all
 	}
-	return c.unavailable(nil, "%s: %s", what, httpx.Sanitize(err.Error(), accessToken, c.query))
+	return c.unavailable(nil, "%s: %s", what, excerpt.Text(err.Error(), accessToken, c.query))
 }

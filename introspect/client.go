@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/httpx"
 	"github.com/tokenguard/tokenguard/internal/settings"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
@@ -271,7 +272,7 @@ func (c *Client) introspect(parent context.Context, tok string) (*Response, acti
 	c.creds.apply(header, form)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, 0, unavailable(nil, "introspection endpoint "+c.shown+": the request could not be built: "+sanitize(err.Error(), c.secrets(tok)...))
+		return nil, 0, unavailable(nil, "introspection endpoint "+c.shown+": the request could not be built: "+excerpt.Text(err.Error(), c.secrets(tok)...))
 	}
 	header.Set("Content-Type", "application/x-www-form-urlencoded")
 	header.Set("Accept", "application/json")
@@ -355,7 +356,7 @@ func (c *Client) requestFailed(ctx, parent context.Context, what string, err err
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err
 	}
-	return unavailable(nil, "introspection endpoint "+c.shown+" "+what+": "+sanitize(err.Error(), c.secrets(tok)...))
+	return unavailable(nil, "introspection endpoint "+c.shown+" "+what+": "+excerpt.Text(err.Error(), c.secrets(tok)...))
 }
 
 func (c *Client) tooLarge() error {
@@ -370,7 +371,7 @@ func checkContentType(ct string) error {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
-		return fmt.Errorf("answered with Content-Type %q; expected application/json (RFC 7662 §2.2): check that Config.Endpoint is the introspection endpoint and not a login page or a proxy's", sanitize(ct))
+		return fmt.Errorf("answered with Content-Type %q; expected application/json (RFC 7662 §2.2): check that Config.Endpoint is the introspection endpoint and not a login page or a proxy's", excerpt.Text(ct))
 	}
 	return nil
 }
@@ -381,9 +382,9 @@ func (c *Client) statusError(hr *http.Response, tok string) error {
 	detail := ""
 	code, desc := oauthError(hr)
 	if code != "" {
-		detail = fmt.Sprintf(", error %q", sanitize(code, c.secrets(tok)...))
+		detail = fmt.Sprintf(", error %q", excerpt.Text(code, c.secrets(tok)...))
 		if desc != "" {
-			detail += fmt.Sprintf(": %q", sanitize(desc, c.secrets(tok)...))
+			detail += fmt.Sprintf(": %q", excerpt.Text(desc, c.secrets(tok)...))
 		}
 	}
 	status := fmt.Sprintf("HTTP %d%s", hr.StatusCode, detail)
@@ -400,7 +401,7 @@ func (c *Client) statusError(hr *http.Response, tok string) error {
 	case sc >= 300 && sc < 400:
 		reason = fmt.Sprintf(
 			"introspection endpoint %s answered %s redirecting to %q; redirects are not followed, so that the token and credentials go only where configured: set Config.Endpoint to the final URL",
-			c.shown, status, sanitize(hr.Header.Get("Location"), c.secrets(tok)...))
+			c.shown, status, excerpt.Text(hr.Header.Get("Location"), c.secrets(tok)...))
 	case sc == http.StatusTooManyRequests || sc >= 500:
 		reason = fmt.Sprintf(
 			"introspection endpoint %s answered %s: the authorization server is failing or overloaded; retry later, and check its health",

@@ -1,7 +1,6 @@
 package introspect
 
 import (
-	"github.com/tokenguard/tokenguard/internal/httpx"
 	"github.com/tokenguard/tokenguard/token"
 )
 
@@ -19,7 +18,3 @@ const (
 	reasonUnreachable = "the authorization server could not be asked about the token"
 	reasonUnusable    = "the authorization server's answer about the token is unusable"
 )
-
-// sanitize makes text taken from a server's answer fit for an error message
-// and a log line (see httpx.Sanitize).
-func sanitize(s string, secrets ...string) string { return httpx.Sanitize(s, secrets...) }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 )
 
 // flightShards is how many parts the table of calls in flight is split
@@ -154,7 +156,7 @@ func (c *Cache) storeCall(ctx context.Context, failed string, write func() error
 	defer func() {
 		if p := recover(); p != nil {
 			ok = false
-			c.warn(ctx, "introspect: the Cache's Store "+failed, fmt.Errorf("%T panicked: %s", c.store, sanitize(fmt.Sprint(p))))
+			c.warn(ctx, "introspect: the Cache's Store "+failed, fmt.Errorf("%T panicked: %s", c.store, excerpt.Text(fmt.Sprint(p))))
 		}
 	}()
 	if err := write(); err != nil {
@@ -176,7 +178,7 @@ func (c *Cache) warn(ctx context.Context, msg string, err error) {
 func (c *Cache) callInner(ctx context.Context, tok string) (resp *Response, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			resp, err = nil, unavailable(nil, fmt.Sprintf("introspect: the Cache's inner Introspector (%T) panicked: %s", c.inner, sanitize(fmt.Sprint(p), tok)))
+			resp, err = nil, unavailable(nil, fmt.Sprintf("introspect: the Cache's inner Introspector (%T) panicked: %s", c.inner, excerpt.Text(fmt.Sprint(p), tok)))
 		}
 	}()
 	resp, err = c.inner.Introspect(ctx, tok)

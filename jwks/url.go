@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/httpx"
 )
 
@@ -101,11 +102,6 @@ func effectivePort(u *url.URL) string {
 // carry an API key some providers put in JWKS URLs.
 func redact(u *url.URL) string { return httpx.Redact(u) }
 
-// redactHost renders only the scheme and host of u, bounded in length.
-func redactHost(u *url.URL) string {
-	s := u.Scheme + "://" + u.Host
-	if len(s) > 100 {
-		s = s[:100] + "..."
-	}
-	return s
-}
+// redactHost renders only the scheme and host of u (a server chose them),
+// bounded and cleaned as every value a message quotes.
+func redactHost(u *url.URL) string { return excerpt.Of(u.Scheme + "://" + u.Host) }

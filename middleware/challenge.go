@@ -77,7 +77,9 @@ func appendQuoted(b *strings.Builder, s string) {
 // parameter. RFC 6750 §3 allows only printable US-ASCII other than '"' and
 // '\' there (even escaped), so those two become "'" and "/"; appendQuoted
 // then drops what is not printable ASCII. The result is cut to
-// maxHeaderDescription bytes.
+// maxHeaderDescription bytes, marked with an ASCII "..." where excerpt's
+// cut would put "…", which the header cannot carry; what it cuts is the
+// validator's own sentence, whose quoted values excerpt bounded already.
 func headerDescription(s string) string {
 	if strings.ContainsAny(s, "\"\\") {
 		s = strings.NewReplacer(`"`, `'`, `\`, `/`).Replace(s)

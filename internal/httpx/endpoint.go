@@ -69,32 +69,3 @@ func ReadBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
 	}
 	return b, nil
 }
-
-// maxDetail bounds how much of a server's own words (an error description,
-// a redirect target) Sanitize keeps.
-const maxDetail = 200
-
-// Sanitize makes text taken from a server's answer fit for an error message
-// and a log line: every secret (a token, credentials, a query) replaced, in
-// case a server echoes the request, then printable ASCII only, at most 200
-// bytes.
-func Sanitize(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	var b strings.Builder
-	i := 0
-	for ; i < len(s) && i < maxDetail; i++ {
-		c := s[i]
-		if c < 0x20 || c > 0x7e {
-			c = '?'
-		}
-		b.WriteByte(c)
-	}
-	if i < len(s) {
-		b.WriteString("...")
-	}
-	return b.String()
-}

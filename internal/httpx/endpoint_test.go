@@ -6,21 +6,6 @@ import (
 	"testing"
 )
 
-func TestSanitize(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"ctl\r\nx", "ctl??x"},
-		{strings.Repeat("x", 500), strings.Repeat("x", maxDetail) + "..."},
-		{"é", "??"},
-	} {
-		if got := Sanitize(tt.in); got != tt.want {
-			t.Errorf("Sanitize(%q) = %q; want %q", tt.in, got, tt.want)
-		}
-	}
-	if got := Sanitize("a sek b", "sek", ""); got != "a [redacted] b" {
-		t.Errorf("secret not redacted: %q", got)
-	}
-}
-
 func TestCheckEndpoint(t *testing.T) {
 	for raw, ok := range map[string]bool{
 		"https://op.example/userinfo":          true,
