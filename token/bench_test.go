@@ -3,7 +3,10 @@ package token
 import (
 	"context"
 	"crypto"
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,4 +238,61 @@ func newEdDSACase(b *testing.B) benchCase {
 // R and S read as big integers, or ed25519.Verify of the signing input.
 func baseline(b *testing.B, c benchCase) func() error {
 	return benchkit.Baseline(b, c.key.Algorithm(), c.key.Public(), c.tok)
+}
+
+// claimShapes are claims sets that test how ParseClaims grows with the
+// size and the form of its input: a typical access token's, an 8 KB one of
+// about a hundred namespaced claims (names of one length), and the hostile
+// shapes of idtoken's BenchmarkCraftedRatio, each under the default token
+// size once encoded.
+func claimShapes() []struct {
+	name string
+	json []byte
+} {
+	join := func(n int, f func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = f(i)
+		}
+		return strings.Join(parts, ",")
+	}
+	typical, err := json.Marshal(benchClaims())
+	if err != nil {
+		panic(err)
+	}
+	head := `{"iss":"https://issuer.example.com/","sub":"crafted","aud":"client","iat":1700000000,"exp":1700003600,`
+	shape := func(members string) []byte { return []byte(head + members + "}") }
+	return []struct {
+		name string
+		json []byte
+	}{
+		{"typical", typical},
+		{"8KB-96-namespaced", shape(join(96, func(i int) string {
+			return fmt.Sprintf(`"https://claims.example.com/tenant/attribute_%03d":"value-%03d-%s"`, i, i, strings.Repeat("v", 20))
+		}))},
+		{"32-names-of-360B", shape(join(28, func(i int) string { return fmt.Sprintf(`"%s%04d":0`, strings.Repeat("n", 356), i) }))},
+		{"1200-members", shape(join(1200, func(i int) string { return fmt.Sprintf(`"m%d":0`, i) }))},
+		{"800-escaped-names", shape(join(800, func(i int) string { return fmt.Sprintf(`"\u0061%d":0`, i) }))},
+		{"nesting", shape(join(250, func(i int) string {
+			return fmt.Sprintf(`"d%d":%s1%s`, i, strings.Repeat("[", MaxClaimsDepth-1), strings.Repeat("]", MaxClaimsDepth-1))
+		}))},
+		{"escaped-strings", shape(join(10, func(i int) string { return fmt.Sprintf(`"s%d":"%s"`, i, strings.Repeat(`\u00e9`, 180)) }))},
+	}
+}
+
+// BenchmarkParseClaims is the claims parser alone on each of claimShapes,
+// with bytes/s: its cost should grow with the size of the claims, not
+// with their number or their form.
+func BenchmarkParseClaims(b *testing.B) {
+	for _, s := range claimShapes() {
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(s.json)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseClaims(s.json); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

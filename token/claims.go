@@ -3,7 +3,6 @@ package token
 import (
 	"encoding/json"
 	"math"
-	"math/bits"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -33,104 +32,14 @@ type Claims struct {
 	// escapes is a substring of it, no copy) and that spans index.
 	text  string
 	spans []strictjson.Span // the members, as offsets into text
-	// index finds a member by name in about one comparison: an
-	// open-addressing table of span positions (1-based; 0 is empty) keyed
-	// by nameHash. A validator looks up some thirty claims per token, most
-	// of them absent (optional profile claims, other token kinds' markers),
-	// and a linear scan per lookup was most of a validator's own cost. A
-	// claims set of more members than index holds well uses large instead,
-	// sized to it. indexed is false when neither was built (names that
-	// collide beyond reason), and lookups scan instead.
-	index   [claimIndexSize]uint8
-	large   []uint16
-	indexed bool
-}
-
-// claimIndexSize is the size of Claims.index, a power of two; tables are
-// built only up to half full.
-const claimIndexSize = 64
-
-// maxProbe bounds the slots one name may probe past its own when the index
-// is built. Real claim names never come near it; a claims set whose names
-// were chosen to collide (an unsigned token costs its sender nothing) gets
-// no index rather than a build that grows with the square of its size.
-const maxProbe = 16
-
-// nameHash hashes a claim name, eight bytes at a time. It takes the raw
-// bytes at parse time and a string at lookup, without converting either.
-// It is not seeded: lookups through it come from the validators' own
-// claim names, and maxProbe bounds what a hostile claims set can do to the
-// table.
-func nameHash[S string | []byte](name S) uint {
-	const m = 0x9E3779B97F4A7C15
-	h := uint64(len(name)) * m
-	for len(name) >= 8 {
-		w := uint64(name[0]) | uint64(name[1])<<8 | uint64(name[2])<<16 | uint64(name[3])<<24 |
-			uint64(name[4])<<32 | uint64(name[5])<<40 | uint64(name[6])<<48 | uint64(name[7])<<56
-		h = bits.RotateLeft64((h^w)*m, 31)
-		name = name[8:]
-	}
-	var w uint64
-	for i := len(name) - 1; i >= 0; i-- {
-		w = w<<8 | uint64(name[i])
-	}
-	// MurmurHash3's finalizer: every bit of the input reaches the low bits
-	// that pick the slot.
-	h ^= w
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return uint(h)
-}
-
-// buildIndex indexes c.spans by name and reports whether it could. A name
-// with escapes is indexed by its unescaped form.
-func (c *Claims) buildIndex() bool {
-	n := len(c.spans)
-	if 2*n <= claimIndexSize {
-		c.index = [claimIndexSize]uint8{}
-		for i, sp := range c.spans {
-			if !insertIndex(c.index[:], uint(i+1), c.spanHash(sp)) {
-				return false
-			}
-		}
-		return true
-	}
-	size := claimIndexSize
-	for size < 2*n {
-		size *= 2
-	}
-	c.large = make([]uint16, size)
-	for i, sp := range c.spans {
-		if !insertIndex(c.large, uint(i+1), c.spanHash(sp)) {
-			c.large = nil
-			return false
-		}
-	}
-	return true
-}
-
-func (c *Claims) spanHash(sp strictjson.Span) uint {
-	if sp.Escaped {
-		var buf [128]byte
-		return nameHash(strictjson.AppendSpanName(buf[:0], sp, c.text))
-	}
-	return nameHash(c.text[sp.NameStart:sp.NameEnd])
-}
-
-// insertIndex puts pos in table at h's slot or, within maxProbe, the next
-// free one.
-func insertIndex[T uint8 | uint16](table []T, pos, h uint) bool {
-	mask := uint(len(table) - 1)
-	for probe := range maxProbe + 1 {
-		if i := (h + uint(probe)) & mask; table[i] == 0 {
-			table[i] = T(pos)
-			return true
-		}
-	}
-	return false
+	// index finds a member by name in about one probe. A validator looks
+	// up some thirty claims per token, most of them absent (optional
+	// profile claims, other token kinds' markers), and a linear scan per
+	// lookup was most of a validator's own cost. The parser builds it with
+	// the table that checks the names for duplicates, so it costs no pass
+	// of its own; its hash is seeded per claims set, so no token can choose
+	// names that crowd it.
+	index strictjson.Index
 }
 
 // ParseClaims reads a JSON claims set strictly: one object, member names
@@ -161,13 +70,13 @@ func ParseClaims(data []byte) (*Claims, error) {
 func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []string) error {
 	c.text = text
 	var err error
-	c.spans, err = strictjson.ParseObjectSpans(data, MaxClaimsDepth, spans)
+	c.spans, err = strictjson.ParseObjectSpans(data, MaxClaimsDepth, spans, &c.index)
 	if err != nil {
 		c.spans = nil
 		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
-	// One pass reads the registered claims; the index is built over the
-	// members afterwards.
+	// One pass reads the registered claims; the index was built with the
+	// duplicate check.
 	for _, sp := range c.spans {
 		name := text[sp.NameStart:sp.NameEnd]
 		if sp.Escaped {
@@ -200,7 +109,6 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 			return err
 		}
 	}
-	c.indexed = c.buildIndex()
 	return nil
 }
 
@@ -307,34 +215,11 @@ func (c *Claims) checkedMember(name string) (strictjson.Checked[string], bool) {
 	if c == nil {
 		return strictjson.Checked[string]{}, false
 	}
-	if c.indexed {
-		if c.large != nil {
-			return lookupIn(c, c.large, name)
-		}
-		return lookupIn(c, c.index[:], name)
+	sp, ok := strictjson.Find(&c.index, c.spans, c.text, name)
+	if !ok {
+		return strictjson.Checked[string]{}, false
 	}
-	for _, sp := range c.spans {
-		if strictjson.SpanNameIs(sp, c.text, name) {
-			return strictjson.SpanChecked(sp, c.text), true
-		}
-	}
-	return strictjson.Checked[string]{}, false
-}
-
-// lookupIn finds name through table, an index of c.spans.
-func lookupIn[T uint8 | uint16](c *Claims, table []T, name string) (strictjson.Checked[string], bool) {
-	mask := uint(len(table) - 1)
-	h := nameHash(name)
-	for probe := range maxProbe + 1 {
-		pos := table[(h+uint(probe))&mask]
-		if pos == 0 {
-			break
-		}
-		if sp := c.spans[pos-1]; strictjson.SpanNameIs(sp, c.text, name) {
-			return strictjson.SpanChecked(sp, c.text), true
-		}
-	}
-	return strictjson.Checked[string]{}, false
+	return strictjson.SpanChecked(sp, c.text), true
 }
 
 // Has reports whether the token carries the named claim (even as null).

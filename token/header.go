@@ -79,7 +79,7 @@ const maxHeaderDepth = 4
 func parseHeader(h *Header, data []byte, text string, understood []string, dst []strictjson.Span) *ValidationError {
 	h.text = text
 	var err error
-	h.spans, err = strictjson.ParseObjectSpans(data, maxHeaderDepth, dst)
+	h.spans, err = strictjson.ParseObjectSpans(data, maxHeaderDepth, dst, nil)
 	if err != nil {
 		return &ValidationError{Kind: ErrMalformed, Claim: "header", Reason: "the header is not a strict JSON object", Err: err}
 	}

@@ -36,8 +36,15 @@ func FuzzStrictJSON(f *testing.F) {
 		if string(data) != orig {
 			t.Fatal("the scanner modified its input")
 		}
-		// ParseObjectSpans agrees with ParseObject, member by member.
-		spans, spanErr := ParseObjectSpans(data, 0, nil)
+		// ParseObjectSpans agrees with ParseObject, member by member, and
+		// with the scanner as it was before its duplicate check became
+		// the index (legacy_test.go); Find finds every member by its name.
+		var ix Index
+		spans, spanErr := ParseObjectSpans(data, 0, nil, &ix)
+		oldSpans, oldErr := oldParseObjectSpans(data, 0, nil)
+		if (oldErr == nil) != (spanErr == nil) || (oldErr != nil && oldErr.Error() != spanErr.Error()) || len(oldSpans) != len(spans) {
+			t.Fatalf("ParseObjectSpans: %d spans, error %v; the former scanner: %d, %v", len(spans), spanErr, len(oldSpans), oldErr)
+		}
 		if (spanErr == nil) != (objErr == nil) || (spanErr != nil && spanErr.Error() != objErr.Error()) {
 			t.Fatalf("ParseObjectSpans error %v; ParseObject's %v", spanErr, objErr)
 		}
@@ -47,8 +54,11 @@ func FuzzStrictJSON(f *testing.F) {
 			}
 			for i, sp := range spans {
 				if !bytes.Equal(SpanName(sp, data), members[i].Name) || !bytes.Equal(SpanValue(sp, data), members[i].Value) ||
-					!SpanNameIs(sp, data, string(members[i].Name)) {
+					!SpanNameIs(sp, data, string(members[i].Name)) || sp != oldSpans[i] {
 					t.Fatalf("span %d is %q: %q; member is %q: %q", i, SpanName(sp, data), SpanValue(sp, data), members[i].Name, members[i].Value)
+				}
+				if found, ok := Find(&ix, spans, string(data), string(members[i].Name)); !ok || found != sp {
+					t.Fatalf("Find(%q) = %v, %v; want span %d", members[i].Name, found, ok, i)
 				}
 			}
 		}

@@ -3,187 +3,377 @@ package strictjson
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
-// Duplicate member names are found by a seeded hash of each name folded as
-// encoding/json folds names to match struct fields, so that the check costs
-// one hash per name and one integer comparison per pair of names however
-// alike the names are (long, equal-length, namespaced claims included), and
-// only a hash that matches costs a comparison of the names themselves. The
-// seed is random per document, so a hostile one cannot make its names
-// collide.
+// Duplicate member names are found by a seeded hash of each name's fold key
+// (see foldKeyRune): names that encoding/json would match to the same
+// struct field have the same key, so the check costs one hash per name and
+// one integer comparison per pair of names that meet, however alike the
+// names are (long, equal-length, namespaced claims included); only a hash
+// that matches costs a comparison of the names themselves. The seed is
+// random per document, so a hostile one cannot plan its names to collide.
+//
+// An object's names are kept, in order, on one stack that every object
+// shares (scanner.names). While an object has at most smallObject names,
+// a new one is compared with each earlier one's hash; past that, a table
+// of open addressing finds the earlier names with the same hash in about
+// one probe. The top-level object of an indexed document keeps that table
+// as its Index, so the duplicate check and the index are built at once.
 
-// inlineNames is how many names an object's nameSet holds on the stack;
-// past it the set moves to a table of hashes on the heap, so that an object
-// of thousands of members stays linear.
+// inlineNames is how many names the scanner holds on the stack before its
+// name stack moves to the heap.
 const inlineNames = 32
 
-// nameRef is one member name seen in an object: the hash of its folded
-// form and where its raw bytes lie in the document.
+// smallObject is how many names an object compares pairwise before it
+// gets a table: a pairwise check costs less than a table up to about
+// this size, and this bounds it to smallObject comparisons a name.
+const smallObject = 16
+
+// nameRef is one member name read: the low 32 bits of its hash, and the
+// offset in the document of its opening quote, where it can be read again
+// when two hashes match.
 type nameRef struct {
-	hash       uint64
-	start, end int32
-	escaped    bool
+	hash uint32
+	at   int32
 }
 
-// nameSet holds the names of one object.
-type nameSet struct {
-	inline [inlineNames]nameRef
-	count  int
-	// Past inlineNames: an open-addressing table of the names' hashes,
-	// folded to 32 bits (never 0, which marks an empty slot), at most half
-	// full. It keeps no positions, so it costs four bytes a slot; a match
-	// in it, which for distinct names happens about once in four billion
-	// pairs, is settled by comparing the name with every earlier one.
-	table []uint32
-	n     int
-}
+// slot is the type of a name table's slots: the ordinal of a name in its
+// object (its index in the object's names, plus one), zero when empty.
+type slot interface{ ~uint8 | ~uint32 }
 
-// add records n, whose unescaped form is name, and reports whether the
-// object already has a name that folds to the same bytes; s reads the
-// object again from objStart when the hashes cannot tell.
-func (ns *nameSet) add(n nameRef, name []byte, s *scanner, objStart int) (dup bool) {
-	if ns.table == nil {
-		for i := range ns.inline[:ns.count] {
-			if ns.inline[i].hash == n.hash && foldEqual(ns.inline[i].name(s.data), name) {
-				return true
-			}
-		}
-		if ns.count < inlineNames {
-			ns.inline[ns.count] = n
-			ns.count++
+// insert puts the name at offset at, of hash h and ordinal len(names)+1,
+// into table (which has room), unless a name of names already there folds
+// to the same key; it reports whether one does.
+func insert[T slot](s *scanner, table []T, names []nameRef, h uint32, at int) (dup bool) {
+	mask := uint32(len(table) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		o := table[i]
+		if o == 0 {
+			table[i] = T(len(names) + 1)
 			return false
 		}
-		ns.table = make([]uint32, 8*inlineNames)
-		for _, r := range ns.inline {
-			ns.place(short(r.hash))
-		}
-		ns.n = inlineNames
-	}
-	f := short(n.hash)
-	mask := uint32(len(ns.table) - 1)
-	for i := f & mask; ns.table[i] != 0; i = (i + 1) & mask {
-		if ns.table[i] == f {
-			if s.nameBefore(objStart, int(n.start)-1, name) {
-				return true
-			}
-			break
-		}
-	}
-	if 2*(ns.n+1) > len(ns.table) {
-		old := ns.table
-		ns.table = make([]uint32, 2*len(old))
-		for _, g := range old {
-			if g != 0 {
-				ns.place(g)
-			}
-		}
-	}
-	ns.place(f)
-	ns.n++
-	return false
-}
-
-// short folds a name hash to 32 bits, never 0.
-func short(h uint64) uint32 { return (uint32(h>>32) ^ uint32(h)) | 1 }
-
-// place puts f in the table, which has room.
-func (ns *nameSet) place(f uint32) {
-	mask := uint32(len(ns.table) - 1)
-	i := f & mask
-	for ns.table[i] != 0 {
-		i = (i + 1) & mask
-	}
-	ns.table[i] = f
-}
-
-// nameBefore reports whether the object beginning at objStart has, before
-// the member name at nameAt, a member whose name folds like name. Those
-// members were read once already, so it only reads them again.
-func (s *scanner) nameBefore(objStart, nameAt int, name []byte) bool {
-	sc := scanner{data: s.data, pos: objStart + 1, depth: s.depth, maxDepth: s.maxDepth, seed: s.seed}
-	for {
-		sc.skipSpace()
-		if sc.pos >= nameAt || sc.pos >= len(sc.data) || sc.data[sc.pos] != '"' {
-			return false
-		}
-		raw, esc, _, err := sc.str()
-		if err != nil {
-			return false
-		}
-		other := raw
-		if esc {
-			other = unescape(raw)
-		}
-		if foldEqual(other, name) {
+		if r := names[o-1]; r.hash == h && s.sameName(int(r.at), at) {
 			return true
 		}
-		sc.skipSpace()
-		sc.pos++ // ':'
-		sc.skipSpace()
-		if sc.value() != nil {
-			return false
-		}
-		sc.skipSpace()
-		sc.pos++ // ',' or '}'
 	}
 }
 
-// name returns the name's unescaped bytes; it allocates only for a name
-// with escapes, and is called only when two hashes match.
-func (r nameRef) name(data []byte) []byte {
-	raw := data[r.start:r.end]
-	if r.escaped {
+// tablePool keeps the name tables of objects of many members that ended,
+// cleared, for later objects of the document to reuse: a document of many
+// such objects, one after the other, allocates one table, not one each.
+type tablePool struct {
+	spare [][]uint32
+}
+
+// regrow returns a table of at least 2*want slots (a power of two) holding
+// names, each at its ordinal, and hands old, if any, back to p.
+func (p *tablePool) regrow(old []uint32, names []nameRef, want int) []uint32 {
+	size := 1 << bits.Len(uint(2*want-1))
+	table := p.acquire(size)
+	mask := uint32(size - 1)
+	for n, r := range names {
+		i := r.hash & mask
+		for table[i] != 0 {
+			i = (i + 1) & mask
+		}
+		table[i] = uint32(n + 1)
+	}
+	p.release(old)
+	return table
+}
+
+// acquire returns an empty table of size slots, one an earlier object
+// handed back if there is one of that size.
+func (p *tablePool) acquire(size int) []uint32 {
+	for i, t := range p.spare {
+		if len(t) == size {
+			p.spare = append(p.spare[:i], p.spare[i+1:]...)
+			return t
+		}
+	}
+	return make([]uint32, size)
+}
+
+// release clears table, if any, and keeps it for a later object. Clearing
+// costs what filling it did: a table is at most four slots a name.
+func (p *tablePool) release(table []uint32) {
+	if table != nil {
+		clear(table)
+		p.spare = append(p.spare, table)
+	}
+}
+
+// estimate guesses how many members the object beginning at objStart will
+// have, n of them read by now: as many as the rest of the document holds
+// at the rate so far, an eighth more, and between two and eight times n.
+// A collected object's storage grows to it, so that an object of many
+// members is copied once or twice, not at every doubling.
+func (s *scanner) estimate(objStart, n int) int {
+	n = max(n, 1)
+	est := n
+	if read := s.pos - objStart; read > 0 {
+		est = int(int64(n) * int64(len(s.data)-objStart) / int64(read))
+	}
+	est += est / 8
+	return min(max(est, 2*n), 8*n)
+}
+
+// sameName reports whether the member names whose opening quotes are at a
+// and b fold to the same key. It runs only when their hashes match, which
+// for names that differ happens about once in four billion comparisons.
+func (s *scanner) sameName(a, b int) bool {
+	return foldEqual(s.nameAt(a), s.nameAt(b))
+}
+
+// nameAt returns the unescaped member name whose opening quote is at.
+func (s *scanner) nameAt(at int) []byte {
+	sc := scanner{data: s.data, pos: at}
+	raw, esc, _, err := sc.str()
+	if err != nil {
+		return nil // not reached: the scanner read this name once already
+	}
+	return nameOf(raw, esc)
+}
+
+// nameOf returns a name from its raw bytes: unescaped, when esc says it
+// holds escapes.
+func nameOf(raw []byte, esc bool) []byte {
+	if esc {
 		return unescape(raw)
 	}
 	return raw
 }
 
-// foldChunk is how many folded bytes foldHash collects on its stack before
-// handing them to the hash.
-const foldChunk = 128
-
-// foldHash returns the seeded hash of name folded as AppendFold folds it.
-// plain says name is ASCII without escapes, which folds eight bytes at a
-// time; any other name is folded rune by rune. It allocates nothing for a
-// plain name, nor for another of up to foldChunk folded bytes.
-func foldHash(seed maphash.Seed, name []byte, plain bool) uint64 {
-	var buf [foldChunk]byte
-	if !plain {
-		return maphash.Bytes(seed, AppendFold(buf[:0], name))
+// foldKeyRune maps a rune to its part of a name's fold key: encoding/json's
+// folding (foldRune), then ASCII letters to lower case. Two names fold
+// alike exactly when their keys are equal; and a key in lower case is, for
+// the lower-case ASCII names that nearly every claim has, the name itself,
+// so hashing it needs no copy.
+func foldKeyRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
 	}
-	if len(name) <= foldChunk {
-		return maphash.Bytes(seed, foldASCII(buf[:0], name))
+	f := unicode.ToUpper(unicode.ToLower(r))
+	if 'A' <= f && f <= 'Z' {
+		return f + 'a' - 'A'
 	}
-	var h maphash.Hash
-	h.SetSeed(seed)
-	for len(name) > 0 {
-		n := min(len(name), foldChunk)
-		_, _ = h.Write(foldASCII(buf[:0], name[:n]))
-		name = name[n:]
-	}
-	return h.Sum64()
+	return f
 }
 
-// foldASCII appends name, which is ASCII, with its lower-case letters made
-// upper case, as AppendFold does, eight bytes at a time.
-func foldASCII(dst, name []byte) []byte {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
+// foldChunk is how many key bytes the hashing of a name that is not its
+// own key collects on its stack at a time.
+const foldChunk = 128
+
+// hashName returns the hash of the fold key of the member name raw (its
+// bytes between the quotes), with seed. esc says raw holds escapes, plain
+// that it is ASCII without escapes.
+func hashName(seed maphash.Seed, raw []byte, esc, plain bool) uint32 {
+	if plain {
+		if !hasUpperASCII(raw) {
+			return uint32(maphash.Bytes(seed, raw))
+		}
+		if len(raw) <= foldChunk {
+			var buf [foldChunk]byte
+			return uint32(maphash.Bytes(seed, lowerASCII(buf[:0], raw)))
+		}
+	}
+	return hashKey(seed, raw, esc)
+}
+
+// hashLookup is hashName for a name looked up (a Go string, without JSON
+// escapes): equal to hashName of every member name that folds alike.
+func hashLookup(seed maphash.Seed, name string) uint32 {
+	if isLowerKey(name) {
+		return uint32(maphash.String(seed, name))
+	}
+	return hashKey(seed, name, false)
+}
+
+// hashKey hashes the fold key of raw, unescaping it first when esc says it
+// holds escapes, a chunk of key at a time, without allocating.
+func hashKey[T Text](seed maphash.Seed, raw T, esc bool) uint32 {
+	var (
+		buf [foldChunk + utf8.UTFMax]byte
+		h   maphash.Hash
 	)
+	key, streamed := buf[:0], false
+	for i := 0; i < len(raw); {
+		var r rune
+		if c := raw[i]; c < utf8.RuneSelf && (c != '\\' || !esc) {
+			r = rune(c)
+			i++
+		} else if c != '\\' {
+			var n int
+			r, n = decodeRune(raw[i:])
+			i += n
+		} else {
+			r, i = unescapeAt(raw, i)
+		}
+		key = utf8.AppendRune(key, foldKeyRune(r))
+		if len(key) >= foldChunk {
+			if !streamed {
+				h.SetSeed(seed)
+				streamed = true
+			}
+			_, _ = h.Write(key)
+			key = key[:0]
+		}
+	}
+	if !streamed {
+		return uint32(maphash.Bytes(seed, key))
+	}
+	_, _ = h.Write(key)
+	return uint32(h.Sum64())
+}
+
+// decodeRune is utf8.DecodeRune for either kind of Text. The conversion
+// of at most four bytes to a string that does not escape costs no
+// allocation.
+func decodeRune[T Text](b T) (rune, int) {
+	return utf8.DecodeRuneInString(string(b[:min(len(b), utf8.UTFMax)]))
+}
+
+// unescapeAt decodes the escape at raw[i] (a backslash), of a string the
+// scanner checked, and returns its rune and the offset after it.
+func unescapeAt[T Text](raw T, i int) (rune, int) {
+	if i+1 >= len(raw) {
+		return utf8.RuneError, len(raw)
+	}
+	if e := simpleEscape[raw[i+1]]; e != 0 {
+		return rune(e), i + 2
+	}
+	if raw[i+1] != 'u' {
+		return utf8.RuneError, i + 2
+	}
+	r, _ := hex4(raw, i+2)
+	i += 6
+	if utf16.IsSurrogate(r) {
+		r2, _ := hex4(raw, i+2)
+		r = utf16.DecodeRune(r, r2)
+		i += 6
+	}
+	return r, min(i, len(raw))
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// upperMask has the high bit set in each byte of w, which is ASCII, that
+// is an upper-case letter. A byte's high bit in ge is set when it is >= 'A',
+// in gt when it is > 'Z'; no carry crosses a byte, as every byte is < 0x80.
+func upperMask(w uint64) uint64 {
+	ge := w + ones*(0x80-'A')
+	gt := w + ones*(0x80-'Z'-1)
+	return ge &^ gt & highs
+}
+
+// hasUpperASCII reports whether name, which is ASCII, holds an upper-case
+// letter, eight bytes at a time.
+func hasUpperASCII(name []byte) bool {
 	for len(name) >= 8 {
-		w := binary.LittleEndian.Uint64(name)
-		// A byte's high bit in ge is set when it is >= 'a', in gt when it
-		// is > 'z' (the bytes are ASCII, so no carry crosses a byte).
-		ge := w + ones*(0x80-'a')
-		gt := w + ones*(0x80-'z'-1)
-		lower := ge &^ gt & highs
-		dst = binary.LittleEndian.AppendUint64(dst, w-lower>>2)
+		if upperMask(binary.LittleEndian.Uint64(name)) != 0 {
+			return true
+		}
 		name = name[8:]
 	}
 	for _, c := range name {
-		dst = append(dst, upperASCII(c))
+		if c-'A' < 26 {
+			return true
+		}
+	}
+	return false
+}
+
+// isLowerKey reports whether name is its own fold key: ASCII without an
+// upper-case letter.
+func isLowerKey(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= utf8.RuneSelf || c-'A' < 26 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerASCII appends name, which is ASCII, with its upper-case letters
+// made lower case (its fold key), eight bytes at a time.
+func lowerASCII(dst, name []byte) []byte {
+	for len(name) >= 8 {
+		w := binary.LittleEndian.Uint64(name)
+		dst = binary.LittleEndian.AppendUint64(dst, w|upperMask(w)>>2)
+		name = name[8:]
+	}
+	for _, c := range name {
+		if c-'A' < 26 {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// foldRune is the folding encoding/json applies when it matches object names
+// to struct fields: ASCII letters by case, other runes through lower then upper.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}
+	return unicode.ToUpper(unicode.ToLower(r))
+}
+
+// upperASCII is foldRune for an ASCII byte, small enough to inline.
+func upperASCII(c byte) byte {
+	if c-'a' < 26 {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+func foldEqual(a, b []byte) bool {
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] < utf8.RuneSelf && b[0] < utf8.RuneSelf {
+			if upperASCII(a[0]) != upperASCII(b[0]) {
+				return false
+			}
+			a, b = a[1:], b[1:]
+			continue
+		}
+		ra, na := utf8.DecodeRune(a)
+		rb, nb := utf8.DecodeRune(b)
+		if foldRune(ra) != foldRune(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) == 0 && len(b) == 0
+}
+
+// AppendFold appends name folded as encoding/json folds object member names
+// to match struct fields case-insensitively (ASCII letters to upper case,
+// other runes through lower then upper case). Two names that encoding/json
+// would match to the same field fold to the same bytes.
+func AppendFold(dst, name []byte) []byte {
+	for len(name) > 0 {
+		if c := name[0]; c < utf8.RuneSelf {
+			dst = append(dst, byte(foldRune(rune(c))))
+			name = name[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(name)
+		dst = utf8.AppendRune(dst, foldRune(r))
+		name = name[n:]
 	}
 	return dst
 }

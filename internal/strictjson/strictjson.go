@@ -18,7 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"unicode"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -59,9 +59,11 @@ type scanner struct {
 	pos      int
 	depth    int
 	maxDepth int
-	// seed keys the hash of folded member names, chosen at the first member
-	// name, so no document can plan collisions of its names.
-	seed maphash.Seed
+	// seed keys the hash of member names (see names.go), chosen at the
+	// first member name, so that no document can plan collisions of its
+	// names; seeded says it was.
+	seed   maphash.Seed
+	seeded bool
 }
 
 // Span locates one top-level member of an object by offsets into the
@@ -124,26 +126,37 @@ func SpanNameIs[T Text](sp Span, data T, name string) bool {
 const maxSpanDocument = 1<<31 - 1
 
 // ParseObjectSpans checks data exactly as ParseObject does and appends the
-// top-level members to dst as Spans.
-func ParseObjectSpans(data []byte, maxDepth int, dst []Span) ([]Span, error) {
+// top-level members to dst as Spans. When ix is not nil it also indexes
+// them by name in ix, for Find; the duplicate check and the index are one
+// table, so indexing costs next to nothing beyond the check.
+func ParseObjectSpans(data []byte, maxDepth int, dst []Span, ix *Index) ([]Span, error) {
 	if len(data) > maxSpanDocument {
 		return dst, &SyntaxError{Offset: maxSpanDocument, Msg: "document too large to index"}
 	}
-	if maxDepth <= 0 {
-		maxDepth = DefaultMaxDepth
+	// Without an index to fill, the top-level object's names still go
+	// into one: it is how an object of up to 32 members is checked for
+	// duplicates without allocating.
+	var own Index
+	if ix == nil {
+		ix = &own
 	}
-	s := scanner{data: data, maxDepth: maxDepth}
+	ix.reset()
+	s := newScanner(data, maxDepth)
 	s.skipSpace()
 	if s.pos >= len(data) {
 		return dst, s.fail("empty document")
 	}
+	var (
+		tables tablePool
+		names  [inlineNames]nameRef
+	)
 	if data[s.pos] != '{' {
-		if err := s.value(); err != nil {
+		if err := s.value(&tables, names[:0]); err != nil {
 			return dst, err
 		}
 		return dst, ErrNotObject
 	}
-	dst, err := s.object(dst, true)
+	dst, err := s.object(dst, true, ix, &tables, names[:0])
 	if err != nil {
 		return dst, err
 	}
@@ -151,7 +164,17 @@ func ParseObjectSpans(data []byte, maxDepth int, dst []Span) ([]Span, error) {
 	if s.pos != len(data) {
 		return dst, s.fail("data after the top-level value")
 	}
+	ix.seed, ix.built = s.seed, s.seeded
 	return dst, nil
+}
+
+// newScanner returns a scanner of data; maxDepth zero means
+// DefaultMaxDepth.
+func newScanner(data []byte, maxDepth int) scanner {
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	return scanner{data: data, maxDepth: maxDepth}
 }
 
 func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.pos, Msg: msg} }
@@ -165,7 +188,7 @@ func ParseObject(data []byte, maxDepth int, dst []Member) ([]Member, error) {
 	// document escape to the heap, including the token pipeline's, which
 	// decodes into a buffer on its stack. The Members are built afterwards.
 	var buf [16]Span
-	spans, err := ParseObjectSpans(data, maxDepth, buf[:0])
+	spans, err := ParseObjectSpans(data, maxDepth, buf[:0], nil)
 	if err != nil {
 		return dst, err
 	}
@@ -184,12 +207,13 @@ func Valid(data []byte, maxDepth int) error {
 // Check checks data as Valid does and, when it is one strict JSON value,
 // returns it as Checked text, to read with Elements.
 func Check(data []byte, maxDepth int) (Checked[[]byte], error) {
-	if maxDepth <= 0 {
-		maxDepth = DefaultMaxDepth
-	}
-	s := scanner{data: data, maxDepth: maxDepth}
+	s := newScanner(data, maxDepth)
 	s.skipSpace()
-	if err := s.value(); err != nil {
+	var (
+		tables tablePool
+		names  [inlineNames]nameRef
+	)
+	if err := s.value(&tables, names[:0]); err != nil {
 		return Checked[[]byte]{}, err
 	}
 	s.skipSpace()
@@ -219,16 +243,19 @@ func (s *scanner) skipSpaceSlow() {
 	}
 }
 
-func (s *scanner) value() error {
+// value scans one value. names are the names of the objects the value is
+// in, which an object inside it adds to for as long as it lasts; tables
+// lends name tables.
+func (s *scanner) value(tables *tablePool, names []nameRef) error {
 	if s.pos >= len(s.data) {
 		return s.fail("unexpected end of data")
 	}
 	switch c := s.data[s.pos]; {
 	case c == '{':
-		_, err := s.object(nil, false)
+		_, err := s.object(nil, false, nil, tables, names)
 		return err
 	case c == '[':
-		return s.array()
+		return s.array(tables, names)
 	case c == '"':
 		_, _, _, err := s.str()
 		return err
@@ -416,7 +443,7 @@ func hex4[T Text](d T, p int) (rune, bool) {
 	return r, true
 }
 
-func (s *scanner) array() error {
+func (s *scanner) array(tables *tablePool, names []nameRef) error {
 	s.depth++
 	if s.depth > s.maxDepth {
 		return s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
@@ -430,7 +457,7 @@ func (s *scanner) array() error {
 	}
 	for {
 		s.skipSpace()
-		if err := s.value(); err != nil {
+		if err := s.value(tables, names); err != nil {
 			return err
 		}
 		s.skipSpace()
@@ -451,29 +478,37 @@ func (s *scanner) array() error {
 }
 
 // object scans an object from its opening brace. With collect, its members
-// are appended to dst as Spans. The scanner keeps no slice of data anywhere
-// but in its own data field, and hands out only offsets: storing slices of
-// data (or appending through s) would make the document of every caller
-// escape to the heap, the token pipeline's stack buffer included.
-func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
+// are appended to dst as Spans, and indexed in ix when ix is not nil. Its
+// names go on names, after those of the objects it is in; tables lends it
+// a name table if it has many members.
+//
+// The scanner keeps no slice of data anywhere but in its own data field,
+// and hands out only offsets: storing slices of data (or appending through
+// s) would make the document of every caller escape to the heap, the token
+// pipeline's stack buffer included. For the same reason the names and the
+// tables are not fields of the scanner: escape analysis does not tell one
+// field from another, and appending to a field through s would send the
+// scanner's data to the heap with the names.
+func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool, names []nameRef) ([]Span, error) {
 	s.depth++
 	if s.depth > s.maxDepth {
 		return dst, s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
 	}
 	objStart := s.pos
 	s.pos++ // {
-	var (
-		names nameSet
-		// nameBuf holds an escaped name unescaped, so that a document of
-		// escaped names costs no allocation per name.
-		nameBuf [128]byte
-	)
 	s.skipSpace()
 	if s.pos < len(s.data) && s.data[s.pos] == '}' {
 		s.pos++
 		s.depth--
 		return dst, nil
 	}
+	if !s.seeded {
+		s.seed, s.seeded = maphash.MakeSeed(), true
+	}
+	// The object's names are names[base:]; past smallObject of them, a
+	// table finds a name's equals (ix's, for an indexed object).
+	base := len(names)
+	var table []uint32
 	for {
 		s.skipSpace()
 		if s.pos >= len(s.data) || s.data[s.pos] != '"' {
@@ -484,22 +519,40 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 		if err != nil {
 			return dst, err
 		}
-		name := raw
-		if esc {
-			name = appendUnescaped(nameBuf[:0], raw)
+		h := hashName(s.seed, raw, esc, !esc && !nonASCII)
+		own := names[base:]
+		var dup bool
+		switch {
+		case ix != nil:
+			if len(own) == len(ix.small)/2 || (ix.large != nil && 2*(len(own)+1) > len(ix.large)) {
+				ix.large = tables.regrow(ix.large, own, s.estimate(objStart, len(own)))
+			}
+			if ix.large != nil {
+				dup = insert(s, ix.large, own, h, nameAt)
+			} else {
+				dup = insert(s, ix.small[:], own, h, nameAt)
+			}
+		case len(own) < smallObject:
+			for _, r := range own {
+				if r.hash == h && s.sameName(int(r.at), nameAt) {
+					dup = true
+					break
+				}
+			}
+		default:
+			if 2*(len(own)+1) > len(table) {
+				table = tables.regrow(table, own, 2*len(own))
+			}
+			dup = insert(s, table, own, h, nameAt)
 		}
-		// Duplicate and case-fold duplicate detection.
-		if s.seed == (maphash.Seed{}) {
-			s.seed = maphash.MakeSeed()
-		}
-		n := nameRef{
-			hash:  foldHash(s.seed, name, !esc && !nonASCII),
-			start: int32(nameAt + 1), end: int32(nameAt + 1 + len(raw)), escaped: esc,
-		}
-		if names.add(n, name, s, objStart) {
+		if dup {
 			s.pos = nameAt
-			return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(name)))
+			return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(nameOf(raw, esc))))
 		}
+		if len(names) == cap(names) && collect {
+			names = slices.Grow(names, s.estimate(objStart, len(own))-len(own))
+		}
+		names = append(names, nameRef{hash: h, at: int32(nameAt)})
 		s.skipSpace()
 		if s.pos >= len(s.data) || s.data[s.pos] != ':' {
 			return dst, s.fail("expected ':' after a member name")
@@ -507,10 +560,13 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 		s.pos++
 		s.skipSpace()
 		valStart := s.pos
-		if err := s.value(); err != nil {
+		if err := s.value(tables, names); err != nil {
 			return dst, err
 		}
 		if collect {
+			if len(dst) == cap(dst) {
+				dst = slices.Grow(dst, s.estimate(objStart, len(own)+1)-len(own))
+			}
 			dst = append(dst, Span{
 				NameStart: int32(nameAt + 1), NameEnd: int32(nameAt + 1 + len(raw)),
 				ValueStart: int32(valStart), ValueEnd: int32(s.pos), Escaped: esc,
@@ -526,66 +582,10 @@ func (s *scanner) object(dst []Span, collect bool) ([]Span, error) {
 		case '}':
 			s.pos++
 			s.depth--
+			tables.release(table)
 			return dst, nil
 		default:
 			return dst, s.fail("expected ',' or '}' in object")
 		}
 	}
-}
-
-// foldRune is the folding encoding/json applies when it matches object names
-// to struct fields: ASCII letters by case, other runes through lower then upper.
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'a' <= r && r <= 'z' {
-			return r - 'a' + 'A'
-		}
-		return r
-	}
-	return unicode.ToUpper(unicode.ToLower(r))
-}
-
-// upperASCII is foldRune for an ASCII byte, small enough to inline.
-func upperASCII(c byte) byte {
-	if c-'a' < 26 {
-		return c - ('a' - 'A')
-	}
-	return c
-}
-
-func foldEqual(a, b []byte) bool {
-	for len(a) > 0 && len(b) > 0 {
-		if a[0] < utf8.RuneSelf && b[0] < utf8.RuneSelf {
-			if upperASCII(a[0]) != upperASCII(b[0]) {
-				return false
-			}
-			a, b = a[1:], b[1:]
-			continue
-		}
-		ra, na := utf8.DecodeRune(a)
-		rb, nb := utf8.DecodeRune(b)
-		if foldRune(ra) != foldRune(rb) {
-			return false
-		}
-		a, b = a[na:], b[nb:]
-	}
-	return len(a) == 0 && len(b) == 0
-}
-
-// AppendFold appends name folded as encoding/json folds object member names
-// to match struct fields case-insensitively (ASCII letters to upper case,
-// other runes through lower then upper case). Two names that encoding/json
-// would match to the same field fold to the same bytes.
-func AppendFold(dst, name []byte) []byte {
-	for len(name) > 0 {
-		if c := name[0]; c < utf8.RuneSelf {
-			dst = append(dst, byte(foldRune(rune(c))))
-			name = name[1:]
-			continue
-		}
-		r, n := utf8.DecodeRune(name)
-		dst = utf8.AppendRune(dst, foldRune(r))
-		name = name[n:]
-	}
-	return dst
 }

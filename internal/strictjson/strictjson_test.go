@@ -90,9 +90,9 @@ func TestValid(t *testing.T) {
 func nestArrays(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 
 func TestDuplicatesPastThePairwiseLimit(t *testing.T) {
-	// Past inlineNames members the scanner switches to a hash table on the
-	// heap; duplicates must still be found, whichever side of the switch
-	// they fall on.
+	// Past smallObject members an object's names go into a table, and
+	// past inlineNames the scanner's names move to the heap; duplicates
+	// must still be found, whichever side of either switch they fall on.
 	var b strings.Builder
 	b.WriteString("{")
 	for i := range 3 * inlineNames {
@@ -276,20 +276,30 @@ func TestAppendFold(t *testing.T) {
 			t.Errorf("%q and %q fold alike", tc.a, tc.b)
 		}
 	}
-	// foldHash agrees with foldEqual: names that fold alike hash alike,
-	// whether they are plain ASCII (folded a word at a time) or not.
+	// Names that fold alike hash alike, whatever their form: plain ASCII
+	// (hashed as they stand, or lowered a word at a time), escaped, or
+	// not ASCII; and a name looked up hashes as the member names it
+	// equals.
 	seed := maphash.MakeSeed()
-	for _, tc := range [][2]string{{"\u212aid", "KID"}, {"kid", "KID"}, {"https://example.com/roles", "HTTPS://EXAMPLE.COM/ROLES"}, {"ſub", "SUB"}} {
-		plain := func(s string) bool {
-			for _, c := range []byte(s) {
-				if c >= 0x80 {
-					return false
-				}
+	for _, tc := range [][2]string{
+		{`\u212aid`, "KID"}, {"kid", "KID"}, {"https://example.com/roles", "HTTPS://EXAMPLE.COM/ROLES"},
+		{"ſub", "SUB"}, {`\u0073ub`, "sub"}, {`\ud83d\ude00X`, "😀x"}, {`\\\"\/`, `\\\"/`},
+		{strings.Repeat("Ab", 200), strings.Repeat("aB", 200)}, {strings.Repeat(`\u00e9`, 60), strings.Repeat("É", 60)},
+	} {
+		var hashes [2]uint32
+		for i, raw := range tc {
+			s := scanner{data: []byte(`"` + raw + `"`)}
+			body, esc, nonASCII, err := s.str()
+			if err != nil {
+				t.Fatalf("%q: %v", raw, err)
 			}
-			return true
+			hashes[i] = hashName(seed, body, esc, !esc && !nonASCII)
 		}
-		if foldHash(seed, []byte(tc[0]), plain(tc[0])) != foldHash(seed, []byte(tc[1]), plain(tc[1])) {
-			t.Errorf("foldHash(%q) != foldHash(%q)", tc[0], tc[1])
+		if hashes[0] != hashes[1] {
+			t.Errorf("hashName(%q) != hashName(%q)", tc[0], tc[1])
+		}
+		if lookup := hashLookup(seed, string(unescape(tc[1]))); lookup != hashes[1] {
+			t.Errorf("hashLookup(%q) != hashName of the same name", tc[1])
 		}
 	}
 }
@@ -334,28 +344,41 @@ func TestNeedsLook(t *testing.T) {
 	}
 }
 
-// TestFoldASCII checks the word-at-a-time folding against AppendFold for
-// every ASCII byte in every position of a word, and for every length.
-func TestFoldASCII(t *testing.T) {
+// TestLowerASCII checks the word-at-a-time lowering and upper-case test
+// against foldKeyRune for every ASCII byte in every position of a word,
+// and for every length.
+func TestLowerASCII(t *testing.T) {
+	key := func(b []byte) string {
+		var out []byte
+		for _, c := range b {
+			out = append(out, byte(foldKeyRune(rune(c))))
+		}
+		return string(out)
+	}
 	for c := range 0x80 {
 		for i := range 8 {
 			w := []byte("a[z`{@AZ")
 			w[i] = byte(c)
-			if got, want := foldASCII(nil, w), AppendFold(nil, w); string(got) != string(want) {
-				t.Fatalf("foldASCII(%q) = %q; AppendFold gives %q", w, got, want)
+			if got, want := lowerASCII(nil, w), key(w); string(got) != want {
+				t.Fatalf("lowerASCII(%q) = %q; want %q", w, got, want)
+			}
+			w = []byte("a[z`{@az")
+			w[i] = byte(c)
+			if got, want := hasUpperASCII(w), c >= 'A' && c <= 'Z'; got != want {
+				t.Fatalf("hasUpperASCII(%q) = %v", w, got)
 			}
 		}
 	}
-	name := []byte("https://example.com/claims/roles-and-groups")
+	name := []byte("https://Example.com/claims/roles-and-GROUPS")
 	for n := range len(name) {
-		if got, want := foldASCII(nil, name[:n]), AppendFold(nil, name[:n]); string(got) != string(want) {
-			t.Fatalf("foldASCII(%q) = %q; want %q", name[:n], got, want)
+		if got, want := lowerASCII(nil, name[:n]), key(name[:n]); string(got) != want {
+			t.Fatalf("lowerASCII(%q) = %q; want %q", name[:n], got, want)
 		}
 	}
 	long := []byte(strings.Repeat("abcXYZ-", 100))
 	seed := maphash.MakeSeed()
-	if foldHash(seed, long, true) != maphash.Bytes(seed, AppendFold(nil, long)) {
-		t.Error("foldHash of a name longer than its chunk differs from the hash of the folded name")
+	if hashName(seed, long, false, true) != uint32(maphash.Bytes(seed, lowerASCII(nil, long))) {
+		t.Error("the hash of a name longer than its chunk differs from the hash of its key")
 	}
 }
 
@@ -383,7 +406,7 @@ func TestEqualLengthNames(t *testing.T) {
 }
 
 // Parsing an object allocates nothing for its duplicate check while it has
-// at most inlineNames members, however long the names.
+// at most inlineNames members, however long the names, indexed or not.
 func TestDuplicateCheckAllocations(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("{")
@@ -394,9 +417,15 @@ func TestDuplicateCheckAllocations(t *testing.T) {
 		fmt.Fprintf(&b, `"%s%04d":1`, strings.Repeat("n", 360), i)
 	}
 	doc := []byte(b.String() + "}")
-	var buf [inlineNames]Span
+	var (
+		buf [inlineNames]Span
+		ix  Index
+	)
 	if n := testing.AllocsPerRun(20, func() {
-		if _, err := ParseObjectSpans(doc, 0, buf[:0]); err != nil {
+		if _, err := ParseObjectSpans(doc, 0, buf[:0], nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseObjectSpans(doc, 0, buf[:0], &ix); err != nil {
 			t.Fatal(err)
 		}
 	}); n != 0 {
@@ -406,7 +435,7 @@ func TestDuplicateCheckAllocations(t *testing.T) {
 
 func TestParseObjectSpans(t *testing.T) {
 	data := []byte(` {"iss":"https://i/", "\u0061ud" : ["a"],"x":{"y":1}} `)
-	spans, err := ParseObjectSpans(data, 0, nil)
+	spans, err := ParseObjectSpans(data, 0, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,27 +452,26 @@ func TestParseObjectSpans(t *testing.T) {
 	if !spans[1].Escaped || string(SpanRawName(spans[1], data)) != `\u0061ud` {
 		t.Errorf("span 1 raw name %q, escaped %v; want the escaped form", SpanRawName(spans[1], data), spans[1].Escaped)
 	}
-	if _, err := ParseObjectSpans([]byte(`{"a":1,"A":2}`), 0, nil); err == nil {
+	if _, err := ParseObjectSpans([]byte(`{"a":1,"A":2}`), 0, nil, nil); err == nil {
 		t.Error("a case-fold duplicate was accepted")
 	}
-	if _, err := ParseObjectSpans([]byte(`[1]`), 0, nil); !errors.Is(err, ErrNotObject) {
+	if _, err := ParseObjectSpans([]byte(`[1]`), 0, nil, nil); !errors.Is(err, ErrNotObject) {
 		t.Errorf("an array gave %v; want ErrNotObject", err)
 	}
 }
 
-// nameBefore, which settles a match of two 32-bit hashes past the inline
-// names, reads the object's earlier members (values of every kind
-// included) and compares names as folded.
-func TestNameBefore(t *testing.T) {
-	doc := []byte(`{ "a" : 1, "n\u0061me":[1,{"x":"}"}], "s":"a\"b", "last":0}`)
-	s := scanner{data: doc, maxDepth: 8, depth: 1}
-	last := strings.Index(string(doc), `"last"`)
+// sameName, which settles a match of two hashes, reads the names at both
+// offsets, escapes included, and compares them as folded.
+func TestSameName(t *testing.T) {
+	doc := []byte(`{ "a" : 1, "n\u0061me":[1,{"x":"}"}], "s":"a\"b", "NAME":0, "A":1, "\u017f":2, "last":0}`)
+	s := scanner{data: doc}
+	at := func(name string) int { return strings.Index(string(doc), `"`+name+`"`) }
 	for _, tc := range []struct {
-		name string
+		a, b string
 		want bool
-	}{{"NAME", true}, {"a", true}, {"S", true}, {"x", false}, {"last", false}, {"nam", false}} {
-		if got := s.nameBefore(0, last, []byte(tc.name)); got != tc.want {
-			t.Errorf("nameBefore(%q) = %v; want %v", tc.name, got, tc.want)
+	}{{"NAME", `n\u0061me`, true}, {"a", "A", true}, {`\u017f`, "s", true}, {"a", "s", false}, {"last", "NAME", false}, {"x", "s", false}} {
+		if got := s.sameName(at(tc.a), at(tc.b)); got != tc.want {
+			t.Errorf("sameName(%q, %q) = %v; want %v", tc.a, tc.b, got, tc.want)
 		}
 	}
 }
