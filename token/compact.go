@@ -1,7 +1,7 @@
 package token
 
 import (
-	"encoding/base64"
+	"encoding/binary"
 	"strings"
 
 	"github.com/tokenguard/tokenguard/internal/settings"
@@ -11,10 +11,6 @@ import (
 // configuration leaves MaxTokenSize at zero: 16 KiB, far above any real token
 // and small enough that hostile input costs little.
 const DefaultMaxTokenSize = settings.DefaultMaxTokenSize
-
-// strictB64 decodes canonical unpadded base64url: the padding bits of the last
-// character must be zero, so each byte string has exactly one encoding.
-var strictB64 = base64.RawURLEncoding.Strict()
 
 // segments are the three parts of a compact JWS.
 type segments struct {
@@ -68,15 +64,83 @@ func splitCompact(raw string) (segments, *ValidationError) {
 	return s, nil
 }
 
-// b64URLAlphabet marks the bytes of the base64url alphabet.
-var b64URLAlphabet = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
-		t[c] = true
+// b64URLValue maps each byte of the base64url alphabet to its six bits, and
+// every other byte to 0xFF.
+var b64URLValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xFF
+	}
+	for i, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = byte(i)
 	}
 	return t
 }()
 
-func isB64URL(c byte) bool { return b64URLAlphabet[c] }
+func isB64URL(c byte) bool { return b64URLValue[c] != 0xFF }
+
+// b64DecodedLen is how many bytes n characters of unpadded base64 decode
+// to (rounded down for a length no encoding has).
+func b64DecodedLen(n int) int { return n/4*3 + n%4*6/8 }
+
+// decodeB64URL decodes src, canonical unpadded base64url, into dst, which
+// holds at least b64DecodedLen(len(src)) bytes, and returns how many it
+// wrote. It reports false for a byte outside the alphabet (padding, CR and
+// LF included), a length no encoding has, or a last character whose unused
+// bits are not zero: each byte string has exactly one encoding. It is what
+// encoding/base64's RawURLEncoding.Strict() accepts (that one also skips
+// CR and LF), decoding eight characters at a time with one table lookup
+// each, a few times faster on the pipeline's hot path.
+func decodeB64URL(dst []byte, src string) (int, bool) {
+	t := &b64URLValue
+	n := 0
+	// Eight characters make six bytes, written as eight: while two more
+	// bytes fit in dst, there is no need to split the word. Slicing eight
+	// characters first spares a bounds check per character.
+	for len(src) >= 8 && len(dst)-n >= 8 {
+		s := src[:8]
+		a, b, c, d := t[s[0]], t[s[1]], t[s[2]], t[s[3]]
+		e, f, g, h := t[s[4]], t[s[5]], t[s[6]], t[s[7]]
+		if (a|b|c|d|e|f|g|h)&0xC0 != 0 {
+			return n, false
+		}
+		v := uint64(a)<<58 | uint64(b)<<52 | uint64(c)<<46 | uint64(d)<<40 |
+			uint64(e)<<34 | uint64(f)<<28 | uint64(g)<<22 | uint64(h)<<16
+		binary.BigEndian.PutUint64(dst[n:], v)
+		n += 6
+		src = src[8:]
+	}
+	for len(src) >= 4 {
+		s := src[:4]
+		a, b, c, d := t[s[0]], t[s[1]], t[s[2]], t[s[3]]
+		if (a|b|c|d)&0xC0 != 0 {
+			return n, false
+		}
+		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+		out := dst[n : n+3]
+		out[0], out[1], out[2] = byte(v>>16), byte(v>>8), byte(v)
+		n += 3
+		src = src[4:]
+	}
+	switch len(src) {
+	case 1:
+		return n, false
+	case 2:
+		a, b := t[src[0]], t[src[1]]
+		if (a|b)&0xC0 != 0 || b&0x0F != 0 {
+			return n, false
+		}
+		dst[n] = a<<2 | b>>4
+		n++
+	case 3:
+		a, b, c := t[src[0]], t[src[1]], t[src[2]]
+		if (a|b|c)&0xC0 != 0 || c&0x03 != 0 {
+			return n, false
+		}
+		dst[n], dst[n+1] = a<<2|b>>4, b<<4|c>>2
+		n += 2
+	}
+	return n, true
+}
 
 // decodeScratchSize is the size of the stack buffer the pipeline decodes a
 // token's header and claims into; a token whose header and claims decode to
@@ -87,17 +151,17 @@ const decodeScratchSize = 2048
 // scratch when they fit in it: hdr is its start and payload follows
 // directly, so hdr[:len(hdr)+len(payload)] is the whole of it.
 func decodeParts(s segments, scratch []byte) (hdr, payload []byte, verr *ValidationError) {
-	hn := strictB64.DecodedLen(len(s.header))
+	hn := b64DecodedLen(len(s.header))
 	buf := scratch
-	if n := hn + strictB64.DecodedLen(len(s.payload)); n > len(scratch) {
+	if n := hn + b64DecodedLen(len(s.payload)); n > len(scratch) {
 		buf = make([]byte, n)
 	}
-	n, err := strictB64.Decode(buf, []byte(s.header))
-	if err != nil {
+	n, ok := decodeB64URL(buf, s.header)
+	if !ok {
 		return nil, nil, segmentError("header", s.header, 0)
 	}
-	m, err := strictB64.Decode(buf[n:], []byte(s.payload))
-	if err != nil {
+	m, ok := decodeB64URL(buf[n:], s.payload)
+	if !ok {
 		return nil, nil, segmentError("payload", s.payload, len(s.header)+1)
 	}
 	return buf[:n], buf[n : n+m], nil
@@ -119,7 +183,7 @@ func segmentError(what, seg string, offset int) *ValidationError {
 // only, and returned as nil: the caller refuses it with ErrSignature once it
 // knows the key.
 func decodeSignature(s segments, buf []byte) ([]byte, *ValidationError) {
-	if strictB64.DecodedLen(len(s.signature)) > len(buf) {
+	if b64DecodedLen(len(s.signature)) > len(buf) {
 		for i := 0; i < len(s.signature); i++ {
 			if !isB64URL(s.signature[i]) {
 				return nil, segmentError("signature", s.signature, len(s.signingInput)+1)
@@ -127,8 +191,8 @@ func decodeSignature(s segments, buf []byte) ([]byte, *ValidationError) {
 		}
 		return nil, nil
 	}
-	n, err := strictB64.Decode(buf, []byte(s.signature))
-	if err != nil {
+	n, ok := decodeB64URL(buf, s.signature)
+	if !ok {
 		return nil, segmentError("signature", s.signature, len(s.signingInput)+1)
 	}
 	return buf[:n], nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -232,4 +233,44 @@ type refFrame struct {
 	object  bool
 	wantKey bool
 	names   map[string]bool
+}
+
+// FuzzValueReaders gives String, StringEqual and Number text that no
+// scanner checked: each either reads exactly what the text means as a
+// whole JSON value or says ok false; never a wrong value, never a panic.
+func FuzzValueReaders(f *testing.F) {
+	for _, s := range []string{`"a"`, `"a"b"`, `"a","b"`, `"\q"`, `"\ud800"`, "\"\xff\"", "\"a\x01\"", `"`, `""`, `"\"`,
+		`0`, `01`, `-0`, `0x10`, `1_000`, `Inf`, `-Infinity`, `1e5`, `1.`, `.5`, `1e400`, `123456789012345`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		valid := Valid([]byte(text), 0) == nil
+		// A value the scanner hands out has no white space around it; the
+		// readers may refuse text with some.
+		bare := valid && strings.TrimSpace(text) == text
+		if s, ok := String(text); ok {
+			var want string
+			if !valid || json.Unmarshal([]byte(text), &want) != nil || want != s {
+				t.Fatalf("String(%q) = %q; the text is not that JSON string (valid %v)", text, s, valid)
+			}
+			if !StringEqual(text, s) || !StringEqual([]byte(text), s) {
+				t.Fatalf("StringEqual(%q, %q) is false", text, s)
+			}
+		} else if bare && text[0] == '"' {
+			t.Fatalf("String refused %q, a valid JSON string", text)
+		} else if StringEqual(text, "") {
+			t.Fatalf("StringEqual(%q) is true for text String refuses", text)
+		}
+		if n, ok := Number(text); ok {
+			var want float64
+			if !valid || json.Unmarshal([]byte(text), &want) != nil || want != n {
+				t.Fatalf("Number(%q) = %v; the text is not that JSON number (valid %v)", text, n, valid)
+			}
+		} else if bare && (text[0] == '-' || text[0] >= '0' && text[0] <= '9') {
+			var want float64
+			if json.Unmarshal([]byte(text), &want) == nil {
+				t.Fatalf("Number refused %q, a JSON number encoding/json reads as %v", text, want)
+			}
+		}
+	})
 }

@@ -160,7 +160,7 @@ func (s *oldScanner) str() (raw []byte, escaped, nonASCII bool, err error) {
 	for {
 		// Most bytes of a string are printable ASCII: skip them eight at a
 		// time while no byte of the word needs a look, then one at a time.
-		for p+8 <= len(d) && !needsLook(binary.LittleEndian.Uint64(d[p:])) {
+		for p+8 <= len(d) && lookMask(binary.LittleEndian.Uint64(d[p:])) == 0 {
 			p += 8
 		}
 		for p < len(d) && strPlain[d[p]] {

@@ -18,8 +18,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"slices"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -281,48 +281,11 @@ func (s *scanner) literal(lit string) error {
 }
 
 func (s *scanner) number() error {
-	d := s.data
-	p := s.pos
-	if p < len(d) && d[p] == '-' {
-		p++
+	end, msg := numberEnd(s.data, s.pos)
+	s.pos = end
+	if msg != "" {
+		return s.fail(msg)
 	}
-	switch {
-	case p < len(d) && d[p] == '0':
-		p++
-	case p < len(d) && d[p] >= '1' && d[p] <= '9':
-		for p < len(d) && d[p] >= '0' && d[p] <= '9' {
-			p++
-		}
-	default:
-		s.pos = p
-		return s.fail("invalid number")
-	}
-	if p < len(d) && d[p] == '.' {
-		p++
-		start := p
-		for p < len(d) && d[p] >= '0' && d[p] <= '9' {
-			p++
-		}
-		if p == start {
-			s.pos = p
-			return s.fail("invalid number: no digits after the decimal point")
-		}
-	}
-	if p < len(d) && (d[p] == 'e' || d[p] == 'E') {
-		p++
-		if p < len(d) && (d[p] == '+' || d[p] == '-') {
-			p++
-		}
-		start := p
-		for p < len(d) && d[p] >= '0' && d[p] <= '9' {
-			p++
-		}
-		if p == start {
-			s.pos = p
-			return s.fail("invalid number: no digits in the exponent")
-		}
-	}
-	s.pos = p
 	return nil
 }
 
@@ -335,8 +298,13 @@ func (s *scanner) str() (raw []byte, escaped, nonASCII bool, err error) {
 	start := p
 	for {
 		// Most bytes of a string are printable ASCII: skip them eight at a
-		// time while no byte of the word needs a look, then one at a time.
-		for p+8 <= len(d) && !needsLook(binary.LittleEndian.Uint64(d[p:])) {
+		// time while no byte of the word needs a look, then straight to
+		// the first that does; one at a time only near the end of data.
+		for p+8 <= len(d) {
+			if m := lookMask(binary.LittleEndian.Uint64(d[p:])); m != 0 {
+				p += trailingBytes(m)
+				break
+			}
 			p += 8
 		}
 		for p < len(d) && strPlain[d[p]] {
@@ -353,36 +321,12 @@ func (s *scanner) str() (raw []byte, escaped, nonASCII bool, err error) {
 			return d[start:p], escaped, nonASCII, nil
 		case c == '\\':
 			escaped = true
-			if p+1 >= len(d) {
-				s.pos = p
-				return nil, false, false, s.fail("unterminated escape")
+			end, msg := escapeEnd(d, p)
+			if msg != "" {
+				s.pos = end
+				return nil, false, false, s.fail(msg)
 			}
-			switch d[p+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				p += 2
-			case 'u':
-				r, ok := hex4(d, p+2)
-				if !ok {
-					s.pos = p
-					return nil, false, false, s.fail("invalid \\u escape")
-				}
-				p += 6
-				if utf16.IsSurrogate(r) {
-					if r >= 0xDC00 || p+1 >= len(d) || d[p] != '\\' || d[p+1] != 'u' {
-						s.pos = p
-						return nil, false, false, s.fail("lone surrogate in \\u escape")
-					}
-					r2, ok := hex4(d, p+2)
-					if !ok || r2 < 0xDC00 || r2 > 0xDFFF {
-						s.pos = p
-						return nil, false, false, s.fail("lone surrogate in \\u escape")
-					}
-					p += 6
-				}
-			default:
-				s.pos = p
-				return nil, false, false, s.fail("invalid escape")
-			}
+			p = end
 		case c < 0x20:
 			s.pos = p
 			return nil, false, false, s.fail("control character in string")
@@ -398,19 +342,25 @@ func (s *scanner) str() (raw []byte, escaped, nonASCII bool, err error) {
 	}
 }
 
-// needsLook reports whether any of the eight bytes in w is a control
-// character, '"', '\\' or outside ASCII (the classic "has a byte less than
-// n" and "has a zero byte" word tricks). It may report true for a word that
-// needs no look, never false for one that does.
-func needsLook(w uint64) bool {
+// lookMask has the high bit set in the first byte of w (in memory order,
+// read little-endian) that is a control character, '"', '\\' or outside
+// ASCII, if any (the classic "has a byte less than n" and "has a zero
+// byte" word tricks). Bytes after that one may be marked too, whether or
+// not they need a look, by the borrows it causes; the bytes before it
+// cause none, so the lowest mark is exact.
+func lookMask(w uint64) uint64 {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
 	quote := w ^ (ones * '"')
 	backslash := w ^ (ones * '\\')
-	return ((w-ones*0x20)|(quote-ones)|(backslash-ones)|w)&highs != 0
+	return ((w - ones*0x20) | (quote - ones) | (backslash - ones) | w) & highs
 }
+
+// trailingBytes is how many bytes of a word, in memory order, come before
+// the first that lookMask marks in m, which is not zero.
+func trailingBytes(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
 
 // strPlain marks the bytes a string holds as they are: printable ASCII
 // other than '"' and '\\'.

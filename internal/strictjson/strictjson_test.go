@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"reflect"
 	"strings"
 	"testing"
@@ -210,6 +211,34 @@ func TestValueReaders(t *testing.T) {
 	}
 }
 
+// The value readers are correct on text no scanner checked: what is not
+// one whole JSON value of their type reads as ok false, never as a wrong
+// value.
+func TestValueReadersOnUncheckedText(t *testing.T) {
+	for _, v := range []string{`"a"b"`, `"a","b"`, `"a`, `"`, `a"`, `"\q"`, `"\u12"`, `"\ud800"`, `"\udc00x"`,
+		"\"\xff\"", "\"a\x01b\"", "\"a\nb\"", `"\"`, `"x"  `} {
+		if s, ok := String(v); ok {
+			t.Errorf("String(%q) = %q, true; want false", v, s)
+		}
+		if s, ok := String([]byte(v)); ok {
+			t.Errorf("String([]byte(%q)) = %q, true; want false", v, s)
+		}
+		if StringEqual(v, "a") || StringEqual(v, "") {
+			t.Errorf("StringEqual(%q) is true", v)
+		}
+	}
+	for _, v := range []string{`0x10`, `1_000`, `Inf`, `-Inf`, `NaN`, `01`, `1.`, `.5`, `+1`, `1e`, `1 `, `--1`} {
+		if n, ok := Number(v); ok {
+			t.Errorf("Number(%q) = %v, true; want false", v, n)
+		}
+	}
+	for v, want := range map[string]string{`"a"`: "a", `"\u00e9\n"`: "é\n", `"\ud83d\ude00"`: "😀", `""`: "", "\"é\"": "é"} {
+		if s, ok := String(v); !ok || s != want {
+			t.Errorf("String(%q) = %q, %v; want %q", v, s, ok, want)
+		}
+	}
+}
+
 func TestElements(t *testing.T) {
 	elems, ok := Elements(mustCheck(t, `[ 1 , "a,b" , [2,3] , {"x":[4]} ]`), nil)
 	if !ok {
@@ -317,17 +346,34 @@ func TestParseObjectAllocations(t *testing.T) {
 	}
 }
 
-// TestNeedsLook checks the word-at-a-time test against the byte table: a
-// word needs a look exactly when one of its bytes is not plain.
-func TestNeedsLook(t *testing.T) {
+// TestLookMask checks the word-at-a-time test against the byte table: the
+// lowest byte it marks is the first byte that is not plain, and it marks
+// none in a word of plain bytes.
+func TestLookMask(t *testing.T) {
+	first := func(w []byte) int {
+		for i, c := range w {
+			if !strPlain[c] {
+				return i
+			}
+		}
+		return 8
+	}
+	check := func(w []byte) {
+		t.Helper()
+		m := lookMask(binary.LittleEndian.Uint64(w))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if want := first(w); got != want {
+			t.Fatalf("lookMask(%q) marks byte %d first; the first byte that is not plain is %d", w, got, want)
+		}
+	}
 	for v := range 256 {
 		for i := range 8 {
 			w := []byte("abcdefgh")
 			w[i] = byte(v)
-			got := needsLook(binary.LittleEndian.Uint64(w))
-			if got != !strPlain[v] {
-				t.Fatalf("needsLook with byte %#x at %d = %v; plain %v", v, i, got, strPlain[v])
-			}
+			check(w)
 		}
 	}
 	// Pairs of special bytes, to catch borrows between neighbours.
@@ -336,9 +382,7 @@ func TestNeedsLook(t *testing.T) {
 			for i := range 7 {
 				w := []byte("zzzzzzzz")
 				w[i], w[i+1] = a, b
-				if want := !strPlain[a] || !strPlain[b]; needsLook(binary.LittleEndian.Uint64(w)) != want {
-					t.Fatalf("needsLook(%q) != %v", w, want)
-				}
+				check(w)
 			}
 		}
 	}

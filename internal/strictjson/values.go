@@ -71,47 +71,54 @@ func appendUnescaped[T Text](out []byte, raw T) []byte {
 	return out
 }
 
-// hasBackslash reports whether b holds a backslash: whether a string body
-// holds escapes.
-func hasBackslash[T Text](b T) bool {
-	for i := 0; i < len(b); i++ {
-		if b[i] == '\\' {
-			return true
-		}
+// stringBody returns the body of value, the text between its quotes, when
+// value is one whole JSON string, and whether that body holds escapes.
+func stringBody[T Text](value T) (body T, escaped, ok bool) {
+	n := len(value)
+	if n < 2 || value[0] != '"' || value[n-1] != '"' {
+		return body, false, false
 	}
-	return false
+	body = value[1 : n-1]
+	escaped, ok = checkBody(body)
+	return body, escaped, ok
 }
 
-// String decodes a raw JSON value that must be a string. ok is false when the
-// value is of another JSON type. The value must come from ParseObject or have
-// passed Valid. When value is a Go string and the JSON string holds no
-// escapes, the result is a substring of value: no copy is made.
+// String decodes a raw JSON value that must be a string. ok is false when
+// value is not one whole, valid JSON string: of another JSON type, or text
+// no JSON scanner would accept (a bare quote or control character inside,
+// a bad escape, invalid UTF-8). It never gives a wrong value, whatever the
+// input; on a value from ParseObject, ParseObjectSpans or Check, the check
+// that makes it so costs about as much as finding whether it holds
+// escapes, which it must do anyway. When value is a Go string and the JSON
+// string holds no escapes, the result is a substring of value: no copy is
+// made.
 func String[T Text](value T) (s string, ok bool) {
-	if len(value) < 2 || value[0] != '"' {
+	body, escaped, ok := stringBody(value)
+	if !ok {
 		return "", false
 	}
-	body := value[1 : len(value)-1]
-	if hasBackslash(body) {
+	if escaped {
 		return string(unescape(body)), true
 	}
 	return string(body), true
 }
 
-// StringEqual reports whether a raw JSON string value decodes to want, without
-// allocating when it holds no escapes.
+// StringEqual reports whether value is a JSON string, as String reads it,
+// that decodes to want, without allocating when it holds no escapes.
 func StringEqual[T Text](value T, want string) bool {
-	if len(value) < 2 || value[0] != '"' {
+	body, escaped, ok := stringBody(value)
+	if !ok {
 		return false
 	}
-	body := value[1 : len(value)-1]
-	if hasBackslash(body) {
+	if escaped {
 		return string(unescape(body)) == want
 	}
 	return string(body) == want
 }
 
-// Number parses a raw JSON value that must be a number. ok is false when the
-// value is of another JSON type.
+// Number parses a raw JSON value that must be a number. ok is false when
+// value is not one JSON number (RFC 8259 §6): of another JSON type, or a
+// form strconv reads but JSON does not, such as "0x10", "1_000" or "Inf".
 func Number[T Text](value T) (f float64, ok bool) {
 	if len(value) == 0 || !(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')) {
 		return 0, false
@@ -128,9 +135,12 @@ func Number[T Text](value T) (f float64, ok bool) {
 			}
 			n = n*10 + int64(c-'0')
 		}
-		if plain {
+		if plain && (value[0] != '0' || len(value) == 1) {
 			return float64(n), true
 		}
+	}
+	if end, msg := numberEnd(value, 0); msg != "" || end != len(value) {
+		return 0, false
 	}
 	f, err := strconv.ParseFloat(string(value), 64)
 	if err != nil {
