@@ -85,6 +85,7 @@ type Verifier struct {
 	maxSize     int
 	requireIAT  bool
 	expOptional bool
+	timeWords   timeRefusals
 	checkHeader func(*Header) error
 	checkClaims func(*Header, *Claims) error
 }
@@ -152,6 +153,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		maxSize:     set.MaxTokenSize,
 		requireIAT:  cfg.RequireIssuedAt,
 		expOptional: cfg.ExpiryOptional,
+		timeWords:   newTimeRefusals(set.Leeway),
 		checkHeader: cfg.CheckHeader,
 		checkClaims: cfg.CheckClaims,
 	}
@@ -334,7 +336,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	// The times and the caller's claim checks need no key: a token they
 	// refuse (clients resend expired tokens all the time) costs no signature
 	// check and no key lookup.
-	if err := checkTimes(&out.Claims, v.now(), v.leeway, !v.expOptional, v.requireIAT, false); err != nil {
+	if err := checkTimes(&out.Claims, v.now(), v.leeway, !v.expOptional, v.requireIAT, &v.timeWords); err != nil {
 		return err
 	}
 	if v.checkClaims != nil {
@@ -435,39 +437,56 @@ func selectKey(ctx context.Context, keys KeySource, h *Header, alg algorithm) (*
 // meant for claims whose signature was checked: the pipeline, which checks
 // times before the signature, words the same refusals without them.
 func CheckTimes(c *Claims, now time.Time, leeway time.Duration, requireIAT bool) error {
-	return checkTimes(c, now, leeway, true, requireIAT, true)
+	return checkTimes(c, now, leeway, true, requireIAT, nil)
 }
 
 // CheckPresentTimes applies the same rules as CheckTimes to those of exp,
 // nbf and iat that c carries, and requires none of them: for documents in
 // which each is optional, such as an RFC 7662 introspection answer.
 func CheckPresentTimes(c *Claims, now time.Time, leeway time.Duration) error {
-	return checkTimes(c, now, leeway, false, false, true)
+	return checkTimes(c, now, leeway, false, false, nil)
 }
 
-// checkTimes is CheckTimes and CheckPresentTimes; detail says whether the
-// messages may give the claims' times, which they must not for claims
-// nothing has vouched for yet.
-func checkTimes(c *Claims, now time.Time, leeway time.Duration, requireEXP, requireIAT, detail bool) error {
+// timeRefusals are the sentences the pipeline refuses a token's times
+// with before its signature is checked. They give the leeway, never the
+// token's own times, which nothing has vouched for yet; so they are the
+// same for every token, and a Verifier words them once rather than
+// formatting them for every expired token a client resends.
+type timeRefusals struct {
+	expired, notYet, future string
+}
+
+func newTimeRefusals(leeway time.Duration) timeRefusals {
+	return timeRefusals{
+		expired: fmt.Sprintf("the token has expired (leeway %s)", leeway),
+		notYet:  fmt.Sprintf("the token is not valid yet (leeway %s)", leeway),
+		future:  fmt.Sprintf("the token says it was issued in the future (leeway %s)", leeway),
+	}
+}
+
+// checkTimes is CheckTimes and CheckPresentTimes, whose messages give the
+// claims' times, and the pipeline's time checks, whose messages are words,
+// made for a leeway of leeway, that give no value of the token.
+func checkTimes(c *Claims, now time.Time, leeway time.Duration, requireEXP, requireIAT bool, words *timeRefusals) error {
 	if c.ExpiresAt.IsZero() {
 		if requireEXP {
 			return Errorf(ErrMissingClaim, "exp", "the token has no expiry; exp is required")
 		}
 	} else if !now.Before(c.ExpiresAt.Add(leeway)) {
-		if !detail {
-			return Errorf(ErrExpired, "exp", "the token has expired (leeway %s)", leeway)
+		if words != nil {
+			return &ValidationError{Kind: ErrExpired, Claim: "exp", Reason: words.expired}
 		}
 		return Errorf(ErrExpired, "exp", "the token expired at %s, %s ago (leeway %s)",
 			c.ExpiresAt.Format(time.RFC3339), now.Sub(c.ExpiresAt).Round(time.Second), leeway)
 	}
-	return checkStart(c, now, leeway, requireIAT, detail)
+	return checkStart(c, now, leeway, requireIAT, words)
 }
 
 // checkStart applies nbf and iat, the rules of CheckTimes beside exp.
-func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT, detail bool) error {
+func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT bool, words *timeRefusals) error {
 	if !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore) {
-		if !detail {
-			return Errorf(ErrNotYetValid, "nbf", "the token is not valid yet (leeway %s)", leeway)
+		if words != nil {
+			return &ValidationError{Kind: ErrNotYetValid, Claim: "nbf", Reason: words.notYet}
 		}
 		return Errorf(ErrNotYetValid, "nbf", "the token is valid only from %s, %s from now (leeway %s)",
 			c.NotBefore.Format(time.RFC3339), c.NotBefore.Sub(now).Round(time.Second), leeway)
@@ -477,8 +496,8 @@ func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT, deta
 			return Errorf(ErrMissingClaim, "iat", "the token has no issue time; iat is required")
 		}
 	} else if now.Add(leeway).Before(c.IssuedAt) {
-		if !detail {
-			return Errorf(ErrIssuedInFuture, "iat", "the token says it was issued in the future (leeway %s)", leeway)
+		if words != nil {
+			return &ValidationError{Kind: ErrIssuedInFuture, Claim: "iat", Reason: words.future}
 		}
 		return Errorf(ErrIssuedInFuture, "iat", "the token says it was issued at %s, %s from now (leeway %s)",
 			c.IssuedAt.Format(time.RFC3339), c.IssuedAt.Sub(now).Round(time.Second), leeway)
