@@ -451,14 +451,18 @@ func BenchmarkCraftedRatio(b *testing.B) {
 	c := newBenchCase(b, "RS256")
 	iss := c.fx.iss
 	for _, shape := range craftedShapes() {
-		raw := craftToken(b, iss, shape.members)
+		raw := craftToken(b, iss, shape)
 		if len(raw) > token.DefaultMaxTokenSize {
 			b.Fatalf("%s: %d bytes, over the size limit", shape.name, len(raw))
 		}
+		// Each shape passes every check before the signature, which must
+		// be what refuses it (a long aud array may be refused for its
+		// untrusted audiences first): a shape refused as malformed would
+		// measure nothing.
 		refuse := func() error {
 			_, err := c.def.Validate(ctx, raw, idtoken.WithNonce(c.nonce))
-			if err == nil {
-				return errors.New("a crafted token was accepted")
+			if !errors.Is(err, token.ErrSignature) && (shape.aud == "" || !errors.Is(err, token.ErrAudience)) {
+				return fmt.Errorf("%s: %v; want the signature refused", shape.name, err)
 			}
 			return nil
 		}
@@ -472,10 +476,12 @@ func BenchmarkCraftedRatio(b *testing.B) {
 	}
 }
 
-// craftedShape is the extra claims of a hostile token, as raw JSON members.
+// craftedShape is the extra claims of a hostile token, as raw JSON
+// members, and its aud when that is not the client's ID alone.
 type craftedShape struct {
 	name    string
 	members string
+	aud     string
 }
 
 func craftedShapes() []craftedShape {
@@ -486,32 +492,61 @@ func craftedShapes() []craftedShape {
 		}
 		return strings.Join(parts, ",")
 	}
+	nest := func(open, close string, n int, inner string) string {
+		return strings.Repeat(open, n) + inner + strings.Repeat(close, n)
+	}
+	// Each shape fills the token to about the size limit.
 	return []craftedShape{
 		// Equal-length long names, alike but for their end.
-		{"32-names-of-360B", join(28, func(i int) string { return fmt.Sprintf(`"%s%04d":0`, strings.Repeat("n", 356), i) })},
+		{name: "32-names-of-360B", members: join(28, func(i int) string { return fmt.Sprintf(`"%s%04d":0`, strings.Repeat("n", 356), i) })},
 		// As many members as fit: the duplicate check and the claim index
 		// past their inline sizes.
-		{"1200-members", join(1200, func(i int) string { return fmt.Sprintf(`"m%d":0`, i) })},
+		{name: "1200-members", members: join(1200, func(i int) string { return fmt.Sprintf(`"m%d":0`, i) })},
 		// Names that must be unescaped to be compared.
-		{"800-escaped-names", join(800, func(i int) string { return fmt.Sprintf(`"\u0061%d":0`, i) })},
+		{name: "800-escaped-names", members: join(800, func(i int) string { return fmt.Sprintf(`"\u0061%d":0`, i) })},
 		// Nesting to the limit, many times over.
-		{"nesting", join(250, func(i int) string {
-			return fmt.Sprintf(`"d%d":%s1%s`, i, strings.Repeat("[", token.MaxClaimsDepth-1), strings.Repeat("]", token.MaxClaimsDepth-1))
+		{name: "nesting", members: join(250, func(i int) string {
+			return fmt.Sprintf(`"d%d":%s`, i, nest("[", "]", token.MaxClaimsDepth-1, "1"))
 		})},
+		// Objects in arrays in objects, to the limit: every other level an
+		// object with its own names to check.
+		{name: "objects-in-arrays", members: join(110, func(i int) string {
+			return fmt.Sprintf(`"o%d":%s`, i, nest(`[{"a":`, `}]`, (token.MaxClaimsDepth-1)/2, "1"))
+		})},
+		// Many tiny objects, each a new set of names to check.
+		{name: "tiny-objects", members: `"t":[` + join(1500, func(int) string { return `{"a":0}` }) + `]`},
+		// Objects just past the size that is checked pairwise, each
+		// needing a table of its own names.
+		{name: "17-member-objects", members: join(55, func(i int) string {
+			return fmt.Sprintf(`"g%d":{%s}`, i, join(17, func(j int) string { return fmt.Sprintf(`"k%d":0`, j) }))
+		})},
+		// Long numbers, which a float parser would read digit by digit.
+		{name: "long-numbers", members: join(30, func(i int) string { return fmt.Sprintf(`"n%d":%s.5e-3`, i, strings.Repeat("9", 350)) })},
+		// An audience array as long as fits, the client's ID last.
+		{name: "1000-audiences", aud: "[" + join(1000, func(i int) string { return fmt.Sprintf(`"a%03d"`, i) }) + `,%q]`},
 		// Long strings full of escapes.
-		{"escaped-strings", join(10, func(i int) string { return fmt.Sprintf(`"s%d":"%s"`, i, strings.Repeat(`\u00e9`, 180)) })},
+		{name: "escaped-strings", members: join(10, func(i int) string { return fmt.Sprintf(`"s%d":"%s"`, i, strings.Repeat(`\u00e9`, 180)) })},
 	}
 }
 
 // craftToken builds an RS256 token for iss's client whose claims are the
-// usual ones plus members, with a signature of the right length that does
-// not verify.
-func craftToken(b *testing.B, iss *tokentest.Issuer, members string) string {
+// usual ones plus shape's members, with shape's aud (a format for the
+// client's ID) if it has one, and with a signature of the right length
+// that does not verify.
+func craftToken(b *testing.B, iss *tokentest.Issuer, shape craftedShape) string {
 	b.Helper()
 	enc := base64.RawURLEncoding
 	header := fmt.Sprintf(`{"alg":"RS256","kid":%q,"typ":"JWT"}`, iss.KeyID())
-	payload := fmt.Sprintf(`{"iss":%q,"sub":"crafted","aud":%q,"iat":%d,"exp":%d,%s}`,
-		iss.URL(), iss.ClientID(), at(0), at(time.Hour), members)
+	aud := fmt.Sprintf("%q", iss.ClientID())
+	if shape.aud != "" {
+		aud = fmt.Sprintf(shape.aud, iss.ClientID())
+	}
+	members := ""
+	if shape.members != "" {
+		members = "," + shape.members
+	}
+	payload := fmt.Sprintf(`{"iss":%q,"sub":"crafted","aud":%s,"iat":%d,"exp":%d%s}`,
+		iss.URL(), aud, at(0), at(time.Hour), members)
 	return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload)) + "." +
 		enc.EncodeToString(bytes.Repeat([]byte{0x5a}, 256))
 }

@@ -289,6 +289,42 @@ func (s *scanner) number() error {
 	return nil
 }
 
+// member scans a member's value as value does, reading the two kinds that
+// most members have, a string of plain ASCII and a number, without the
+// detour through value's dispatch.
+func (s *scanner) member(tables *tablePool, names []nameRef) error {
+	if s.pos < len(s.data) {
+		switch c := s.data[s.pos]; {
+		case c == '"':
+			if end := plainEnd(s.data, s.pos+1); end >= 0 {
+				s.pos = end + 1
+				return nil
+			}
+		case c >= '0' && c <= '9' || c == '-':
+			return s.number()
+		}
+	}
+	return s.value(tables, names)
+}
+
+// plainEnd returns the offset of the closing quote of the string whose
+// body starts at p, when the body is plain printable ASCII without
+// escapes, as nearly every member name and string value is; otherwise,
+// and near the end of d, -1, and str reads the string.
+func plainEnd(d []byte, p int) int {
+	for p+8 <= len(d) {
+		if m := lookMask(binary.LittleEndian.Uint64(d[p:])); m != 0 {
+			p += trailingBytes(m)
+			if d[p] == '"' {
+				return p
+			}
+			return -1
+		}
+		p += 8
+	}
+	return -1
+}
+
 // str scans a string starting at the opening quote. It returns the raw bytes
 // between the quotes, whether they hold escapes, and whether they hold bytes
 // outside ASCII.
@@ -394,35 +430,79 @@ func hex4[T Text](d T, p int) (rune, bool) {
 }
 
 func (s *scanner) array(tables *tablePool, names []nameRef) error {
-	s.depth++
-	if s.depth > s.maxDepth {
-		return s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
-	}
-	s.pos++ // [
-	s.skipSpace()
-	if s.pos < len(s.data) && s.data[s.pos] == ']' {
-		s.pos++
-		s.depth--
-		return nil
-	}
+	// Arrays directly inside this one are entered and left in this loop,
+	// not by a call each: nested counts them. The loop keeps the position
+	// and depth in locals, written back to s only around calls, so that an
+	// array nested to the depth bound costs a few instructions a level.
+	d, p, depth, nested := s.data, s.pos, s.depth, 0
 	for {
-		s.skipSpace()
-		if err := s.value(tables, names); err != nil {
-			return err
+		// At '[': enter the array, then look for its first element.
+		depth++
+		if depth > s.maxDepth {
+			s.pos, s.depth = p, depth
+			return s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
 		}
-		s.skipSpace()
-		if s.pos >= len(s.data) {
-			return s.fail("unterminated array")
+		if p++; p < len(d) && d[p] <= ' ' {
+			p = skipWhite(d, p)
 		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			s.depth--
-			return nil
-		default:
-			return s.fail("expected ',' or ']' in array")
+		if p < len(d) && d[p] == ']' {
+			p++
+			depth--
+			if nested == 0 {
+				s.pos, s.depth = p, depth
+				return nil
+			}
+			nested--
+		} else {
+			if p < len(d) && d[p] == '[' {
+				nested++
+				continue
+			}
+			s.pos, s.depth = p, depth
+			if err := s.member(tables, names); err != nil {
+				return err
+			}
+			p = s.pos
+		}
+		// After an element, or an array that ended: a comma and the next
+		// element, or the end of the array.
+		for {
+			if p < len(d) && d[p] <= ' ' {
+				p = skipWhite(d, p)
+			}
+			if p >= len(d) {
+				s.pos, s.depth = p, depth
+				return s.fail("unterminated array")
+			}
+			switch d[p] {
+			case ',':
+				if p++; p < len(d) && d[p] <= ' ' {
+					p = skipWhite(d, p)
+				}
+				if p < len(d) && d[p] == '[' {
+					nested++
+					break
+				}
+				s.pos, s.depth = p, depth
+				if err := s.member(tables, names); err != nil {
+					return err
+				}
+				p = s.pos
+				continue
+			case ']':
+				p++
+				depth--
+				if nested == 0 {
+					s.pos, s.depth = p, depth
+					return nil
+				}
+				nested--
+				continue
+			default:
+				s.pos, s.depth = p, depth
+				return s.fail("expected ',' or ']' in array")
+			}
+			break // a '[' after a comma: enter it
 		}
 	}
 }
@@ -464,9 +544,15 @@ func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool,
 		if s.pos >= len(s.data) || s.data[s.pos] != '"' {
 			return dst, s.fail("expected a member name")
 		}
+		var err error
 		nameAt := s.pos
-		raw, esc, nonASCII, err := s.str()
-		if err != nil {
+		var (
+			raw           []byte
+			esc, nonASCII bool
+		)
+		if end := plainEnd(s.data, nameAt+1); end >= 0 {
+			raw, s.pos = s.data[nameAt+1:end], end+1
+		} else if raw, esc, nonASCII, err = s.str(); err != nil {
 			return dst, err
 		}
 		h := hashName(s.seed, raw, esc, !esc && !nonASCII)
@@ -510,7 +596,7 @@ func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool,
 		s.pos++
 		s.skipSpace()
 		valStart := s.pos
-		if err := s.value(tables, names); err != nil {
+		if err := s.member(tables, names); err != nil {
 			return dst, err
 		}
 		if collect {
