@@ -126,3 +126,36 @@ func checkBody[T Text](body T) (escaped, ok bool) {
 	}
 	return escaped, true
 }
+
+// closingQuote returns the offset in d of the quote that closes the string
+// whose body starts at i, stepping over escapes, or len(d) if none does. It
+// skips eight bytes at a time while none is a quote or a backslash.
+func closingQuote[T Text](d T, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for i < len(d) {
+		if i+8 <= len(d) {
+			w := load64(d, i)
+			q, b := w^(ones*'"'), w^(ones*'\\')
+			// The lowest byte marked is exactly the first quote or
+			// backslash (the "has a zero byte" trick).
+			m := ((q-ones)&^q | (b-ones)&^b) & highs
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += trailingBytes(m)
+		}
+		switch d[i] {
+		case '"':
+			return i
+		case '\\':
+			i += 2
+		default:
+			i++
+		}
+	}
+	return len(d)
+}

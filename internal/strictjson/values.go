@@ -222,12 +222,7 @@ func Elements[T Text](checked Checked[T], dst []Checked[T]) (elems []Checked[T],
 		switch value[i] {
 		case '"':
 			// Skip the string: find its closing quote, stepping over escapes.
-			for i++; i < n-1 && value[i] != '"'; i++ {
-				if value[i] == '\\' {
-					i++
-				}
-			}
-			if i >= n-1 {
+			if i = closingQuote(value[:n-1], i+1); i >= n-1 {
 				return dst, false
 			}
 		case '[', '{':
