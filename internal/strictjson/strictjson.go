@@ -539,21 +539,31 @@ func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool,
 	// table finds a name's equals (ix's, for an indexed object).
 	base := len(names)
 	var table []uint32
+	// The loop keeps the position in p, written back to s around the calls
+	// that read it, so that the common member costs few loads and stores.
+	d, p := s.data, s.pos
 	for {
-		s.skipSpace()
-		if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+		if p < len(d) && d[p] <= ' ' {
+			p = skipWhite(d, p)
+		}
+		if p >= len(d) || d[p] != '"' {
+			s.pos = p
 			return dst, s.fail("expected a member name")
 		}
-		var err error
-		nameAt := s.pos
+		nameAt := p
 		var (
 			raw           []byte
 			esc, nonASCII bool
 		)
-		if end := plainEnd(s.data, nameAt+1); end >= 0 {
-			raw, s.pos = s.data[nameAt+1:end], end+1
-		} else if raw, esc, nonASCII, err = s.str(); err != nil {
-			return dst, err
+		if end := plainEnd(d, p+1); end >= 0 {
+			raw, p = d[p+1:end], end+1
+		} else {
+			var err error
+			s.pos = p
+			if raw, esc, nonASCII, err = s.str(); err != nil {
+				return dst, err
+			}
+			p = s.pos
 		}
 		h := hashName(s.seed, raw, esc, !esc && !nonASCII)
 		own := names[base:]
@@ -561,6 +571,7 @@ func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool,
 		switch {
 		case ix != nil:
 			if len(own) == len(ix.small)/2 || (ix.large != nil && 2*(len(own)+1) > len(ix.large)) {
+				s.pos = p
 				ix.large = tables.regrow(ix.large, own, s.estimate(objStart, len(own)))
 			}
 			if ix.large != nil {
@@ -586,41 +597,60 @@ func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool,
 			return dst, s.fail(fmt.Sprintf("duplicate member name %q", excerpt.Of(nameOf(raw, esc))))
 		}
 		if len(names) == cap(names) && collect {
+			s.pos = p
 			names = slices.Grow(names, s.estimate(objStart, len(own))-len(own))
 		}
 		names = append(names, nameRef{hash: h, at: int32(nameAt)})
-		s.skipSpace()
-		if s.pos >= len(s.data) || s.data[s.pos] != ':' {
+		if p < len(d) && d[p] <= ' ' {
+			p = skipWhite(d, p)
+		}
+		if p >= len(d) || d[p] != ':' {
+			s.pos = p
 			return dst, s.fail("expected ':' after a member name")
 		}
-		s.pos++
-		s.skipSpace()
-		valStart := s.pos
+		if p++; p < len(d) && d[p] <= ' ' {
+			p = skipWhite(d, p)
+		}
+		valStart := p
+		if p < len(d) && d[p] == '"' {
+			if end := plainEnd(d, p+1); end >= 0 {
+				p = end + 1
+				goto read
+			}
+		}
+		s.pos = p
 		if err := s.member(tables, names); err != nil {
 			return dst, err
 		}
+		p = s.pos
+	read:
 		if collect {
 			if len(dst) == cap(dst) {
+				s.pos = p
 				dst = slices.Grow(dst, s.estimate(objStart, len(own)+1)-len(own))
 			}
 			dst = append(dst, Span{
 				NameStart: int32(nameAt + 1), NameEnd: int32(nameAt + 1 + len(raw)),
-				ValueStart: int32(valStart), ValueEnd: int32(s.pos), Escaped: esc,
+				ValueStart: int32(valStart), ValueEnd: int32(p), Escaped: esc,
 			})
 		}
-		s.skipSpace()
-		if s.pos >= len(s.data) {
+		if p < len(d) && d[p] <= ' ' {
+			p = skipWhite(d, p)
+		}
+		if p >= len(d) {
+			s.pos = p
 			return dst, s.fail("unterminated object")
 		}
-		switch s.data[s.pos] {
+		switch d[p] {
 		case ',':
-			s.pos++
+			p++
 		case '}':
-			s.pos++
+			s.pos = p + 1
 			s.depth--
 			tables.release(table)
 			return dst, nil
 		default:
+			s.pos = p
 			return dst, s.fail("expected ',' or '}' in object")
 		}
 	}
