@@ -514,7 +514,7 @@ func craftedShapes() []craftedShape {
 			return fmt.Sprintf(`"o%d":%s`, i, nest(`[{"a":`, `}]`, (token.MaxClaimsDepth-1)/2, "1"))
 		})},
 		// Many tiny objects, each a new set of names to check.
-		{name: "tiny-objects", members: `"t":[` + join(1500, func(int) string { return `{"a":0}` }) + `]`},
+		{name: "tiny-objects", members: `"t":[` + join(1300, func(int) string { return `{"a":0}` }) + `]`},
 		// Objects just past the size that is checked pairwise, each
 		// needing a table of its own names.
 		{name: "17-member-objects", members: join(55, func(i int) string {
