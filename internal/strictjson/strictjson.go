@@ -436,7 +436,7 @@ func (s *scanner) array(tables *tablePool, names []nameRef) error {
 	// array nested to the depth bound costs a few instructions a level.
 	d, p, depth, nested := s.data, s.pos, s.depth, 0
 	for {
-		// At '[': enter the array, then look for its first element.
+		// At '[': enter the array.
 		depth++
 		if depth > s.maxDepth {
 			s.pos, s.depth = p, depth
@@ -445,28 +445,29 @@ func (s *scanner) array(tables *tablePool, names []nameRef) error {
 		if p++; p < len(d) && d[p] <= ' ' {
 			p = skipWhite(d, p)
 		}
-		if p < len(d) && d[p] == ']' {
-			p++
-			depth--
-			if nested == 0 {
-				s.pos, s.depth = p, depth
-				return nil
-			}
-			nested--
-		} else {
-			if p < len(d) && d[p] == '[' {
-				nested++
-				continue
-			}
-			s.pos, s.depth = p, depth
-			if err := s.member(tables, names); err != nil {
-				return err
-			}
-			p = s.pos
-		}
-		// After an element, or an array that ended: a comma and the next
-		// element, or the end of the array.
+		closing := p < len(d) && d[p] == ']'
 		for {
+			if closing {
+				p++
+				depth--
+				if nested == 0 {
+					s.pos, s.depth = p, depth
+					return nil
+				}
+				nested--
+			} else {
+				if p < len(d) && d[p] == '[' {
+					nested++
+					break
+				}
+				s.pos, s.depth = p, depth
+				if err := s.member(tables, names); err != nil {
+					return err
+				}
+				p = s.pos
+			}
+			// After an element, or an array that ended: a comma and the
+			// next element, or the end of the array.
 			if p < len(d) && d[p] <= ' ' {
 				p = skipWhite(d, p)
 			}
@@ -479,30 +480,13 @@ func (s *scanner) array(tables *tablePool, names []nameRef) error {
 				if p++; p < len(d) && d[p] <= ' ' {
 					p = skipWhite(d, p)
 				}
-				if p < len(d) && d[p] == '[' {
-					nested++
-					break
-				}
-				s.pos, s.depth = p, depth
-				if err := s.member(tables, names); err != nil {
-					return err
-				}
-				p = s.pos
-				continue
+				closing = false
 			case ']':
-				p++
-				depth--
-				if nested == 0 {
-					s.pos, s.depth = p, depth
-					return nil
-				}
-				nested--
-				continue
+				closing = true
 			default:
 				s.pos, s.depth = p, depth
 				return s.fail("expected ',' or ']' in array")
 			}
-			break // a '[' after a comma: enter it
 		}
 	}
 }

@@ -2,7 +2,6 @@ package strictjson
 
 import (
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -41,31 +40,13 @@ func unescape[T Text](raw T) []byte {
 // caller's stack, it costs no allocation.
 func appendUnescaped[T Text](out []byte, raw T) []byte {
 	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c != '\\' {
+		if c := raw[i]; c != '\\' {
 			out = append(out, c)
 			i++
 			continue
 		}
-		if i+1 == len(raw) {
-			break // a lone trailing backslash: not from the scanner
-		}
-		if e := simpleEscape[raw[i+1]]; e != 0 {
-			out = append(out, e)
-			i += 2
-			continue
-		}
-		if raw[i+1] != 'u' {
-			i += 2 // no other escape passes the scanner
-			continue
-		}
-		r, _ := hex4(raw, i+2)
-		i += 6
-		if utf16.IsSurrogate(r) {
-			r2, _ := hex4(raw, i+2)
-			r = utf16.DecodeRune(r, r2)
-			i += 6
-		}
+		var r rune
+		r, i = unescapeAt(raw, i)
 		out = utf8.AppendRune(out, r)
 	}
 	return out
