@@ -1,6 +1,10 @@
 package strictjson
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // benchClaims is a typical access token's claims set, about 600 bytes.
 var benchClaims = []byte(`{"aud":["https://api.example.com/appointments","https://issuer.example.com/userinfo"],` +
@@ -20,5 +24,39 @@ func BenchmarkParseObject(b *testing.B) {
 		if _, err := ParseObject(benchClaims, 16, dst); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkParseObjectSpans checks and indexes a typical claims set and
+// one of 1,200 short members (the most names that fit in a token at the
+// default size), with bytes/s: the cost of the second should be about its
+// size's share of the first's, not more.
+func BenchmarkParseObjectSpans(b *testing.B) {
+	var many strings.Builder
+	many.WriteString("{")
+	for i := range 1200 {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `"m%d":0`, i)
+	}
+	many.WriteString("}")
+	for _, doc := range []struct {
+		name string
+		data []byte
+	}{{"typical", benchClaims}, {"1200-members", []byte(many.String())}} {
+		b.Run(doc.name, func(b *testing.B) {
+			var (
+				spans = make([]Span, 0, 24)
+				ix    Index
+			)
+			b.SetBytes(int64(len(doc.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseObjectSpans(doc.data, 16, spans, &ix); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

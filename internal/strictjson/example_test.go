@@ -30,3 +30,27 @@ func ExampleParseObject() {
 	// 1700003600
 	// invalid JSON at byte 33: duplicate member name "ISS"
 }
+
+// ParseObjectSpans can index the members as it checks them, so that a
+// reader that looks up many names, most of them absent, finds each in
+// about one probe.
+func ExampleFind() {
+	doc := `{"iss":"https://issuer.example/","aud":["api","userinfo"],"exp":1700003600}`
+	var ix strictjson.Index
+	spans, err := strictjson.ParseObjectSpans([]byte(doc), 16, nil, &ix)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, name := range []string{"aud", "AUD", "nonce"} {
+		if sp, ok := strictjson.Find(&ix, spans, doc, name); ok {
+			fmt.Printf("%s: %s\n", name, strictjson.SpanValue(sp, doc))
+		} else {
+			fmt.Printf("%s: absent\n", name)
+		}
+	}
+	// Output:
+	// aud: ["api","userinfo"]
+	// AUD: absent
+	// nonce: absent
+}
