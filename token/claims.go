@@ -177,16 +177,18 @@ func stringsClaim(name string, checked strictjson.Checked[string], dst []string)
 // overflowing time.Time arithmetic.
 const maxNumericDate = 253402300799
 
+// timeClaim reads a NumericDate. A refusal quotes the value in its Detail
+// only, which a client is not shown: the claims may not be verified yet.
 func timeClaim(name, value string) (time.Time, error) {
 	f, ok := strictjson.Number(value)
 	if !ok {
 		if strictjson.Kind(value) == "a number" {
-			return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", excerpt.Of(value))
+			return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999").WithDetail("found %s", excerpt.Of(value))
 		}
 		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a number of seconds since the epoch; found %s", strictjson.Kind(value))
 	}
 	if f < 0 || f > maxNumericDate || math.IsNaN(f) {
-		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999; found %s", excerpt.Of(value))
+		return time.Time{}, Errorf(ErrInvalidClaim, name, "must be a time between 1970 and 9999").WithDetail("found %s", excerpt.Of(value))
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil

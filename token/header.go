@@ -145,7 +145,8 @@ func MediaTypeIs(v, name string) bool {
 
 // parseCrit applies RFC 7515 §4.1.11: crit is a non-empty array of distinct
 // names, none of them registered, each present in the header, and each one
-// this verifier understands.
+// this verifier understands. A name from the token is quoted in Detail
+// only: nothing has vouched for the header yet.
 func parseCrit(h *Header, raw strictjson.Checked[string], understood []string) *ValidationError {
 	elems, ok := strictjson.Elements(raw, nil)
 	if !ok || len(elems) == 0 {
@@ -158,14 +159,14 @@ func parseCrit(h *Header, raw strictjson.Checked[string], understood []string) *
 		}
 		for _, prev := range h.Critical {
 			if prev == name {
-				return Errorf(ErrCritical, "header.crit", "crit names %q twice", excerpt.Of(name))
+				return Errorf(ErrCritical, "header.crit", "crit names a parameter twice").WithDetail("%q", excerpt.Of(name))
 			}
 		}
 		if registeredHeader(name) {
 			return Errorf(ErrCritical, "header.crit", "crit names the registered parameter %q, which it must not", name)
 		}
 		if _, present := h.member(name); !present {
-			return Errorf(ErrCritical, "header.crit", "crit names %q, which the header does not carry", excerpt.Of(name))
+			return Errorf(ErrCritical, "header.crit", "crit names a parameter the header does not carry").WithDetail("%q", excerpt.Of(name))
 		}
 		known := false
 		for _, u := range understood {
@@ -174,7 +175,7 @@ func parseCrit(h *Header, raw strictjson.Checked[string], understood []string) *
 			}
 		}
 		if !known {
-			return Errorf(ErrCritical, "header.crit", "the header requires the extension %q, which this validator does not understand", excerpt.Of(name))
+			return Errorf(ErrCritical, "header.crit", "the header requires an extension this validator does not understand").WithDetail("the extension is %q", excerpt.Of(name))
 		}
 		h.Critical = append(h.Critical, name)
 	}

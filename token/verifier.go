@@ -356,7 +356,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 		return Errorf(ErrSignature, "", "the signature is longer than any key's signature")
 	}
 	if !verifySignature(alg, key, seg.signingInput, sig) {
-		return Errorf(ErrSignature, "", "the %s signature does not verify with key %q", alg.name, excerpt.Of(key.id))
+		return Errorf(ErrSignature, "", "the %s signature does not verify", alg.name).WithDetail("key %q", excerpt.Of(key.id))
 	}
 	out.Key, out.Keys = key, keys
 	return nil

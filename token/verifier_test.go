@@ -1113,3 +1113,39 @@ func clientText(err error) string {
 	}
 	return ve.Description()
 }
+
+// Refusals of a token's form, header and claim types, made before anything
+// has vouched for it, tell the client which rule failed without quoting
+// the token's values; the server's log (Error) still has them.
+func TestVerifyRefusalsQuoteNoTokenValue(t *testing.T) {
+	const marker = "MARKER"
+	for _, tc := range []struct {
+		name           string
+		header, claims obj
+		crit           []string
+		want           error
+		claim          string
+	}{
+		{"exp out of range", obj{"kid": "rsa"}, validClaims().with("exp", json.Number("9"+strings.Repeat("0", 20)+"1")), nil, ErrInvalidClaim, "exp"},
+		{"crit names an absent parameter", obj{"kid": "rsa", "crit": []string{marker}}, validClaims(), []string{marker}, ErrCritical, "header.crit"},
+		{"crit names an unknown extension", obj{"kid": "rsa", "crit": []string{marker}, marker: 1}, validClaims(), nil, ErrCritical, "header.crit"},
+		{"crit names a parameter twice", obj{"kid": "rsa", "crit": []string{marker, marker}, marker: 1}, validClaims(), []string{marker}, ErrCritical, "header.crit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newTestVerifier(t, standardSet(t), func(c *VerifierConfig) { c.Critical = tc.crit })
+			raw := sign(t, RS256, testKeys().rsa, tc.header, tc.claims)
+			_, err := v.Verify(context.Background(), raw)
+			assertRefused(t, err, tc.want, tc.claim)
+			leak := marker
+			if tc.claim == "exp" {
+				leak = "9000"
+			}
+			if strings.Contains(clientText(err), leak) {
+				t.Errorf("what the client is told, %q, quotes the unverified token", clientText(err))
+			}
+			if !strings.Contains(err.Error(), leak) {
+				t.Errorf("the log line %q lost the value", err.Error())
+			}
+		})
+	}
+}
