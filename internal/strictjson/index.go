@@ -14,13 +14,28 @@ type Index struct {
 	seed  maphash.Seed
 	small [64]uint8
 	large []uint32
-	built bool
+	// lengths has bit n%64 set for each member name of n bytes, and every
+	// bit once a name holds escapes: most names a reader looks up are
+	// absent, and most absent ones have a length no member has, so they
+	// are answered without hashing.
+	lengths uint64
+	built   bool
 }
 
 // reset empties ix for a new document.
 func (ix *Index) reset() {
 	clear(ix.small[:])
-	ix.large, ix.built = nil, false
+	ix.large, ix.lengths, ix.built = nil, 0, false
+}
+
+// addLength notes a member name of raw bytes between its quotes; esc says
+// they hold escapes, which make its length unknown until unescaped.
+func (ix *Index) addLength(raw []byte, esc bool) {
+	if esc {
+		ix.lengths = ^uint64(0)
+		return
+	}
+	ix.lengths |= 1 << (uint(len(raw)) % 64)
 }
 
 // Find returns the member of spans named name, exactly (no case folding),
@@ -35,6 +50,9 @@ func Find[T Text](ix *Index, spans []Span, data T, name string) (Span, bool) {
 				return sp, true
 			}
 		}
+		return Span{}, false
+	}
+	if ix.lengths&(1<<(uint(len(name))%64)) == 0 {
 		return Span{}, false
 	}
 	h := hashLookup(ix.seed, name)

@@ -564,6 +564,7 @@ func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool,
 		var dup bool
 		switch {
 		case ix != nil:
+			ix.addLength(raw, esc)
 			if len(own) == len(ix.small)/2 || (ix.large != nil && 2*(len(own)+1) > len(ix.large)) {
 				s.pos = p
 				ix.large = tables.regrow(ix.large, own, s.estimate(objStart, len(own)))

@@ -519,3 +519,38 @@ func TestSameName(t *testing.T) {
 		}
 	}
 }
+
+// Find answers by the exact name, whatever the form of the member's name
+// in the document (escaped or not) and whether or not a member of the
+// looked-up name's length exists.
+func TestFind(t *testing.T) {
+	doc := `{"iss":"a","\u0061ud":"b","n\u00e9":"c","é2":"d","sub":"e"}`
+	var ix Index
+	spans, err := ParseObjectSpans([]byte(doc), 0, nil, &ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"iss": `"a"`, "aud": `"b"`, "né": `"c"`, "é2": `"d"`, "sub": `"e"`} {
+		if sp, ok := Find(&ix, spans, doc, name); !ok || SpanValue(sp, doc) != want {
+			t.Errorf("Find(%q) = %q, %v; want %q", name, SpanValue(sp, doc), ok, want)
+		}
+	}
+	for _, name := range []string{"ISS", "Aud", "nonce", "", "s", "\\u0061ud", "NÉ"} {
+		if _, ok := Find(&ix, spans, doc, name); ok {
+			t.Errorf("Find(%q) found a member", name)
+		}
+	}
+	// Without escapes, the lengths alone answer for a name no member's
+	// length matches; the answers are the same.
+	plain := `{"iss":"a","sub":"e"}`
+	spans, err = ParseObjectSpans([]byte(plain), 0, nil, &ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := Find(&ix, spans, plain, "nonce"); ok {
+		t.Error(`Find("nonce") found a member`)
+	}
+	if _, ok := Find(&ix, spans, plain, "sub"); !ok {
+		t.Error(`Find("sub") did not find the member`)
+	}
+}
