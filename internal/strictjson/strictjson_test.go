@@ -554,3 +554,36 @@ func TestFind(t *testing.T) {
 		t.Error(`Find("sub") did not find the member`)
 	}
 }
+
+// An object of more members than a 16-bit slot can number is indexed and
+// checked like a small one: every member is found by its name, and a
+// case-folded duplicate of the first is refused at the end.
+func TestIndexOfManyMembers(t *testing.T) {
+	const n = 70000
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"m%d":%d`, i, i)
+	}
+	doc := b.String() + "}"
+	var ix Index
+	spans, err := ParseObjectSpans([]byte(doc), 0, nil, &ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spans) != n {
+		t.Fatalf("%d spans; want %d", len(spans), n)
+	}
+	for _, i := range []int{0, 1, 65534, 65535, 65536, 65537, n - 1} {
+		sp, ok := Find(&ix, spans, doc, fmt.Sprintf("m%d", i))
+		if !ok || SpanValue(sp, doc) != fmt.Sprint(i) {
+			t.Errorf("m%d = %q, %v", i, SpanValue(sp, doc), ok)
+		}
+	}
+	if _, err := ParseObjectSpans([]byte(b.String()+`,"M0":1}`), 0, nil, &ix); err == nil {
+		t.Error("a case-folded duplicate of the first of 70,000 members was accepted")
+	}
+}
