@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -272,6 +273,39 @@ func FuzzValueReaders(f *testing.F) {
 			if json.Unmarshal([]byte(text), &want) == nil {
 				t.Fatalf("Number refused %q, a JSON number encoding/json reads as %v", text, want)
 			}
+		}
+	})
+}
+
+// FuzzStrings checks Strings against Elements and String on every array
+// Check accepts: the same strings, or ok false exactly when some element
+// is not a string.
+func FuzzStrings(f *testing.F) {
+	for _, seed := range []string{`["a","b"]`, `[]`, ` [ "x\u00e9" , "" ] `, `["a",1]`, `[["a"]]`, `{"a":1}`, `"s"`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		checked, err := Check([]byte(in), 0)
+		if err != nil {
+			return
+		}
+		text := string(trimWhite(checked.Text()))
+		got, ok := Strings(Checked[string]{text}, nil)
+		elems, isArray := Elements(Checked[string]{text}, nil)
+		want, wantOK := []string{}, isArray
+		for _, e := range elems {
+			s, isString := String(e.Text())
+			if !isString {
+				wantOK = false
+				break
+			}
+			want = append(want, s)
+		}
+		if ok != wantOK {
+			t.Fatalf("Strings(%q) ok = %v; Elements and String say %v", text, ok, wantOK)
+		}
+		if ok && !(len(got) == 0 && len(want) == 0) && !reflect.DeepEqual(got, want) {
+			t.Fatalf("Strings(%q) = %q; want %q", text, got, want)
 		}
 	})
 }

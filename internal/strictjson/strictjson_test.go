@@ -587,3 +587,28 @@ func TestIndexOfManyMembers(t *testing.T) {
 		t.Error("a case-folded duplicate of the first of 70,000 members was accepted")
 	}
 }
+
+func TestStrings(t *testing.T) {
+	in := ` [ "a" , "b,c" ,"d\"e", "\u00e9" ,""] `
+	got, ok := Strings(Checked[string]{strings.TrimSpace(in)}, nil)
+	if want := []string{"a", "b,c", `d"e`, "é", ""}; !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("Strings = %q, %v; want %q", got, ok, want)
+	}
+	// dst's room is used, and nothing is allocated for plain strings.
+	dst := make([]string, 0, 4)
+	allocs := testing.AllocsPerRun(100, func() {
+		dst, ok = Strings(Checked[string]{`["x","y"]`}, dst)
+	})
+	if !ok || allocs != 0 || len(dst) != 2 {
+		t.Errorf("Strings into room = %q %v, %v allocations", dst, ok, allocs)
+	}
+	if e, ok := Strings(Checked[string]{`[]`}, nil); !ok || len(e) != 0 {
+		t.Errorf("Strings([]) = %v %v", e, ok)
+	}
+	// Not an array of strings, checked or not: ok false and dst empty.
+	for _, in := range []string{`{}`, `"a"`, `1`, `["a",1]`, `[["a"]]`, `[null]`, ``, `[`, `["a",]`, `["a" "b"]`, `["a]`, `[,"a"]`} {
+		if got, ok := Strings(Checked[string]{in}, []string{"old"}); ok || len(got) != 0 {
+			t.Errorf("Strings(%s) = %q, %v", in, got, ok)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -252,4 +253,57 @@ func trimWhite[T Text](b T) T {
 		j--
 	}
 	return b[i:j]
+}
+
+// Strings reads checked, an array of strings, into dst (over what dst
+// held) and returns it: the common shape of aud and amr, read in one pass
+// that finds each element's end and a second that slices it, instead of
+// Elements and then String on each element. Strings without escapes are
+// substrings of checked's text, so a typical array costs one allocation,
+// of the exact size, and none when dst has room. ok is false when checked
+// is not an array or one of its elements is not a string (Elements then
+// tells which); dst is then returned empty.
+func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
+	v := checked.text
+	n := len(v)
+	if n < 2 || v[0] != '[' || v[n-1] != ']' {
+		return dst[:0], false
+	}
+	// First pass: the shape, and how many elements.
+	count := 0
+	for i := skipWhite(v, 1); i < n-1; {
+		if v[i] != '"' {
+			return dst[:0], false
+		}
+		end := closingQuote(v[:n-1], i+1)
+		if end >= n-1 {
+			return dst[:0], false
+		}
+		count++
+		i = skipWhite(v, end+1)
+		if i == n-1 {
+			break
+		}
+		if v[i] != ',' {
+			return dst[:0], false
+		}
+		if i = skipWhite(v, i+1); i >= n-1 {
+			return dst[:0], false // a trailing comma
+		}
+	}
+	if cap(dst) < count {
+		dst = make([]string, 0, count)
+	}
+	dst = dst[:0]
+	// Second pass: the shape is known to be right.
+	for i := skipWhite(v, 1); len(dst) < count; {
+		end := closingQuote(v[:n-1], i+1)
+		body := v[i+1 : end]
+		if strings.IndexByte(body, '\\') >= 0 {
+			body = string(unescape(body))
+		}
+		dst = append(dst, body)
+		i = skipWhite(v, skipWhite(v, end+1)+1)
+	}
+	return dst, true
 }
