@@ -1,7 +1,6 @@
 package idtoken
 
 import (
-	"slices"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/tokencache"
@@ -157,32 +156,6 @@ func (t *Token) Algorithm() string {
 	return t.alg
 }
 
-// detach returns the copy of t that the verified-token cache keeps. It
-// holds no claims set and none of the decoded token: its strings are copies
-// in one allocation of their own (tokencache.Compact), so an entry costs
-// what the values need and not the whole verified token; Claims, and the
-// at_hash and c_hash checks, read the claims again from the raw token when
-// a caller needs them. Its slices and Address are its own (the caller may
-// change t's). It is never handed to a caller: clone copies it.
-func (t *Token) detach() *Token {
-	d := t.clone("")
-	d.claims, d.fromCache = nil, true
-	profile := d.stringFields()
-	fields := make([]*string, 0, len(profile)+14+len(d.Audience)+len(d.AMR))
-	fields = append(fields, profile[:]...)
-	fields = append(fields, &d.Issuer, &d.Subject, &d.ID, &d.Nonce, &d.ACR, &d.AuthorizedParty, &d.SessionID, &d.alg)
-	if a := d.Address; a != nil {
-		fields = append(fields, &a.Formatted, &a.StreetAddress, &a.Locality, &a.Region, &a.PostalCode, &a.Country)
-	}
-	for _, list := range [][]string{d.Audience, d.AMR} {
-		for i := range list {
-			fields = append(fields, &list[i])
-		}
-	}
-	tokencache.Compact(fields)
-	return d
-}
-
 // claimSet returns the claims of t: those it was read from, or for a Token
 // the verified-token cache handed out, the claims of its raw token (which
 // passed verification) read again; nil for a Token Validate did not return.
@@ -200,40 +173,4 @@ func (t *Token) claimSet() (*token.Claims, error) {
 		return nil, &token.ValidationError{Kind: token.ErrInvalidClaim, Reason: "the cached token's claims cannot be read again", Err: err}
 	}
 	return c, nil
-}
-
-// withAddress is a Token and its Address in one allocation.
-type withAddress struct {
-	token   Token
-	address Address
-}
-
-// clone returns a copy of a cached Token for a caller, with raw, the token
-// the caller presented, as its Raw. It shares nothing a caller could change
-// with t: Audience and AMR are copied into one new slice, Address into the
-// allocation of the Token. The claims behind Claims are read-only, and
-// shared.
-func (t *Token) clone(raw string) *Token {
-	var c *Token
-	if t.Address != nil {
-		w := &withAddress{token: *t, address: *t.Address}
-		c = &w.token
-		c.Address = &w.address
-	} else {
-		c = new(Token)
-		*c = *t
-	}
-	c.Raw = raw
-	if n := len(t.Audience) + len(t.AMR); n > 0 {
-		buf := make([]string, n)
-		c.Audience = buf[:copy(buf, t.Audience):len(t.Audience)]
-		c.AMR = buf[len(t.Audience):]
-		copy(c.AMR, t.AMR)
-		if t.AMR == nil {
-			c.AMR = nil
-		}
-	} else {
-		c.Audience, c.AMR = slices.Clone(t.Audience), slices.Clone(t.AMR)
-	}
-	return c
 }

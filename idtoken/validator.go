@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -29,18 +28,7 @@ type Validator struct {
 	leeway   time.Duration
 	now      func() time.Time
 	maxSize  int
-	cache    *tokencache.Cache[cached] // nil when Config.CacheSize is negative
-}
-
-// cached is a verified-token cache entry: the Token as the cache keeps it
-// (see detach), the key that verified it and the key source of the token's
-// issuer that gave it: on every hit the cache asks that source, and only
-// that one, whether the key is still published.
-type cached struct {
-	token *Token
-	keys  token.KeySource
-	key   *token.Key
-	kid   string
+	cache    *tokencache.Cache[cached] // nil when Config.CacheSize is negative; see cache.go
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error when
@@ -105,13 +93,6 @@ func NewValidator(cfg Config) (*Validator, error) {
 	return v, nil
 }
 
-// keyLive reports whether the key that verified a cached token is still in
-// the key set of the token's own issuer.
-func (v *Validator) keyLive(ctx context.Context, e cached) bool {
-	set, err := e.keys.Keys(ctx, e.kid)
-	return err == nil && set.Contains(e.key)
-}
-
 // Validate checks raw as an ID token for this client, following OpenID
 // Connect Core §3.1.3.7, and returns its claims. Every error matches one of
 // the sentinels of package token with errors.Is:
@@ -153,23 +134,19 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		c.add(o)
 	}
 	now, leeway := v.now(), v.leeway
-	// An oversized token is not even hashed for the cache: Verify refuses it
-	// before reading it.
-	if e, ok := v.lookup(ctx, raw, now); ok {
+	if out, ok := v.lookup(ctx, raw, now); ok {
 		// The cache checked the deadline; nbf and iat are checked again
 		// too, so a clock that moved back cannot make a hit of a token
 		// Verify would refuse now.
-		hit := e.token
-		times := token.Claims{ExpiresAt: hit.ExpiresAt, NotBefore: hit.NotBefore, IssuedAt: hit.IssuedAt}
+		times := token.Claims{ExpiresAt: out.ExpiresAt, NotBefore: out.NotBefore, IssuedAt: out.IssuedAt}
 		if err := token.CheckTimes(&times, now, leeway, true); err != nil {
 			return nil, err
 		}
-		if err := v.checkMaxAge(hit, now, leeway); err != nil {
+		if err := v.checkMaxAge(out, now, leeway); err != nil {
 			return nil, err
 		}
 		// The hash checks read the claims again from the raw token, which
-		// the caller's copy carries.
-		out := hit.clone(raw)
+		// the caller's Token carries.
 		if err := c.run(out, now, leeway); err != nil {
 			return nil, err
 		}
@@ -195,19 +172,10 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 	if err := c.run(t, now, leeway); err != nil {
 		return nil, err
 	}
-	if v.cache == nil {
-		return v.authorize(ctx, t)
+	if v.cache != nil {
+		// The caller gets t; the cache keeps its packed copy.
+		v.remember(t, verified, now)
 	}
-	// The caller gets t; the cache keeps a copy that holds only what it
-	// needs. The entry dies at exp, or when MaxAge makes the token too old,
-	// whichever comes first, plus the leeway either allows.
-	deadline := t.ExpiresAt
-	if v.maxAge > 0 {
-		if limit := t.IssuedAt.Add(v.maxAge); limit.Before(deadline) {
-			deadline = limit
-		}
-	}
-	v.cache.Add(raw, cached{token: t.detach(), keys: verified.Keys, key: verified.Key, kid: strings.Clone(verified.Header.KeyID)}, deadline.Add(leeway), now)
 	return v.authorize(ctx, t)
 }
 
@@ -220,14 +188,6 @@ func (v *Validator) authorize(ctx context.Context, t *Token) (*Token, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-// lookup consults the verified-token cache.
-func (v *Validator) lookup(ctx context.Context, raw string, now time.Time) (cached, bool) {
-	if len(raw) > v.maxSize {
-		return cached{}, false
-	}
-	return v.cache.Lookup(ctx, raw, now)
 }
 
 // checkBeforeSignature is the pipeline's CheckClaims hook: the audience

@@ -42,8 +42,62 @@ func TestCollisionIsAMiss(t *testing.T) {
 	c := New[string](4, always)
 	h, s := c.locate("tok-a")
 	s.slots[0].Store(&entry[string]{hash: h, deadline: t0.Add(time.Hour).UnixNano(), raw: "tok-b", value: "B"})
+	s.publish(0)
 	_, ok := c.Lookup(ctx, "tok-a", t0)
 	require.False(t, ok, "an entry with the same hash but another token answered")
+}
+
+// Only a token's end picks its set; tokens alike in their last bytes share
+// a hash, and still each answers only for itself.
+func TestSameTailIsAMiss(t *testing.T) {
+	c := New[string](64, always)
+	tail := strings.Repeat("s", hashedTail)
+	a, b := "header.payload-a."+tail, "header.payload-b."+tail
+	c.Add(a, "A", t0.Add(time.Hour), t0)
+	_, ok := c.Lookup(ctx, b, t0)
+	require.False(t, ok, "a token with another's tail answered for it")
+	c.Add(b, "B", t0.Add(time.Hour), t0)
+	for raw, want := range map[string]string{a: "A", b: "B"} {
+		v, ok := c.Lookup(ctx, raw, t0)
+		require.True(t, ok)
+		require.Equal(t, want, v)
+	}
+	require.Equal(t, 2, c.Len(), "the second token replaced the first")
+}
+
+// A set's summaries agree with its slots once writers are done, however
+// their writes interleaved.
+func TestMetaAgreesWithSlots(t *testing.T) {
+	c := New[int](16, always)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				raw := fmt.Sprintf("tok-%d", (g*13+i)%40)
+				if i%7 == 0 {
+					// Expired when looked up: dropped.
+					c.Add(raw, i, t0.Add(time.Second), t0)
+					c.Lookup(ctx, raw, t0.Add(time.Minute))
+					continue
+				}
+				c.Add(raw, i, t0.Add(time.Duration(i)*time.Minute+time.Hour), t0)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range c.sets {
+		s := &c.sets[i]
+		for j := range s.slots {
+			e, m := s.slots[j].Load(), s.meta[j].Load()
+			if e == nil {
+				require.Zero(t, m, "an empty slot is summarised as full")
+			} else {
+				require.Equal(t, e.meta(), m, "a slot's summary is another entry's")
+			}
+		}
+	}
 }
 
 func TestEntryDiesAtDeadline(t *testing.T) {

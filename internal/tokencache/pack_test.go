@@ -1,0 +1,69 @@
+package tokencache
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPackRoundTrip(t *testing.T) {
+	times := []time.Time{
+		{}, time.Unix(0, 0).UTC(), time.Unix(1_800_000_000, 123_456_789).UTC(), time.Unix(-1, 999_999_999).UTC(),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+	}
+	strs := []string{"", "a", strings.Repeat("x", 127), strings.Repeat("y", 128), strings.Repeat("z", 70_000)}
+	var b []byte
+	for _, tm := range times {
+		b = AppendTime(b, tm)
+	}
+	for _, s := range strs {
+		b = AppendString(b, s)
+	}
+	b = AppendUint(b, 1<<63)
+	for _, s := range strs {
+		b = AppendString(b, s)
+	}
+	f := NewFields(string(b))
+	for _, want := range times {
+		require.Equal(t, want, f.Time(), "the same instant, in UTC, and == to the original")
+	}
+	for _, want := range strs {
+		require.Equal(t, want, f.String())
+	}
+	require.Equal(t, uint64(1<<63), f.Uint())
+	got := make([]string, len(strs))
+	got[0] = "kept" // an empty value leaves its string as it was
+	ptrs := make([]*string, len(strs))
+	for i := range got {
+		ptrs[i] = &got[i]
+	}
+	f.Strings(ptrs)
+	require.Equal(t, append([]string{"kept"}, strs[1:]...), got)
+	require.True(t, f.OK())
+	require.Equal(t, "", f.String(), "past the end")
+	require.False(t, f.OK())
+}
+
+// A damaged packed string reads as zero values with OK false, never a
+// panic.
+func TestFieldsRefuseDamage(t *testing.T) {
+	b := AppendTime(nil, time.Unix(1_800_000_000, 5).UTC())
+	b = AppendString(b, strings.Repeat("v", 200))
+	for n := range len(b) {
+		f := NewFields(string(b[:n]))
+		f.Time()
+		var s string
+		f.Strings([]*string{&s})
+		require.False(t, f.OK(), "cut to %d bytes", n)
+	}
+	for _, bad := range []string{"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "\x80", "\xff\xff\xff\xff\x0f\x00"} {
+		f := NewFields(bad)
+		require.Equal(t, time.Time{}, f.Time())
+		require.False(t, f.OK(), "%q", bad)
+		f = NewFields(bad)
+		require.Equal(t, "", f.String())
+		require.False(t, f.OK(), "%q", bad)
+	}
+}
