@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -20,15 +21,18 @@ import (
 type Validator struct {
 	verifier *token.Verifier
 	clientID string
-	clients  map[string]string // issuers with a client ID of their own; nil when none
-	require  []token.Requirement
-	check    func(context.Context, *Token) error
-	trusted  audienceSet
-	maxAge   time.Duration
-	leeway   time.Duration
-	now      func() time.Time
-	maxSize  int
-	cache    *tokencache.Cache[cached] // nil when Config.CacheSize is negative; see cache.go
+	// expectClient is expectClient(clientID), made once: audience
+	// refusals, made before the signature, name it.
+	expectClient string
+	clients      map[string]string // issuers with a client ID of their own; nil when none
+	require      []token.Requirement
+	check        func(context.Context, *Token) error
+	trusted      audienceSet
+	maxAge       time.Duration
+	leeway       time.Duration
+	now          func() time.Time
+	maxSize      int
+	cache        *tokencache.Cache[cached] // nil when Config.CacheSize is negative; see cache.go
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error when
@@ -60,15 +64,16 @@ func NewValidator(cfg Config) (*Validator, error) {
 		}
 	}
 	v := &Validator{
-		clientID: cfg.ClientID,
-		clients:  clients,
-		require:  slices.Clone(cfg.Require),
-		check:    cfg.Check,
-		trusted:  newAudienceSet(cfg.TrustedAudiences),
-		maxAge:   cfg.MaxAge,
-		leeway:   set.Leeway,
-		now:      set.Now,
-		maxSize:  set.MaxTokenSize,
+		clientID:     cfg.ClientID,
+		expectClient: expectClient(cfg.ClientID),
+		clients:      clients,
+		require:      slices.Clone(cfg.Require),
+		check:        cfg.Check,
+		trusted:      newAudienceSet(cfg.TrustedAudiences),
+		maxAge:       cfg.MaxAge,
+		leeway:       set.Leeway,
+		now:          set.Now,
+		maxSize:      set.MaxTokenSize,
 	}
 	ver, err := newVerifier(token.VerifierConfig{
 		Issuer:          cfg.Issuer,
@@ -278,9 +283,9 @@ func checkSubject(c *token.Claims) error {
 func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 	if len(c.Audience) == 0 {
 		if !c.Has("aud") {
-			return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience; aud must contain this client's ID").WithDetail("expected the client ID %q", clientID)
+			return v.audienceError(token.ErrMissingClaim, "the token has no audience; aud must contain this client's ID", clientID)
 		}
-		return token.Errorf(token.ErrAudience, "aud", "aud is empty; it must contain this client's ID").WithDetail("expected the client ID %q", clientID)
+		return v.audienceError(token.ErrAudience, "aud is empty; it must contain this client's ID", clientID)
 	}
 	found := false
 	for _, a := range c.Audience {
@@ -293,10 +298,27 @@ func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 		}
 	}
 	if !found {
-		return token.Errorf(token.ErrAudience, "aud", "aud does not contain this client's ID").WithDetail("expected the client ID %q", clientID)
+		return v.audienceError(token.ErrAudience, "aud does not contain this client's ID", clientID)
 	}
 	return nil
 }
+
+// audienceError is a refusal of the token's aud, which happens before the
+// signature is checked. It is built without formatting, so that a client
+// resending a token meant for another application costs a fraction of a
+// verification, the error included; reason is the client's sentence, the
+// expected client ID goes to Detail, for the log only.
+func (v *Validator) audienceError(kind error, reason, clientID string) error {
+	detail := v.expectClient
+	if clientID != v.clientID {
+		detail = expectClient(clientID)
+	}
+	return &token.ValidationError{Kind: kind, Claim: "aud", Reason: reason, Detail: detail}
+}
+
+// expectClient is the Detail of a refusal that names the client ID to
+// expect.
+func expectClient(clientID string) string { return "expected the client ID " + strconv.Quote(clientID) }
 
 // audienceSet holds Config.TrustedAudiences: a short list is searched, a
 // long one hashed, so that checking a token's audiences costs one step per
