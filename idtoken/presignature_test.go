@@ -101,3 +101,47 @@ func clientText(err error) string {
 	}
 	return ve.Description()
 }
+
+// An audience refusal tells the server's log which client ID was expected
+// (and, for an untrusted audience, which one the token named, shortened),
+// and the client nothing of either: the log is where a misconfigured
+// client ID is found.
+func TestAudienceRefusalsNameTheClientForTheLog(t *testing.T) {
+	f := newFixture(t)
+	other := tokentest.NewIssuer(t, tokentest.WithClock(newClock().Now))
+	v := f.validator(t, func(c *idtoken.Config) {
+		c.Issuers = []idtoken.Issuer{{Issuer: other.URL(), Keys: other.KeySource(), ClientID: "other-client"}}
+	})
+	for _, tc := range []struct {
+		name string
+		raw  string
+		want error
+		log  []string
+	}{
+		{"another client", f.iss.IDToken(tokentest.Claims{"aud": "someone-else"}), token.ErrAudience,
+			[]string{`aud names "someone-else"`, fmt.Sprintf("the client ID is %q", f.iss.ClientID())}},
+		{"no aud", f.iss.IDToken(tokentest.Claims{"aud": tokentest.Omit}), token.ErrMissingClaim,
+			[]string{fmt.Sprintf("expected the client ID %q", f.iss.ClientID())}},
+		{"empty aud", f.iss.IDToken(tokentest.Claims{"aud": []string{}}), token.ErrAudience,
+			[]string{fmt.Sprintf("expected the client ID %q", f.iss.ClientID())}},
+		{"an issuer with a client ID of its own", other.IDToken(tokentest.Claims{"aud": other.ClientID()}), token.ErrAudience,
+			[]string{`the client ID is "other-client"`}},
+		{"no aud, for an issuer with a client ID of its own", other.IDToken(tokentest.Claims{"aud": tokentest.Omit}), token.ErrMissingClaim,
+			[]string{`expected the client ID "other-client"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := v.Validate(context.Background(), tc.raw)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("%v; want %v", err, tc.want)
+			}
+			for _, s := range tc.log {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("the log's text %q lacks %q", err.Error(), s)
+				}
+				if strings.Contains(clientText(err), s) {
+					t.Errorf("the client is told %q", clientText(err))
+				}
+			}
+		})
+	}
+}

@@ -294,7 +294,13 @@ func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 			continue
 		}
 		if !v.trusted.contains(a) {
-			return token.Errorf(token.ErrAudience, "aud", "aud names an audience that is neither this client's ID nor a trusted audience").WithDetail("aud names %q; the client ID is %q", excerpt.Of(a), clientID)
+			e := v.audienceError(token.ErrAudience, "aud names an audience that is neither this client's ID nor a trusted audience", clientID)
+			// One allocation for the log's sentence, not one per part.
+			var buf [160]byte
+			d := strconv.AppendQuote(append(buf[:0], "aud names "...), excerpt.Of(a))
+			d = strconv.AppendQuote(append(d, "; the client ID is "...), clientID)
+			e.Detail = string(d)
+			return e
 		}
 	}
 	if !found {
@@ -308,7 +314,7 @@ func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 // resending a token meant for another application costs a fraction of a
 // verification, the error included; reason is the client's sentence, the
 // expected client ID goes to Detail, for the log only.
-func (v *Validator) audienceError(kind error, reason, clientID string) error {
+func (v *Validator) audienceError(kind error, reason, clientID string) *token.ValidationError {
 	detail := v.expectClient
 	if clientID != v.clientID {
 		detail = expectClient(clientID)
