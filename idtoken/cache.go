@@ -143,9 +143,10 @@ func unpack(packed, raw string) (t *Token, ok bool) {
 	}
 	// Every value takes at least a byte: counts beyond what is left are
 	// not from pack, and must not size an allocation.
-	if n := nAud + nAMR; n > uint64(len(packed)) || !f.OK() {
+	if nAud > uint64(len(packed)) || nAMR > uint64(len(packed)) || !f.OK() {
 		return nil, false
-	} else if n > uint64(len(lists)) {
+	}
+	if n := nAud + nAMR; n > uint64(len(lists)) {
 		lists = make([]string, n)
 	}
 	if nAud > 0 {
@@ -160,7 +161,10 @@ func unpack(packed, raw string) (t *Token, ok bool) {
 			t.AMR[i] = f.String()
 		}
 	}
-	return t, f.OK()
+	if !f.OK() {
+		return nil, false
+	}
+	return t, true
 }
 
 // keyLive reports whether the key that verified a cached token is still in

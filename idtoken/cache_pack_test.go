@@ -109,8 +109,12 @@ func TestUnpackRefusesDamage(t *testing.T) {
 			t.Errorf("a packed entry cut to %d of %d bytes was read", n, len(packed))
 		}
 	}
-	huge := "\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\x0f\x01"
-	if _, ok := unpack(huge, "raw"); ok {
-		t.Error("counts beyond the entry were accepted")
+	// kid, flags, five zero times, then counts: one beyond the entry, and
+	// two whose sum wraps around to a small number.
+	for _, counts := range []string{"\xff\xff\xff\xff\x0f\x01", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x02"} {
+		damaged := "\x00\x00\x00\x00\x00\x00\x00" + counts + strings.Repeat("\x00", 40)
+		if _, ok := unpack(damaged, "raw"); ok {
+			t.Errorf("counts %q beyond the entry were accepted", counts)
+		}
 	}
 }
