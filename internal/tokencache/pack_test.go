@@ -67,3 +67,22 @@ func TestFieldsRefuseDamage(t *testing.T) {
 		require.False(t, f.OK(), "%q", bad)
 	}
 }
+
+// FuzzFields reads arbitrary bytes as a packed string: never a panic, and
+// a string read is always part of the input.
+func FuzzFields(f *testing.F) {
+	f.Add(string(AppendString(AppendTime(nil, time.Unix(1_800_000_000, 5)), "value")))
+	f.Add("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01")
+	f.Fuzz(func(t *testing.T, packed string) {
+		r := NewFields(packed)
+		for range 8 {
+			r.Time()
+			if s := r.String(); !strings.Contains(packed, s) {
+				t.Fatalf("read %q, not in the input", s)
+			}
+			var s string
+			r.Strings([]*string{&s})
+			r.Uint()
+		}
+	})
+}
