@@ -36,9 +36,10 @@ const (
 
 // pack returns t, verified with the key named kid, in the packed form:
 // kid; the flags; exp, iat, nbf, auth_time and updated_at; the numbers of
-// audiences and AMR values; iss, sub, jti, nonce, acr, azp, sid and alg;
-// the profile strings; the address's strings when it has one; the
-// audiences; the AMR values. unpack reads it back in the same order.
+// audiences and AMR values; iss, sub, jti, nonce, acr, azp, sid, alg and
+// the profile strings, together (tokencache.AppendStrings, so that an
+// absent claim costs nothing); the address's strings, likewise, when it has
+// one; the audiences; the AMR values. unpack reads it back in that order.
 func pack(t *Token, kid string) string {
 	// Built on the stack and copied once: one allocation of the exact size.
 	var scratch [1024]byte
@@ -62,13 +63,11 @@ func pack(t *Token, kid string) string {
 	}
 	b = tokencache.AppendUint(b, uint64(len(t.Audience)))
 	b = tokencache.AppendUint(b, uint64(len(t.AMR)))
-	for _, s := range t.packedStrings() {
-		b = tokencache.AppendString(b, *s)
-	}
+	strs := t.packedStrings()
+	b = tokencache.AppendStrings(b, strs[:])
 	if a := t.Address; a != nil {
-		for _, s := range a.fields() {
-			b = tokencache.AppendString(b, *s)
-		}
+		addr := a.fields()
+		b = tokencache.AppendStrings(b, addr[:])
 	}
 	for _, s := range t.Audience {
 		b = tokencache.AppendString(b, s)

@@ -22,9 +22,12 @@ func TestPackRoundTrip(t *testing.T) {
 		b = AppendString(b, s)
 	}
 	b = AppendUint(b, 1<<63)
-	for _, s := range strs {
-		b = AppendString(b, s)
+	srcs := make([]*string, len(strs))
+	for i := range strs {
+		srcs[i] = &strs[i]
 	}
+	b = AppendStrings(b, srcs)
+	b = AppendUint(b, 7)
 	f := NewFields(string(b))
 	for _, want := range times {
 		require.Equal(t, want, f.Time(), "the same instant, in UTC, and == to the original")
@@ -42,6 +45,8 @@ func TestPackRoundTrip(t *testing.T) {
 	f.Strings(ptrs)
 	require.Equal(t, append([]string{"kept"}, strs[1:]...), got)
 	require.True(t, f.OK())
+	require.Equal(t, uint64(7), f.Uint(), "what follows the strings")
+	require.True(t, f.OK())
 	require.Equal(t, "", f.String(), "past the end")
 	require.False(t, f.OK())
 }
@@ -50,7 +55,8 @@ func TestPackRoundTrip(t *testing.T) {
 // panic.
 func TestFieldsRefuseDamage(t *testing.T) {
 	b := AppendTime(nil, time.Unix(1_800_000_000, 5).UTC())
-	b = AppendString(b, strings.Repeat("v", 200))
+	v := strings.Repeat("v", 200)
+	b = AppendStrings(b, []*string{&v})
 	for n := range len(b) {
 		f := NewFields(string(b[:n]))
 		f.Time()
@@ -58,6 +64,12 @@ func TestFieldsRefuseDamage(t *testing.T) {
 		f.Strings([]*string{&s})
 		require.False(t, f.OK(), "cut to %d bytes", n)
 	}
+	// Strings for more fields than the reader has.
+	f := NewFields("\x06\x01a\x01b")
+	var one string
+	f.Strings([]*string{&one})
+	require.False(t, f.OK())
+	require.Equal(t, "", one)
 	for _, bad := range []string{"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "\x80", "\xff\xff\xff\xff\x0f\x00"} {
 		f := NewFields(bad)
 		require.Equal(t, time.Time{}, f.Time())
