@@ -107,8 +107,18 @@ func (f *Fields) Strings(dst []*string) {
 		f.fail()
 		return
 	}
-	for ; present != 0 && !f.bad; present &= present - 1 {
-		*dst[bits.TrailingZeros64(present)] = f.String()
+	for ; present != 0; present &= present - 1 {
+		p := dst[bits.TrailingZeros64(present)]
+		// A string under 128 bytes, as most claims are, has a one-byte
+		// length, read here without a call.
+		if r := f.rest; len(r) > 0 && r[0] < 0x80 && int(r[0]) < len(r) {
+			n := int(r[0]) + 1
+			*p, f.rest = r[1:n], r[n:]
+			continue
+		}
+		if *p = f.String(); f.bad {
+			return
+		}
 	}
 }
 
