@@ -119,13 +119,13 @@ func TestAudienceRefusalsNameTheClientForTheLog(t *testing.T) {
 		log  []string
 	}{
 		{"another client", f.iss.IDToken(tokentest.Claims{"aud": "someone-else"}), token.ErrAudience,
-			[]string{`aud names "someone-else"`, fmt.Sprintf("the client ID is %q", f.iss.ClientID())}},
+			[]string{`aud names "someone-else"`, fmt.Sprintf("expected the client ID %q", f.iss.ClientID())}},
 		{"no aud", f.iss.IDToken(tokentest.Claims{"aud": tokentest.Omit}), token.ErrMissingClaim,
 			[]string{fmt.Sprintf("expected the client ID %q", f.iss.ClientID())}},
 		{"empty aud", f.iss.IDToken(tokentest.Claims{"aud": []string{}}), token.ErrAudience,
 			[]string{fmt.Sprintf("expected the client ID %q", f.iss.ClientID())}},
 		{"an issuer with a client ID of its own", other.IDToken(tokentest.Claims{"aud": other.ClientID()}), token.ErrAudience,
-			[]string{`the client ID is "other-client"`}},
+			[]string{`aud names "tokentest-client"; expected the client ID "other-client"`}},
 		{"no aud, for an issuer with a client ID of its own", other.IDToken(tokentest.Claims{"aud": tokentest.Omit}), token.ErrMissingClaim,
 			[]string{`expected the client ID "other-client"`}},
 	} {

@@ -295,11 +295,11 @@ func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 		}
 		if !v.trusted.contains(a) {
 			e := v.audienceError(token.ErrAudience, "aud names an audience that is neither this client's ID nor a trusted audience", clientID)
-			// One allocation for the log's sentence, not one per part.
+			// One allocation for the log's sentence, and one quoting: the
+			// client ID's part is made once (audienceError).
 			var buf [160]byte
 			d := strconv.AppendQuote(append(buf[:0], "aud names "...), excerpt.Of(a))
-			d = strconv.AppendQuote(append(d, "; the client ID is "...), clientID)
-			e.Detail = string(d)
+			e.Detail = string(append(append(d, "; "...), e.Detail...))
 			return e
 		}
 	}
