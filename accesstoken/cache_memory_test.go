@@ -10,9 +10,9 @@ import (
 )
 
 // cacheEntryBudget is what the package documentation promises a cache entry
-// costs beside the token itself (DefaultCacheSize), with some room for the
-// allocator's rounding.
-const cacheEntryBudget = 896
+// costs at most beside the token itself (DefaultCacheSize): about 420 bytes
+// are measured, and the allocator's size classes round up.
+const cacheEntryBudget = 512
 
 // TestCacheEntryMemory fills a cache of the default size with distinct
 // typical access tokens and measures the heap the cache holds per entry,

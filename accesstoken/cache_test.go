@@ -5,6 +5,8 @@ package accesstoken
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -215,4 +217,51 @@ func TestCacheHitClaims(t *testing.T) {
 	require.NoError(t, second.Claims(&got))
 	assert.Equal(t, want, got)
 	assert.Equal(t, custom{Roles: []string{"admin"}, Scope: "a b"}, got, "\"Roles\" must not fill a field tagged \"roles\"")
+}
+
+// A hit gives back every field of the Token the first validation gave:
+// strings longer than a one-byte length, lists past every size class, a
+// binding, times with fractions of a second and times that are absent.
+func TestCacheHitGivesTheSameToken(t *testing.T) {
+	many := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s:%03d", prefix, i)
+		}
+		return out
+	}
+	long := strings.Repeat("s", 300)
+	cert, err := tokentest.NewClientCertificate("client")
+	require.NoError(t, err)
+	leaf := cert.Leaf
+	for _, tc := range []struct {
+		name   string
+		claims tokentest.Claims
+		bound  bool
+	}{
+		{"plain", tokentest.Claims{"scope": "read"}, false},
+		{"no scopes, fractional times", tokentest.Claims{"iat": float64(cacheEpoch.Unix()) - 0.25, "nbf": float64(cacheEpoch.Unix()) - 1.5}, false},
+		{"long values", tokentest.Claims{"scope": long + " " + long, "sub": long, "jti": long}, false},
+		{"one list of each class", tokentest.Claims{"scope": strings.Join(many("s", 3), " "), "permissions": many("p", 5)}, false},
+		{"past the largest class", tokentest.Claims{"scope": strings.Join(many("s", 30), " "), "permissions": many("p", 10)}, false},
+		{"bound to a certificate", tokentest.Claims{"scope": "read"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			iss, _, v := cacheFixture(t)
+			raw := iss.AccessToken(tc.claims)
+			if tc.bound {
+				raw = iss.CertificateBoundToken(leaf, tc.claims)
+			}
+			ctx := context.Background()
+			first, err := v.ValidateProof(ctx, raw, Proof{Certificate: leaf})
+			require.NoError(t, err)
+			second, err := v.ValidateProof(ctx, raw, Proof{Certificate: leaf})
+			require.NoError(t, err)
+			require.True(t, second.fromCache, "the second call should be a cache hit")
+			assert.Equal(t, tc.bound, second.Confirmation.X5TS256 != "")
+			want := *first
+			want.claims, want.fromCache = nil, true
+			assert.Equal(t, want, *second)
+		})
+	}
 }

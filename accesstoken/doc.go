@@ -239,12 +239,13 @@
 // JWTs that pass are remembered in a verified-token cache (on by default,
 // Config.CacheSize entries; see package internal/tokencache's design): a
 // token seen again skips the signature check, which makes a hit tens of
-// times cheaper than a full RS256 validation (under a microsecond, two
-// allocations; see the README's performance table). An entry never
+// times cheaper than a full RS256 validation (a few hundred nanoseconds and
+// one allocation; see the README's performance table). An entry never
 // outlives the token's exp, dies as soon as the key that verified it leaves
 // the issuer's key set, and the time checks run again on every hit. Each
-// call returns its own *Token (the slices are copied), so a caller that
-// modifies its Token changes nothing for later callers. With
+// call returns its own *Token with slices of its own (their strings, which
+// no caller can change, are shared), so a caller that modifies its Token
+// changes nothing for later callers. With
 // Config.IntrospectJWTs the introspection call still happens on every hit,
 // since its purpose is to see revocation at once.
 //

@@ -72,11 +72,14 @@ func (v *Validator) checkHeader(h *token.Header) error {
 	return token.Errorf(token.ErrTokenType, "header.typ", "typ is %s; an access token is typed \"at+jwt\" (or \"JWT\")", excerpt.Quote(h.Type))
 }
 
-// cacheHit finishes a validation the verified-token cache answered. The
-// cache checked exp and that the signing key is still published; nbf and
-// iat are checked again too, for a clock that went back.
-func (v *Validator) cacheHit(ctx context.Context, cached *Token, raw string, now time.Time) (*Token, error) {
-	if err := v.checkCachedTimes(cached, now); err != nil {
+// cacheHit finishes a validation the verified-token cache answered with e.
+// The cache checked exp and that the signing key is still published; nbf
+// and iat are checked again too, for a clock that went back. The caller
+// gets a new Token (see cached.token).
+func (v *Validator) cacheHit(ctx context.Context, e *cached, raw string, now time.Time) (*Token, error) {
+	exp, iat, nbf := e.times()
+	c := token.Claims{ExpiresAt: exp, IssuedAt: iat, NotBefore: nbf}
+	if err := token.CheckTimes(&c, now, v.leeway, v.strict); err != nil {
 		return nil, err
 	}
 	if v.introJWTs {
@@ -84,7 +87,7 @@ func (v *Validator) cacheHit(ctx context.Context, cached *Token, raw string, now
 			return nil, err
 		}
 	}
-	return cached.clone(raw), nil
+	return e.token(raw, exp, iat, nbf), nil
 }
 
 // validateJWT validates a JWT access token through the pipeline and this
@@ -112,10 +115,12 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 			return nil, err
 		}
 	}
-	// The caller gets t; the cache keeps a copy that holds only what it
-	// needs, until exp plus the leeway, with the key source of the token's
-	// issuer, which alone is asked whether the key is still published.
-	v.cache.Add(raw, cached{token: t.detach(), keys: ver.Keys, key: ver.Key, kid: strings.Clone(ver.Header.KeyID)}, t.ExpiresAt.Add(v.leeway), now)
+	// The caller gets t; the cache keeps what a hit needs (newCached), until
+	// exp plus the leeway, with the key source of the token's issuer, which
+	// alone is asked whether the key is still published.
+	if v.cache != nil {
+		v.cache.Add(raw, newCached(t, ver.Keys, ver.Key, ver.Header.KeyID != ""), t.ExpiresAt.Add(v.leeway), now)
+	}
 	return t, nil
 }
 
@@ -233,12 +238,6 @@ func (r *issuerRules) checkAudience(aud []string, c *token.Claims) error {
 	}
 	return token.Errorf(token.ErrAudience, "aud", "the token's audience does not include this API").
 		WithDetail("the token is for %s; expected %s", quoteList(aud), r.audienceList())
-}
-
-// checkCachedTimes runs the pipeline's time rules on a cached token.
-func (v *Validator) checkCachedTimes(t *Token, now time.Time) error {
-	c := token.Claims{ExpiresAt: t.ExpiresAt, NotBefore: t.NotBefore, IssuedAt: t.IssuedAt}
-	return token.CheckTimes(&c, now, v.leeway, v.strict)
 }
 
 func (r *issuerRules) audienceList() string {

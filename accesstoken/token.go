@@ -137,58 +137,6 @@ func (t *Token) claimSet() (*token.Claims, error) {
 	return c, nil
 }
 
-// detach returns the copy of t that the verified-token cache keeps. It
-// holds no claims set and none of the decoded token: its strings are copies
-// in one allocation of their own (tokencache.Compact), so an entry costs
-// what the values need and not the whole verified token; Claims reads the
-// claims again from the raw token when a caller asks. Its slices are its
-// own (the caller may change t's). It is never handed to a caller: clone
-// copies it.
-func (t *Token) detach() *Token {
-	d := t.clone("")
-	d.claims, d.fromCache = nil, true
-	fields := make([]*string, 0, 4+len(d.Audience)+len(d.Scopes)+len(d.Permissions))
-	fields = append(fields, &d.Subject, &d.Issuer, &d.ClientID, &d.ID)
-	for _, list := range [][]string{d.Audience, d.Scopes, d.Permissions} {
-		for i := range list {
-			fields = append(fields, &list[i])
-		}
-	}
-	tokencache.Compact(fields)
-	return d
-}
-
-// clone returns a copy of t for a caller, with raw, the token the caller
-// presented, as its Raw, that shares nothing a caller could change: the
-// three slices are copied (into one allocation), and the claims behind
-// Claims are read-only. The verified-token cache hands out clones so no
-// caller can change what the next one sees.
-func (t *Token) clone(raw string) *Token {
-	c := new(Token)
-	*c = *t
-	c.Raw = raw
-	n := len(t.Audience) + len(t.Scopes) + len(t.Permissions)
-	if n == 0 {
-		return c
-	}
-	buf := make([]string, n)
-	buf, c.Audience = cloneInto(buf, t.Audience)
-	buf, c.Scopes = cloneInto(buf, t.Scopes)
-	_, c.Permissions = cloneInto(buf, t.Permissions)
-	return c
-}
-
-// cloneInto copies src to the front of buf and returns the rest of buf and
-// the copy, whose capacity ends at its length so appending to it cannot
-// overwrite the next slice. A nil src stays nil.
-func cloneInto(buf, src []string) (rest, dst []string) {
-	if src == nil {
-		return buf, nil
-	}
-	n := copy(buf, src)
-	return buf[n:], buf[:n:n]
-}
-
 // HasScope reports whether the token grants scope.
 func (t *Token) HasScope(scope string) bool { return t != nil && slices.Contains(t.Scopes, scope) }
 

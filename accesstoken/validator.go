@@ -38,17 +38,6 @@ type Validator struct {
 	dpop         *dpopChecker
 }
 
-// cached is a verified-token cache entry: the Token as the cache keeps it
-// (see detach), the key that verified it and the key source of the token's
-// issuer that gave it: on every hit the cache asks that source, and only
-// that one, whether the key is still published.
-type cached struct {
-	token *Token
-	keys  token.KeySource
-	key   *token.Key
-	kid   string
-}
-
 // issuerRules are the audience and provider rules of an issuer.
 type issuerRules struct {
 	audiences  []string
@@ -300,7 +289,7 @@ func (v *Validator) validateToken(ctx context.Context, raw string) (*Token, erro
 	// token costs one hash of it).
 	now := v.now()
 	if e, ok := v.cache.Lookup(ctx, raw, now); ok {
-		return v.cacheHit(ctx, e.token, raw, now)
+		return v.cacheHit(ctx, &e, raw, now)
 	}
 	if isJOSE(raw) {
 		return v.validateJWT(ctx, raw, now)
@@ -353,13 +342,6 @@ func isJOSE(raw string) bool {
 		}
 	}
 	return false
-}
-
-// keyLive reports whether the key that verified a cached token is still in
-// the key set of the token's own issuer.
-func (v *Validator) keyLive(ctx context.Context, e cached) bool {
-	set, err := e.keys.Keys(ctx, e.kid)
-	return err == nil && set.Contains(e.key)
 }
 
 // unavailable turns an Introspector's error into one that matches
