@@ -1,7 +1,6 @@
 package token
 
 import (
-	"container/heap"
 	"context"
 	"crypto/sha256"
 	"sync"
@@ -78,7 +77,7 @@ func (s *MemoryReplayStore) Use(ctx context.Context, key string, expires time.Ti
 		return &ValidationError{Kind: ErrUnavailable, Reason: "the caller's context ended before the replay check", Err: err}
 	}
 	t := settings.Clock(s.Now)()
-	k := sha256.Sum256([]byte(key))
+	k := hashKey(key)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -98,7 +97,7 @@ func (s *MemoryReplayStore) Use(ctx context.Context, key string, expires time.Ti
 		return Errorf(ErrUnavailable, "", "the replay store holds its limit of %d live identifiers; refusing rather than forgetting one", limit)
 	}
 	s.entries[k] = expires
-	heap.Push(&s.order, expiryItem{key: k, expires: expires})
+	s.order.push(expiryItem{key: k, expires: expires})
 	return nil
 }
 
@@ -116,11 +115,21 @@ func (s *MemoryReplayStore) Len() int {
 // one item per entry, so the work is proportional to what is dropped.
 func (s *MemoryReplayStore) dropExpired(t time.Time) {
 	for len(s.order) > 0 && !t.Before(s.order[0].expires) {
-		it := heap.Pop(&s.order).(expiryItem)
+		it := s.order.pop()
 		if until, ok := s.entries[it.key]; ok && !t.Before(until) {
 			delete(s.entries, it.key)
 		}
 	}
+}
+
+// hashKey returns the SHA-256 of key, copying a key of usual length (a
+// DPoP proof's, some ninety bytes) to the stack rather than to the heap.
+func hashKey(key string) [sha256.Size]byte {
+	var buf [256]byte
+	if len(key) <= len(buf) {
+		return sha256.Sum256(append(buf[:0], key...))
+	}
+	return sha256.Sum256([]byte(key))
 }
 
 type expiryItem struct {
@@ -128,16 +137,46 @@ type expiryItem struct {
 	expires time.Time
 }
 
-// expiryHeap orders entries by expiry, soonest first.
+// expiryHeap is a binary min-heap of entries by expiry, soonest first. It is
+// written out for its one item type rather than through container/heap,
+// whose Push and Pop box every item into an interface: an allocation per
+// identifier recorded.
 type expiryHeap []expiryItem
 
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiryItem)) }
-func (h *expiryHeap) Pop() any {
-	old := *h
-	it := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return it
+func (h *expiryHeap) push(it expiryItem) {
+	*h = append(*h, it)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !q[i].expires.Before(q[parent].expires) {
+			break
+		}
+		q[i], q[parent] = q[parent], q[i]
+		i = parent
+	}
+}
+
+// pop removes and returns the item that expires first; h must not be empty.
+func (h *expiryHeap) pop() expiryItem {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	for i := 0; ; {
+		smallest, l, r := i, 2*i+1, 2*i+2
+		if l < len(q) && q[l].expires.Before(q[smallest].expires) {
+			smallest = l
+		}
+		if r < len(q) && q[r].expires.Before(q[smallest].expires) {
+			smallest = r
+		}
+		if smallest == i {
+			break
+		}
+		q[i], q[smallest] = q[smallest], q[i]
+		i = smallest
+	}
+	*h = q
+	return top
 }

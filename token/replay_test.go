@@ -106,3 +106,36 @@ func TestMemoryReplayStoreNegativeBoundFailsClosed(t *testing.T) {
 	require.ErrorContains(t, err, "MaxEntries")
 	require.Equal(t, 0, s.Len())
 }
+
+// Entries recorded in any order of expiry are forgotten exactly when each
+// expires, no sooner: until then each is refused, afterwards each is new.
+// Keys past the usual length (hashed from the heap) are kept alike.
+func TestMemoryReplayStoreForgetsInExpiryOrder(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	s := &token.MemoryReplayStore{Now: func() time.Time { return now }}
+	ctx := context.Background()
+	const n = 300
+	key := func(i int) string {
+		if i%3 == 0 {
+			return fmt.Sprintf("%0400d", i) // longer than the stack buffer
+		}
+		return fmt.Sprint("id-", i)
+	}
+	base := now
+	expiry := func(i int) time.Time { return base.Add(time.Duration(1+(i*7919)%n) * time.Second) }
+	for i := range n {
+		require.NoError(t, s.Use(ctx, key(i), expiry(i)))
+	}
+	for step := 1; step <= n; step++ {
+		now = base.Add(time.Duration(step) * time.Second)
+		for i := range n {
+			err := s.Use(ctx, key(i), now.Add(-time.Nanosecond)) // nothing new is kept
+			if now.Before(expiry(i)) {
+				require.ErrorIs(t, err, token.ErrReplay, "key %d at step %d", i, step)
+			} else {
+				require.NoError(t, err, "key %d at step %d", i, step)
+			}
+		}
+		require.Equal(t, n-step, s.Len(), "at step %d", step)
+	}
+}
