@@ -3,7 +3,6 @@ package accesstoken
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"strings"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -55,11 +54,15 @@ const thumbprintLength = 43
 // object, is empty, has a jkt or x5t#S256 that is not a SHA-256 thumbprint,
 // or names a confirmation method this package does not check (jwk, jwe,
 // jku, kid, ...) is refused: a token bound by a method nobody checks must not
-// pass as bearer.
-func parseConfirmation(raw []byte) (Confirmation, error) {
+// pass as bearer. The thumbprints are substrings of raw: a usual cnf costs
+// no allocation.
+func parseConfirmation(raw string) (Confirmation, error) {
 	var c Confirmation
-	var buf [2]strictjson.Member
-	members, err := strictjson.ParseObject(raw, 4, buf[:0])
+	// The scanner reads bytes: a cnf of the usual size is copied to the
+	// stack for it, and values are then taken from raw itself.
+	var text [256]byte
+	var buf [2]strictjson.Span
+	members, err := strictjson.ParseObjectSpans(append(text[:0], raw...), 4, buf[:0], nil)
 	if err != nil {
 		return c, &token.ValidationError{Kind: token.ErrInvalidClaim, Claim: "cnf", Reason: "cnf must be a JSON object of confirmation methods", Err: err}
 	}
@@ -67,7 +70,7 @@ func parseConfirmation(raw []byte) (Confirmation, error) {
 		return c, token.Errorf(token.ErrInvalidClaim, "cnf", "cnf is an empty object; it must name the key or certificate the token is bound to")
 	}
 	for _, m := range members {
-		name := string(m.Name)
+		name := strictjson.SpanName(m, raw)
 		var dst *string
 		switch name {
 		case "jkt":
@@ -78,7 +81,7 @@ func parseConfirmation(raw []byte) (Confirmation, error) {
 			return Confirmation{}, token.Errorf(token.ErrSenderConstrained, "cnf."+excerpt.Of(name),
 				"the token is bound by the confirmation method %s, which this validator cannot check; it is never accepted without that proof", excerpt.Quote(name))
 		}
-		s, ok := strictjson.String(m.Value)
+		s, ok := strictjson.String(strictjson.SpanValue(m, raw))
 		if !ok || len(s) != thumbprintLength || strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 			return Confirmation{}, token.Errorf(token.ErrInvalidClaim, "cnf."+name, "must be the base64url SHA-256 thumbprint (%d characters)", thumbprintLength)
 		}
@@ -93,7 +96,7 @@ func jwtConfirmation(c *token.Claims) (Confirmation, error) {
 	if !ok {
 		return Confirmation{}, nil
 	}
-	return parseConfirmation([]byte(raw))
+	return parseConfirmation(raw)
 }
 
 // answerConfirmation reads an introspection answer's cnf (RFC 9449 §6.2,
@@ -107,7 +110,7 @@ func answerConfirmation(r *introspect.Response) (Confirmation, error) {
 	var c Confirmation
 	if ok {
 		var err error
-		if c, err = parseConfirmation(json.RawMessage(raw)); err != nil {
+		if c, err = parseConfirmation(string(raw)); err != nil {
 			if ve, isVE := err.(*token.ValidationError); isVE && ve.Kind == token.ErrSenderConstrained {
 				return Confirmation{}, err
 			}

@@ -234,9 +234,7 @@ func (d *dpopChecker) checkClaims(ctx context.Context, c *token.Claims, raw stri
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(raw))
-	var want64 [thumbprintLength]byte
-	base64.RawURLEncoding.Encode(want64[:], sum[:])
+	want64 := accessTokenHash(raw)
 	if subtle.ConstantTimeCompare([]byte(ath), want64[:]) != 1 {
 		return "", token.Errorf(token.ErrDPoPProof, "ath", "ath is not the hash of the access token presented with the proof")
 	}
@@ -257,6 +255,24 @@ func (d *dpopChecker) checkClaims(ctx context.Context, c *token.Claims, raw stri
 		}
 	}
 	return jti, nil
+}
+
+// accessTokenHash returns what a proof's ath must be for the access token
+// raw (RFC 9449 §4.2): the base64url SHA-256 of its ASCII. The token is
+// hashed through a buffer on the stack, not converted to a byte slice,
+// which would copy it to the heap on every proof.
+func accessTokenHash(raw string) [thumbprintLength]byte {
+	h := sha256.New()
+	var buf [512]byte
+	for rest := raw; rest != ""; {
+		n := copy(buf[:], rest)
+		h.Write(buf[:n])
+		rest = rest[n:]
+	}
+	var sum [sha256.Size]byte
+	var out [thumbprintLength]byte
+	base64.RawURLEncoding.Encode(out[:], h.Sum(sum[:0]))
+	return out
 }
 
 // proofError turns a failure of the proof's JWS or claims into one that

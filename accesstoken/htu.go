@@ -26,14 +26,14 @@ func normalizeHTTPURI(s string, stripQuery bool) (string, error) {
 	if len(s) > maxURILength {
 		return "", errors.New("the URI is longer than " + strconv.Itoa(maxURILength) + " bytes")
 	}
-	if isNormalHTTPURI(s) {
-		return s, nil
-	}
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		if !stripQuery {
 			return "", errors.New("the URI has a query or a fragment; htu is the target URI without them")
 		}
 		s = s[:i]
+	}
+	if isNormalHTTPURI(s) {
+		return s, nil
 	}
 	u, err := url.Parse(s)
 	if err != nil {
