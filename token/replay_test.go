@@ -139,3 +139,17 @@ func TestMemoryReplayStoreForgetsInExpiryOrder(t *testing.T) {
 		require.Equal(t, n-step, s.Len(), "at step %d", step)
 	}
 }
+
+// An expiry beyond what the store's clock arithmetic holds (after the year
+// 2262) keeps its entry: the identifier is refused however far the clock
+// moves within the range.
+func TestMemoryReplayStoreFarFutureExpiry(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	s := &token.MemoryReplayStore{Now: func() time.Time { return now }}
+	ctx := context.Background()
+	far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, s.Use(ctx, "logout-jti", far))
+	now = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	require.ErrorIs(t, s.Use(ctx, "logout-jti", far), token.ErrReplay)
+	require.Equal(t, 1, s.Len())
+}
