@@ -189,13 +189,38 @@ func (v *Validator) classify(h *token.Header, c *token.Claims) (clientID string,
 	typed := mediaType(h.Type) == typAccessToken
 	if typed || v.strict {
 		for _, rc := range rfc9068Claims {
-			if (v.strict || rc.typed) && !c.Has(rc.name) {
+			if (v.strict || rc.typed) && !hasClaim(c, rc.name) {
 				return "", token.Errorf(token.ErrMissingClaim, rc.name,
 					"the token is typed \"at+jwt\" but has no %s; RFC 9068 §2.2 requires it of every JWT access token of that profile", rc.name)
 			}
 		}
 	}
 	return v.rulesFor(c.Issuer).checkShape(c, typed)
+}
+
+// hasClaim is c.Has(name), answered from the registered claims the
+// pipeline already read when they show the claim present: aud, iat and jti
+// are in every RFC 9068 token, so the usual token costs no lookup for them.
+func hasClaim(c *token.Claims, name string) bool {
+	switch name {
+	case "aud":
+		if len(c.Audience) > 0 {
+			return true
+		}
+	case "iat":
+		if !c.IssuedAt.IsZero() {
+			return true
+		}
+	case "jti":
+		if c.ID != "" {
+			return true
+		}
+	case "sub":
+		if c.Subject != "" {
+			return true
+		}
+	}
+	return c.Has(name)
 }
 
 // checkJWTAudience applies the audience rules to a JWT's claims: aud names

@@ -57,23 +57,27 @@ func scopesOf(c *token.Claims) ([]string, error) {
 
 // permissionsOf returns a JWT's permissions array.
 func permissionsOf(c *token.Claims) ([]string, error) {
-	raw, ok := c.RawJSON("permissions")
-	if !ok {
+	// GetStrings reads an array of strings, or one string as a list of one:
+	// only for one element, or an error, is the raw value looked up too.
+	list, ok, err := c.GetStrings("permissions")
+	if !ok && err == nil {
 		return nil, nil
 	}
-	if len(raw) == 0 || raw[0] != '[' {
-		return nil, token.Errorf(token.ErrInvalidClaim, "permissions", "must be an array of strings; found %s", strictjson.Kind(raw))
-	}
-	list, _, err := c.GetStrings("permissions")
-	if err != nil {
-		// For the message: which element is wrong. The claims' text went
-		// through token's checks, but token.Claims hands it out unmarked:
-		// checking it again costs little on this path, where the token is
-		// refused anyway.
-		if checked, cerr := strictjson.Check([]byte(raw), token.MaxClaimsDepth); cerr == nil {
-			_, err = stringArray("permissions", checked)
+	if err != nil || len(list) == 1 {
+		raw, _ := c.RawJSON("permissions")
+		if len(raw) == 0 || raw[0] != '[' {
+			return nil, token.Errorf(token.ErrInvalidClaim, "permissions", "must be an array of strings; found %s", strictjson.Kind(raw))
 		}
-		return nil, err
+		if err != nil {
+			// For the message: which element is wrong. The claims' text
+			// went through token's checks, but token.Claims hands it out
+			// unmarked: checking it again costs little on this path, where
+			// the token is refused anyway.
+			if checked, cerr := strictjson.Check([]byte(raw), token.MaxClaimsDepth); cerr == nil {
+				_, err = stringArray("permissions", checked)
+			}
+			return nil, err
+		}
 	}
 	if len(list) == 0 {
 		return nil, nil
