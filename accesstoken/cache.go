@@ -2,8 +2,7 @@ package accesstoken
 
 import (
 	"context"
-	"math"
-	"strings"
+	"encoding/binary"
 	"time"
 
 	"github.com/tokenguard/tokenguard/token"
@@ -14,8 +13,8 @@ import (
 //
 // An entry is what a hit needs and nothing else: the Token's strings copied
 // into one string of their own (so the entry keeps nothing of the decoded
-// token alive), its times as numbers, and the key that verified it with the
-// key source of its issuer. It keeps no Token and no claims set: a Token is
+// token alive), its times, and the key that verified it with the key
+// source of its issuer. It keeps no Token and no claims set: a Token is
 // made afresh for every hit (Token.Claims reads the claims again from the
 // raw token, for the rare caller that asks). With the tokencache entry that
 // holds it, a typical entry costs about 450 bytes beside the raw token,
@@ -24,97 +23,105 @@ import (
 // cached is a verified-token cache entry's value. It is immutable once
 // made, and shared by every hit.
 type cached struct {
-	// strs holds the Token's strings, each as its length (a uvarint) and
-	// its bytes, in the order of packedFields; then the audiences, scopes
-	// and permissions, counted by n.
+	// strs holds the end offset of each of the Token's strings (two bytes,
+	// little-endian, from the start of the text) and then the strings
+	// themselves: first the packedFields, then the audiences, scopes and
+	// permissions, counted by n.
 	strs  string
 	keys  token.KeySource // the key source of the token's issuer
 	key   *token.Key      // the key that verified the token
-	secs  [3]int64        // exp, iat, nbf: Unix seconds, noTime when absent
-	nanos [3]uint32       // and their nanoseconds
-	n     [3]uint32       // how many audiences, scopes and permissions
+	times [3]time.Time    // exp, iat, nbf
+	n     [3]uint16       // how many audiences, scopes and permissions
 	kid   bool            // the token named its key by kid (key.ID())
 }
-
-// noTime marks a time claim the token does not carry.
-const noTime = math.MinInt64
 
 // packedFields is how many of a Token's single strings an entry keeps:
 // Issuer, Subject, ID, ClientID, Confirmation.JKT and Confirmation.X5TS256.
 const packedFields = 6
 
+// maxPacked bounds what an entry's strs may hold, so that two bytes hold
+// every offset. Only a token far larger than DefaultMaxTokenSize could
+// carry more (token.DefaultMaxTokenSize is 16 KiB); it is validated every
+// time rather than cached.
+const maxPacked = 1<<16 - 1
+
 // newCached makes the cache entry for t, verified with key from keys; kid
-// says whether the token's header named the key by kid.
-func newCached(t *Token, keys token.KeySource, key *token.Key, kid bool) cached {
+// says whether the token's header named the key by kid. ok is false for a
+// token whose values do not fit an entry (see maxPacked).
+func newCached(t *Token, keys token.KeySource, key *token.Key, kid bool) (e cached, ok bool) {
 	single := [packedFields]string{t.Issuer, t.Subject, t.ID, t.ClientID, t.Confirmation.JKT, t.Confirmation.X5TS256}
 	lists := [3][]string{t.Audience, t.Scopes, t.Permissions}
-	size := 0
+	count, size := packedFields, 0
 	for _, s := range single {
-		size += uvarintLen(len(s)) + len(s)
+		size += len(s)
+	}
+	for _, l := range lists {
+		if len(l) > maxPacked {
+			return e, false
+		}
+		count += len(l)
+		for _, s := range l {
+			size += len(s)
+		}
+	}
+	if 2*count+size > maxPacked {
+		return e, false
+	}
+	buf := make([]byte, 2*count, 2*count+size)
+	put := func(i int, s string) {
+		buf = append(buf, s...)
+		binary.LittleEndian.PutUint16(buf[2*i:], uint16(len(buf)))
+	}
+	i := 0
+	for _, s := range single {
+		put(i, s)
+		i++
 	}
 	for _, l := range lists {
 		for _, s := range l {
-			size += uvarintLen(len(s)) + len(s)
+			put(i, s)
+			i++
 		}
 	}
-	var b strings.Builder
-	b.Grow(size)
-	for _, s := range single {
-		writeString(&b, s)
-	}
-	e := cached{keys: keys, key: key, kid: kid}
-	for i, l := range lists {
-		for _, s := range l {
-			writeString(&b, s)
-		}
-		e.n[i] = uint32(len(l))
-	}
-	e.strs = b.String()
-	for i, tm := range [3]time.Time{t.ExpiresAt, t.IssuedAt, t.NotBefore} {
-		e.secs[i], e.nanos[i] = noTime, 0
-		if !tm.IsZero() {
-			e.secs[i], e.nanos[i] = tm.Unix(), uint32(tm.Nanosecond())
-		}
-	}
-	return e
-}
-
-// times returns the entry's exp, iat and nbf as the pipeline made them.
-func (e *cached) times() (exp, iat, nbf time.Time) {
-	at := func(i int) time.Time {
-		if e.secs[i] == noTime {
-			return time.Time{}
-		}
-		return time.Unix(e.secs[i], int64(e.nanos[i])).UTC()
-	}
-	return at(0), at(1), at(2)
+	return cached{
+		strs:  string(buf),
+		keys:  keys,
+		key:   key,
+		times: [3]time.Time{t.ExpiresAt, t.IssuedAt, t.NotBefore},
+		n:     [3]uint16{uint16(len(t.Audience)), uint16(len(t.Scopes)), uint16(len(t.Permissions))},
+		kid:   kid,
+	}, true
 }
 
 // token returns a new Token for a hit of raw, which shares the entry's
 // strings (immutable) and nothing a caller could change: its three slices
 // are its own, allocated with the Token.
-func (e *cached) token(raw string, exp, iat, nbf time.Time) *Token {
+func (e *cached) token(raw string) *Token {
 	nAud, nScp, nPerm := int(e.n[0]), int(e.n[1]), int(e.n[2])
-	t, buf := newToken(nAud + nScp + nPerm)
-	var single [packedFields]string
-	rest := e.strs
-	for i := range single {
-		single[i], rest = readString(rest)
+	n := nAud + nScp + nPerm
+	strs := e.strs
+	start := 2 * (packedFields + n)
+	str := func(i int) string {
+		end := int(strs[2*i]) | int(strs[2*i+1])<<8
+		s := strs[start:end]
+		start = end
+		return s
 	}
-	for i := range buf {
-		buf[i], rest = readString(rest)
-	}
+	t, buf := newToken(n)
 	*t = Token{
-		Issuer:       single[0],
-		Subject:      single[1],
-		ID:           single[2],
-		ClientID:     single[3],
-		Confirmation: Confirmation{JKT: single[4], X5TS256: single[5]},
-		ExpiresAt:    exp,
-		IssuedAt:     iat,
-		NotBefore:    nbf,
+		Issuer:       str(0),
+		Subject:      str(1),
+		ID:           str(2),
+		ClientID:     str(3),
+		Confirmation: Confirmation{JKT: str(4), X5TS256: str(5)},
+		ExpiresAt:    e.times[0],
+		IssuedAt:     e.times[1],
+		NotBefore:    e.times[2],
 		Raw:          raw,
 		fromCache:    true,
+	}
+	for i := range buf {
+		buf[i] = str(packedFields + i)
 	}
 	// Each list's capacity ends at its length, so appending to one cannot
 	// overwrite the next. An empty list is nil, as the pipeline leaves it.
@@ -132,22 +139,40 @@ func (e *cached) token(raw string, exp, iat, nbf time.Time) *Token {
 
 // newToken allocates a Token and room for n strings together: a hit costs
 // one allocation, not two, for a token of up to 32 audiences, scopes and
-// permissions. The sizes follow the allocator's size classes (a Token is
-// 304 bytes, a string 16).
+// permissions. The room follows the allocator's size classes (a Token is
+// 304 bytes, a string 16), so little of it is wasted.
 func newToken(n int) (*Token, []string) {
 	switch {
 	case n == 0:
 		return new(Token), nil
+	case n <= 2:
+		p := new(struct {
+			t Token
+			s [2]string
+		})
+		return &p.t, p.s[:n:n]
 	case n <= 4:
 		p := new(struct {
 			t Token
 			s [4]string
 		})
 		return &p.t, p.s[:n:n]
+	case n <= 6:
+		p := new(struct {
+			t Token
+			s [6]string
+		})
+		return &p.t, p.s[:n:n]
 	case n <= 8:
 		p := new(struct {
 			t Token
 			s [8]string
+		})
+		return &p.t, p.s[:n:n]
+	case n <= 10:
+		p := new(struct {
+			t Token
+			s [10]string
 		})
 		return &p.t, p.s[:n:n]
 	case n <= 12:
@@ -160,6 +185,12 @@ func newToken(n int) (*Token, []string) {
 		p := new(struct {
 			t Token
 			s [16]string
+		})
+		return &p.t, p.s[:n:n]
+	case n <= 24:
+		p := new(struct {
+			t Token
+			s [24]string
 		})
 		return &p.t, p.s[:n:n]
 	case n <= 32:
@@ -182,35 +213,4 @@ func (v *Validator) keyLive(ctx context.Context, e cached) bool {
 	}
 	set, err := e.keys.Keys(ctx, kid)
 	return err == nil && set.Contains(e.key)
-}
-
-func uvarintLen(n int) int {
-	l := 1
-	for ; n >= 0x80; n >>= 7 {
-		l++
-	}
-	return l
-}
-
-func writeString(b *strings.Builder, s string) {
-	n := uint(len(s))
-	for n >= 0x80 {
-		b.WriteByte(byte(n) | 0x80)
-		n >>= 7
-	}
-	b.WriteByte(byte(n))
-	b.WriteString(s)
-}
-
-// readString reads what writeString wrote at the start of s and returns it
-// and the rest of s. s was written by newCached, so it is well formed.
-func readString(s string) (string, string) {
-	n, shift, i := 0, 0, 0
-	for ; s[i] >= 0x80; i++ {
-		n |= int(s[i]&0x7f) << shift
-		shift += 7
-	}
-	n |= int(s[i]) << shift
-	i++
-	return s[i : i+n], s[i+n:]
 }

@@ -265,3 +265,18 @@ func TestCacheHitGivesTheSameToken(t *testing.T) {
 		})
 	}
 }
+
+// A token whose values do not fit an entry's 16-bit offsets (possible only
+// with a MaxTokenSize far above the default) is validated every time and
+// never cached, rather than cached wrong.
+func TestCacheSkipsTokensTooLargeForAnEntry(t *testing.T) {
+	iss, _, v := cacheFixture(t, func(c *Config) { c.MaxTokenSize = 1 << 18 })
+	raw := iss.AccessToken(tokentest.Claims{"scope": strings.Repeat("s", 70_000) + " read"})
+	for range 2 {
+		at, err := v.Validate(context.Background(), raw)
+		require.NoError(t, err)
+		assert.False(t, at.fromCache)
+		assert.Equal(t, []string{strings.Repeat("s", 70_000), "read"}, at.Scopes)
+	}
+	assert.Zero(t, v.cache.Len())
+}

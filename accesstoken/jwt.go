@@ -77,8 +77,7 @@ func (v *Validator) checkHeader(h *token.Header) error {
 // and iat are checked again too, for a clock that went back. The caller
 // gets a new Token (see cached.token).
 func (v *Validator) cacheHit(ctx context.Context, e *cached, raw string, now time.Time) (*Token, error) {
-	exp, iat, nbf := e.times()
-	c := token.Claims{ExpiresAt: exp, IssuedAt: iat, NotBefore: nbf}
+	c := token.Claims{ExpiresAt: e.times[0], IssuedAt: e.times[1], NotBefore: e.times[2]}
 	if err := token.CheckTimes(&c, now, v.leeway, v.strict); err != nil {
 		return nil, err
 	}
@@ -87,7 +86,7 @@ func (v *Validator) cacheHit(ctx context.Context, e *cached, raw string, now tim
 			return nil, err
 		}
 	}
-	return e.token(raw, exp, iat, nbf), nil
+	return e.token(raw), nil
 }
 
 // validateJWT validates a JWT access token through the pipeline and this
@@ -119,7 +118,9 @@ func (v *Validator) validateJWT(ctx context.Context, raw string, now time.Time) 
 	// exp plus the leeway, with the key source of the token's issuer, which
 	// alone is asked whether the key is still published.
 	if v.cache != nil {
-		v.cache.Add(raw, newCached(t, ver.Keys, ver.Key, ver.Header.KeyID != ""), t.ExpiresAt.Add(v.leeway), now)
+		if e, ok := newCached(t, ver.Keys, ver.Key, ver.Header.KeyID != ""); ok {
+			v.cache.Add(raw, e, t.ExpiresAt.Add(v.leeway), now)
+		}
 	}
 	return t, nil
 }
