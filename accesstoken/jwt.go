@@ -262,18 +262,29 @@ func (r *issuerRules) checkAudience(aud []string, c *token.Claims) error {
 	if c != nil && !c.Has("aud") {
 		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience").WithDetail("expected %s", r.audienceList())
 	}
-	return token.Errorf(token.ErrAudience, "aud", "the token's audience does not include this API").
-		WithDetail("the token is for %s; expected %s", quoteList(aud), r.audienceList())
+	// A token for another API is refused often, and before its signature
+	// is checked: the error is put together without formatting.
+	return &token.ValidationError{Kind: token.ErrAudience, Claim: "aud", Reason: "the token's audience does not include this API",
+		Detail: "the token is for " + quoteList(aud) + "; expected " + r.audienceList()}
 }
 
+// audienceList names the accepted audiences for a refusal's Detail.
 func (r *issuerRules) audienceList() string {
-	switch len(r.audiences) {
+	if r.expected != "" {
+		return r.expected
+	}
+	return describeAudiences(r.audiences)
+}
+
+// describeAudiences words a list of accepted audiences, once per issuer.
+func describeAudiences(audiences []string) string {
+	switch len(audiences) {
 	case 0:
 		return "no audience (only Cognito app clients without aud)"
 	case 1:
-		return excerpt.Quote(r.audiences[0])
+		return excerpt.Quote(audiences[0])
 	}
-	return "one of " + quoteList(r.audiences)
+	return "one of " + quoteList(audiences)
 }
 
 // quoteList writes at most a few values, each truncated, so an error message

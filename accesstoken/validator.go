@@ -43,6 +43,7 @@ type issuerRules struct {
 	audiences  []string
 	provider   Provider
 	appClients []string // Cognito app client IDs for tokens without aud
+	expected   string   // audiences as a refusal's Detail names them
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error naming
@@ -211,7 +212,7 @@ func newRules(audiences []string, p Provider, appClients []string, where string)
 			return issuerRules{}, fmt.Errorf("accesstoken: %s.AppClientIDs[%d] is empty", where, i)
 		}
 	}
-	return issuerRules{audiences: audiences, provider: p, appClients: slices.Clone(appClients)}, nil
+	return issuerRules{audiences: audiences, provider: p, appClients: slices.Clone(appClients), expected: describeAudiences(audiences)}, nil
 }
 
 // usable reports an issuer whose tokens could never be accepted.
