@@ -146,61 +146,35 @@ func newToken(n int) (*Token, []string) {
 	case n == 0:
 		return new(Token), nil
 	case n <= 2:
-		p := new(struct {
-			t Token
-			s [2]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[2]string) []string { return a[:] })
 	case n <= 4:
-		p := new(struct {
-			t Token
-			s [4]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[4]string) []string { return a[:] })
 	case n <= 6:
-		p := new(struct {
-			t Token
-			s [6]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[6]string) []string { return a[:] })
 	case n <= 8:
-		p := new(struct {
-			t Token
-			s [8]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[8]string) []string { return a[:] })
 	case n <= 10:
-		p := new(struct {
-			t Token
-			s [10]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[10]string) []string { return a[:] })
 	case n <= 12:
-		p := new(struct {
-			t Token
-			s [12]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[12]string) []string { return a[:] })
 	case n <= 16:
-		p := new(struct {
-			t Token
-			s [16]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[16]string) []string { return a[:] })
 	case n <= 24:
-		p := new(struct {
-			t Token
-			s [24]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[24]string) []string { return a[:] })
 	case n <= 32:
-		p := new(struct {
-			t Token
-			s [32]string
-		})
-		return &p.t, p.s[:n:n]
+		return withRoom(n, func(a *[32]string) []string { return a[:] })
 	}
 	return new(Token), make([]string, n)
+}
+
+// withRoom allocates a Token beside an array A of strings, of which
+// strings gives the slice, and returns the first n of them.
+func withRoom[A any](n int, strings func(*A) []string) (*Token, []string) {
+	p := new(struct {
+		t Token
+		s A
+	})
+	return &p.t, strings(&p.s)[:n:n]
 }
 
 // keyLive reports whether the key that verified a cached token is still in
