@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -249,7 +250,9 @@ func (p *ProofVerifier) headerKey(h *Header) (*Key, error) {
 	if p.keys == nil {
 		p.keys = make(map[string]*Key)
 	}
-	p.keys[raw] = k
+	// raw is a substring of the whole decoded proof: the map keeps a copy
+	// of the key's own text, not the proof it came in.
+	p.keys[strings.Clone(raw)] = k
 	p.mu.Unlock()
 	return k, nil
 }
