@@ -3,7 +3,7 @@ package accesstoken
 import (
 	"context"
 	"slices"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -264,8 +264,15 @@ func (r *issuerRules) checkAudience(aud []string, c *token.Claims) error {
 	}
 	// A token for another API is refused often, and before its signature
 	// is checked: the error is put together without formatting.
+	expected := r.audienceList()
+	detail := make([]byte, 0, 64+len(expected))
+	detail = append(detail, "the token is for "...)
+	if len(aud) == 0 {
+		detail = append(detail, "no audience"...)
+	}
+	detail = append(appendQuoted(detail, aud), "; expected "...)
 	return &token.ValidationError{Kind: token.ErrAudience, Claim: "aud", Reason: "the token's audience does not include this API",
-		Detail: "the token is for " + quoteList(aud) + "; expected " + r.audienceList()}
+		Detail: string(append(detail, expected...))}
 }
 
 // audienceList names the accepted audiences for a refusal's Detail.
@@ -293,16 +300,21 @@ func quoteList(list []string) string {
 	if len(list) == 0 {
 		return "no audience"
 	}
-	var b strings.Builder
+	return string(appendQuoted(nil, list))
+}
+
+// appendQuoted appends what quoteList writes to b: each value quoted as
+// excerpt.Quote quotes it, without a string of its own.
+func appendQuoted(b []byte, list []string) []byte {
 	for i, s := range list {
 		if i == 4 {
-			b.WriteString(", …")
+			b = append(b, ", …"...)
 			break
 		}
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		b.WriteString(excerpt.Quote(s))
+		b = strconv.AppendQuote(b, excerpt.Of(s))
 	}
-	return b.String()
+	return b
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/tokenguard/tokenguard/accesstoken"
 	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
@@ -189,5 +192,29 @@ func TestCachedTokenAsksItsOwnIssuersKeys(t *testing.T) {
 	}
 	if _, err := v.Validate(context.Background(), rawB); !errors.Is(err, token.ErrKeyNotFound) {
 		t.Fatalf("issuer B's cached token after B dropped its key: %v; want ErrKeyNotFound", err)
+	}
+}
+
+// A token for another API is refused with ErrAudience; the server's log
+// (Detail) names the audiences it carried, quoted and cut to a few, and
+// the ones accepted, while the client is told none of them.
+func TestAudienceRefusalDetail(t *testing.T) {
+	f := newFixture(t)
+	v := f.validator(t, func(c *accesstoken.Config) { c.Audiences = []string{"https://second-api.example"} })
+	for _, tc := range []struct {
+		aud  any
+		want string
+	}{
+		{[]string{"https://other.example"}, `the token is for "https://other.example"; expected one of "` + f.iss.Audience() + `", "https://second-api.example"`},
+		{[]string{"a", "b\n", "c", "d", "e"}, `the token is for "a", "b�", "c", "d", …; expected one of`},
+		{[]string{}, `the token is for no audience; expected`},
+	} {
+		_, err := v.Validate(context.Background(), f.iss.AccessToken(tokentest.Claims{"aud": tc.aud}))
+		require.ErrorIs(t, err, token.ErrAudience)
+		var ve *token.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, strings.HasPrefix(ve.Detail, tc.want), "Detail %q, want it to begin %q", ve.Detail, tc.want)
+		assert.NotContains(t, clientText(err), "other.example")
+		assert.NotContains(t, clientText(err), "second-api")
 	}
 }
