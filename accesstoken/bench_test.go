@@ -34,6 +34,7 @@ import (
 	"github.com/tokenguard/tokenguard/accesstoken"
 	"github.com/tokenguard/tokenguard/internal/benchkit"
 	"github.com/tokenguard/tokenguard/introspect"
+	"github.com/tokenguard/tokenguard/jwks"
 	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
 )
@@ -121,7 +122,11 @@ func newBenchCase(b *testing.B, alg string, cacheSize int) benchCase {
 	b.Helper()
 	bf := sharedFixture(b, alg)
 	f := bf.f
-	v := f.validator(b, func(c *accesstoken.Config) { c.CacheSize = cacheSize })
+	// A static key set, as idtoken's benchmarks use: it reads without a
+	// lock, as jwks.Remote does in production, where the issuer's
+	// in-memory source takes one that the parallel runs would time.
+	keys := jwks.Static(f.iss.KeySet())
+	v := f.validator(b, func(c *accesstoken.Config) { c.CacheSize, c.Keys = cacheSize, keys })
 	tok := bf.tok
 	at, err := v.Validate(context.Background(), tok)
 	if err != nil {
@@ -130,7 +135,7 @@ func newBenchCase(b *testing.B, alg string, cacheSize int) benchCase {
 	if len(at.Scopes) != 5 || len(at.Permissions) != 2 {
 		b.Fatalf("unexpected token: %+v", at)
 	}
-	pipeline, err := token.NewVerifier(token.VerifierConfig{Issuer: f.iss.URL(), Keys: f.iss.KeySource(), Now: f.clk.Now})
+	pipeline, err := token.NewVerifier(token.VerifierConfig{Issuer: f.iss.URL(), Keys: keys, Now: f.clk.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

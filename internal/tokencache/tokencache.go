@@ -36,10 +36,11 @@
 //     whole decoded token. idtoken gives its result packed into one string
 //     (AppendString, Fields, ...), since a token's struct is hundreds of
 //     bytes of string headers, most of them empty, that the garbage
-//     collector would trace in every entry on every cycle; accesstoken a
-//     copy of its result whose strings are compacted (Compact). Neither
-//     keeps a claims set: Reread reads it again from the token for the rare
-//     caller who asks.
+//     collector would trace in every entry on every cycle; accesstoken, whose
+//     Token has a few fixed strings and three lists, keeps them in one
+//     string with fixed-width offsets, which a hit reads without decoding
+//     lengths. Neither keeps a claims set: Reread reads it again from the
+//     token for the rare caller who asks.
 //   - A reader takes no lock and writes no shared memory: slots are atomic
 //     pointers to immutable entries, replaced whole. Hits of one token from
 //     many cores therefore scale, where a read lock's counter would bounce
@@ -251,28 +252,6 @@ func (c *Cache[V]) Cap() int {
 		return 0
 	}
 	return len(c.sets) * ways
-}
-
-// Compact makes the strings fields point to copies of their values, held
-// together in one new string. A validator's result holds substrings of the
-// whole decoded token; a cache entry that kept them would keep all of it
-// alive, where the values themselves are usually a fraction of it.
-func Compact(fields []*string) {
-	n := 0
-	for _, f := range fields {
-		n += len(*f)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, f := range fields {
-		b.WriteString(*f)
-	}
-	all, at := b.String(), 0
-	for _, f := range fields {
-		n := len(*f)
-		*f = all[at : at+n]
-		at += n
-	}
 }
 
 // Reread reads again what a validator did not keep of raw, a compact JWS

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -268,18 +267,6 @@ func BenchmarkAddFull(b *testing.B) {
 			}
 		})
 	}
-}
-
-// Compact leaves every value as it was and makes the strings share one
-// allocation that holds nothing else.
-func TestCompact(t *testing.T) {
-	doc := "a large decoded token, of which only a few words are kept"
-	at := strings.Index(doc, "token")
-	a, b, c, empty := doc[2:7], doc[at:at+5], doc[2:7], ""
-	Compact([]*string{&a, &b, &c, &empty})
-	require.Equal(t, []string{"large", "token", "large", ""}, []string{a, b, c, empty})
-	require.NotSame(t, unsafe.StringData(doc[2:]), unsafe.StringData(a), "a still points into the document")
-	require.Same(t, unsafe.StringData(a), (*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(b)), -5)), "the values are not one allocation")
 }
 
 func TestReread(t *testing.T) {
