@@ -16,7 +16,7 @@ import (
 //
 // The packed form is what keeps an entry small and cheap for the garbage
 // collector: one pointer-free allocation the size of the claim values
-// (an absent claim costs a byte), where a Token is some 600 bytes of
+// (an absent claim costs a bit of the presence mask), where a Token is some 600 bytes of
 // string headers and time locations, most of them empty, all of them
 // traced on every collection. It holds no claims set: Claims, at_hash and
 // c_hash read the claims again from the raw token when a caller asks.

@@ -98,7 +98,8 @@
 // An entry costs the raw token and about 400 bytes beside it for a typical
 // ID token (see DefaultCacheSize): the cache keeps the Token packed into one
 // string rather than as a struct, and a hit unpacks it into the caller's
-// new Token, in one allocation.
+// new Token: one allocation for a token of up to two audiences and AMR
+// values together, two for more.
 //
 // # UserInfo
 //

@@ -76,6 +76,9 @@ func (f *Fields) Uint() uint64 {
 	var n uint64
 	for i := 0; i < len(f.rest) && i < binary.MaxVarintLen64; i++ {
 		c := f.rest[i]
+		if i == binary.MaxVarintLen64-1 && c > 1 {
+			break // more than 64 bits: malformed, as binary.Uvarint says
+		}
 		n |= uint64(c&0x7f) << (7 * i)
 		if c < 0x80 {
 			f.rest = f.rest[i+1:]

@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,27 @@ func TestFieldsRefuseDamage(t *testing.T) {
 		f = NewFields(bad)
 		require.Equal(t, "", f.String())
 		require.False(t, f.OK(), "%q", bad)
+	}
+}
+
+// TestUintAgreesWithUvarint holds Uint to encoding/binary's reading of the
+// same bytes: a value of more than 64 bits is malformed, not wrapped.
+func TestUintAgreesWithUvarint(t *testing.T) {
+	for _, in := range []string{
+		strings.Repeat("\xff", 9) + "\x7f", // 70 bits
+		strings.Repeat("\xff", 9) + "\x02",
+		strings.Repeat("\xff", 9) + "\x01", // the largest uint64
+		"\x00", "\x7f", "\x80\x01",
+	} {
+		want, n := binary.Uvarint([]byte(in))
+		f := NewFields(in)
+		got := f.Uint()
+		require.Equal(t, n > 0, f.OK(), "%q", in)
+		if n > 0 {
+			require.Equal(t, want, got, "%q", in)
+		} else {
+			require.Zero(t, got, "%q", in)
+		}
 	}
 }
 
