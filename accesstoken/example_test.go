@@ -191,6 +191,6 @@ func ExampleConfig_issuers() {
 	// Output:
 	// accepted
 	// 403: insufficient scope (https://example.com/roles): https://example.com/roles does not contain "clinician"
-	// 401: signing key not found (header.kid): no key with kid "k1" in the issuer's key set
+	// 401: signing key not found (header.kid): no key in the issuer's key set has the token's kid; kid "k1"
 	// 401: wrong issuer (iss): the token's issuer is not the one this validator accepts; issuer is "https://attacker.example/"; expected one of "https://tenant.example.com/", "https://keycloak.example.com/realms/partners"
 }

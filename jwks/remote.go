@@ -165,8 +165,8 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 				Reason: "the issuer's key set, which does not hold the token's kid, could not be refetched", Err: *f}
 		}
 		return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
-			"no key with kid %q in the issuer's key set", excerpt.Of(kid)).
-			WithDetail("refetched less than %v (Options.RefetchCooldown) ago", r.cfg.cooldown)
+			"no key in the issuer's key set has the token's kid").
+			WithDetail("kid %q; the key set was refetched less than %v (Options.RefetchCooldown) ago", excerpt.Of(kid), r.cfg.cooldown)
 	}
 	select {
 	case <-c.done:
@@ -182,7 +182,7 @@ func (r *Remote) miss(ctx context.Context, kid string) (*token.KeySet, error) {
 			Reason: "the issuer's key set, which does not hold the token's kid, could not be refetched", Err: c.err}
 	}
 	return nil, token.Errorf(token.ErrKeyNotFound, "header.kid",
-		"no key with kid %q in the issuer's key set, even after refetching it", excerpt.Of(kid))
+		"no key in the issuer's key set has the token's kid, even after refetching it").WithDetail("kid %q", excerpt.Of(kid))
 }
 
 // mayRefetch is the flight's gate for an unknown kid: yes once per

@@ -55,9 +55,8 @@ func splitCompact(raw string) (segments, *ValidationError) {
 	}
 	// All three segments are decoded next (decodeParts, decodeSignature),
 	// before anything is interpreted, by a strict decoder that refuses every
-	// byte outside the alphabet except CR and LF, which it would skip. So
-	// refuse those two here, with a vectorised search, rather than looking
-	// up every byte twice.
+	// byte outside the alphabet, CR and LF included; a line break is refused
+	// here first, with a vectorised search, so that the refusal can say so.
 	if strings.IndexByte(raw, '\n') >= 0 || strings.IndexByte(raw, '\r') >= 0 {
 		return segments{}, Errorf(ErrMalformed, "", "the token holds a line break")
 	}

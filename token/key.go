@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/jose"
@@ -175,27 +176,27 @@ func (k *Key) fitsAlg(a algorithm) bool { return k.fits(a) == "" }
 // otherwise a sentence saying why not. It allocates only for that sentence.
 func (k *Key) fits(a algorithm) string {
 	if k.alg != "" && k.alg != a.name {
-		return fmt.Sprintf("key %q is for %s, the token says %s", k.id, k.alg, a.name)
+		return fmt.Sprintf("key %q is for %s, the token says %s", excerpt.Of(k.id), excerpt.Of(k.alg), a.name)
 	}
 	if why := k.purposeFault(); why != "" {
-		return fmt.Sprintf("key %q: %s", k.id, why)
+		return fmt.Sprintf("key %q: %s", excerpt.Of(k.id), why)
 	}
 	switch a.kind {
 	case kindRSA, kindRSAPSS:
 		if k.kind != kindRSA {
-			return fmt.Sprintf("%s needs an RSA key; key %q is %s", a.name, k.id, k.kindName())
+			return fmt.Sprintf("%s needs an RSA key; key %q is %s", a.name, excerpt.Of(k.id), k.kindName())
 		}
 	case kindEC:
 		if k.kind != kindEC || k.curve != a.curve {
-			return fmt.Sprintf("%s needs an EC key on %s; key %q is %s", a.name, a.curve.Params().Name, k.id, k.kindName())
+			return fmt.Sprintf("%s needs an EC key on %s; key %q is %s", a.name, a.curve.Params().Name, excerpt.Of(k.id), k.kindName())
 		}
 	case kindEd25519:
 		if k.kind != kindEd25519 {
-			return fmt.Sprintf("%s needs an Ed25519 key; key %q is %s", a.name, k.id, k.kindName())
+			return fmt.Sprintf("%s needs an Ed25519 key; key %q is %s", a.name, excerpt.Of(k.id), k.kindName())
 		}
 	case kindHMAC:
 		if k.kind != kindHMAC {
-			return fmt.Sprintf("%s needs a symmetric key; key %q is %s", a.name, k.id, k.kindName())
+			return fmt.Sprintf("%s needs a symmetric key; key %q is %s", a.name, excerpt.Of(k.id), k.kindName())
 		}
 	}
 	return ""
@@ -206,10 +207,10 @@ func (k *Key) fits(a algorithm) string {
 // the sentence.
 func (k *Key) purposeFault() string {
 	if k.use != "" && k.use != "sig" {
-		return fmt.Sprintf("use is %q, not \"sig\"", k.use)
+		return fmt.Sprintf("use is %q, not \"sig\"", excerpt.Of(k.use))
 	}
 	if len(k.ops) > 0 && !slices.Contains(k.ops, "verify") {
-		return fmt.Sprintf("key_ops %q does not include \"verify\"", k.ops)
+		return fmt.Sprintf("key_ops %q does not include \"verify\"", excerpt.Of(strings.Join(k.ops, " ")))
 	}
 	return ""
 }

@@ -155,7 +155,8 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 		}
 	}
 	if !found {
-		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "alg %q is not allowed for a proof; allowed: %s", excerpt.Of(out.Header.Algorithm), p.names)
+		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "the proof is signed with an algorithm this server does not accept for proofs").
+			WithDetail("alg %q; allowed: %s", excerpt.Of(out.Header.Algorithm), p.names)
 	}
 	if seg.signature == "" {
 		return nil, Errorf(ErrSignature, "", "the proof has an empty signature")
@@ -182,7 +183,8 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 		return nil, err
 	}
 	if why := key.fits(alg); why != "" {
-		return nil, Errorf(ErrKeyMismatch, "header.jwk", "%s", why)
+		// why quotes the proof's own jwk, which nothing has vouched for.
+		return nil, Errorf(ErrKeyMismatch, "header.jwk", "the key in the proof's header cannot verify the proof's algorithm").WithDetail("%s", why)
 	}
 	if sig == nil || !verifySignature(alg, key, seg.signingInput, sig) {
 		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with the key in the proof's header", alg.name)

@@ -213,3 +213,38 @@ func (p *ProofVerifier) verifyErr(raw string, check func(*Verified) error) error
 	_, err := p.Verify(raw, check)
 	return err
 }
+
+// A proof is refused before its signature is checked for its alg and for
+// the key in its header; what the client is told quotes neither the proof's
+// own values nor the algorithms the server accepts, which the log keeps.
+func TestProofRefusalsQuoteNoProofValue(t *testing.T) {
+	const marker = "MARKER"
+	k := testKeys()
+	p, err := NewProofVerifier(ProofVerifierConfig{Algorithms: []string{"ES256"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := b64([]byte(`{"alg":"` + marker + `","typ":"dpop+jwt"}`))
+	raw := signRaw(t, RS256, k.rsa, `{"alg":"RS256","typ":"dpop+jwt"}`, `{"jti":"x"}`)
+	raw = header + raw[strings.IndexByte(raw, '.'):]
+	_, err = p.Verify(raw, nil)
+	assertRefused(t, err, ErrUnsupportedAlgorithm, "header.alg")
+	if text := clientText(err); strings.Contains(text, marker) || strings.Contains(text, "ES256") {
+		t.Errorf("the client is told %q: the proof's alg or the accepted list", text)
+	}
+	if !strings.Contains(err.Error(), marker) || !strings.Contains(err.Error(), "ES256") {
+		t.Errorf("the log line %q lost the alg or the accepted list", err.Error())
+	}
+
+	jwk := ecJWK(&k.ec256.PublicKey, "P-256", `,"kid":"`+marker+`-kid","use":"`+marker+`-use"`)
+	claims := obj{"jti": "j", "htm": "GET", "htu": "https://a.example/", "iat": testNow.Unix()}
+	raw = signRaw(t, ES256, k.ec256, `{"alg":"ES256","typ":"dpop+jwt","jwk":`+jwk+`}`, mustJSON(t, claims))
+	_, err = p.Verify(raw, nil)
+	assertRefused(t, err, ErrKeyMismatch, "header.jwk")
+	if text := clientText(err); strings.Contains(text, marker) {
+		t.Errorf("the client is told %q: the proof's jwk", text)
+	}
+	if !strings.Contains(err.Error(), marker+"-use") {
+		t.Errorf("the log line %q lost why the key does not fit", err.Error())
+	}
+}

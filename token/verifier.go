@@ -420,14 +420,16 @@ func selectKey(ctx context.Context, keys KeySource, h *Header, alg algorithm) (*
 	}
 	candidates := set.Lookup(h.KeyID)
 	if len(candidates) == 0 {
-		return nil, Errorf(ErrKeyNotFound, "header.kid", "no key with kid %q in the issuer's key set", excerpt.Of(h.KeyID))
+		// The kid is the token's own, unverified: the log may see it, the
+		// client is not told it back.
+		return nil, Errorf(ErrKeyNotFound, "header.kid", "no key in the issuer's key set has the token's kid").WithDetail("kid %q", excerpt.Of(h.KeyID))
 	}
 	for _, k := range candidates {
 		if k.fitsAlg(alg) {
 			return k, nil
 		}
 	}
-	return nil, Errorf(ErrKeyMismatch, "header.alg", "%s", candidates[0].fits(alg))
+	return nil, Errorf(ErrKeyMismatch, "header.alg", "the key the token names cannot verify the token's algorithm").WithDetail("%s", candidates[0].fits(alg))
 }
 
 // CheckTimes applies the time rules of the pipeline to claims at now: exp is

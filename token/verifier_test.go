@@ -1130,6 +1130,7 @@ func TestVerifyRefusalsQuoteNoTokenValue(t *testing.T) {
 		{"crit names an absent parameter", obj{"kid": "rsa", "crit": []string{marker}}, validClaims(), []string{marker}, ErrCritical, "header.crit"},
 		{"crit names an unknown extension", obj{"kid": "rsa", "crit": []string{marker}, marker: 1}, validClaims(), nil, ErrCritical, "header.crit"},
 		{"crit names a parameter twice", obj{"kid": "rsa", "crit": []string{marker, marker}, marker: 1}, validClaims(), []string{marker}, ErrCritical, "header.crit"},
+		{"kid of no key in the set", obj{"kid": marker}, validClaims(), nil, ErrKeyNotFound, "header.kid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := newTestVerifier(t, standardSet(t), func(c *VerifierConfig) { c.Critical = tc.crit })

@@ -18,11 +18,13 @@ import (
 // random per document, so a hostile one cannot plan its names to collide.
 //
 // An object's names are kept, in order, on one stack that every object
-// shares (scanner.names). While an object has at most smallObject names,
-// a new one is compared with each earlier one's hash; past that, a table
-// of open addressing finds the earlier names with the same hash in about
-// one probe. The top-level object of an indexed document keeps that table
-// as its Index, so the duplicate check and the index are built at once.
+// shares, passed down the scanner's calls rather than held in a field (see
+// scanner.object). While an object has at most smallObject names, a new one
+// is compared with each earlier one's hash; past that, a table of open
+// addressing finds the earlier names with the same hash in about one probe.
+// The top-level object always uses a table, from its first name: it becomes
+// the document's Index, so the duplicate check and the index are built at
+// once.
 
 // inlineNames is how many names the scanner holds on the stack before its
 // name stack moves to the heap.

@@ -18,9 +18,11 @@
 // is hashed once, with a seed chosen per document so that no document can
 // plan its names to collide, and nesting costs a few instructions a level.
 //
-// The value readers (String, StringEqual, Number, Bool, IsNull, Kind) read
-// one raw value; given text that is not one whole value of their type, from
-// the scanner or not, they report ok false rather than a wrong value.
+// The value readers that report ok (String, StringEqual, Number, Bool,
+// Strings) read one raw value; given text that is not one whole value of
+// their type, from the scanner or not, they report ok false rather than a
+// wrong value. IsNull and Kind only classify text the scanner checked (Kind
+// calls any text it does not recognise "a number").
 package strictjson
 
 import (
@@ -135,11 +137,14 @@ func SpanNameIs[T Text](sp Span, data T, name string) bool {
 // are int32.
 const maxSpanDocument = 1<<31 - 1
 
-// ParseObjectSpans checks data exactly as ParseObject does and appends the
-// top-level members to dst as Spans. When ix is not nil it also indexes
-// them by name in ix, for Find; the duplicate check and the index are one
-// table, so indexing costs next to nothing beyond the check.
+// ParseObjectSpans checks data exactly as ParseObject does and returns the
+// top-level members as Spans, stored in dst's storage from its start (what
+// dst held is not kept: the index and the duplicate check number members
+// from the first). When ix is not nil it also indexes them by name in ix,
+// for Find; the duplicate check and the index are one table, so indexing
+// costs next to nothing beyond the check.
 func ParseObjectSpans(data []byte, maxDepth int, dst []Span, ix *Index) ([]Span, error) {
+	dst = dst[:0]
 	if len(data) > maxSpanDocument {
 		return dst, &SyntaxError{Offset: maxSpanDocument, Msg: "document too large to index"}
 	}

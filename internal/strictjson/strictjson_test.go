@@ -612,3 +612,20 @@ func TestStrings(t *testing.T) {
 		}
 	}
 }
+
+// ParseObjectSpans stores members from dst's start, whatever dst held, so
+// Find's numbering matches the spans it returns.
+func TestParseObjectSpansReusesDst(t *testing.T) {
+	doc := `{"a":1,"b":2}`
+	var ix Index
+	spans, err := ParseObjectSpans([]byte(doc), 0, make([]Span, 1, 8), &ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spans) != 2 {
+		t.Fatalf("%d spans; want 2", len(spans))
+	}
+	if sp, ok := Find(&ix, spans, doc, "b"); !ok || SpanValue(sp, doc) != "2" {
+		t.Fatalf("Find(b) = %q, %v; want 2", SpanValue(sp, doc), ok)
+	}
+}
