@@ -25,9 +25,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,17 +58,8 @@ type benchCase struct {
 	v        *accesstoken.Validator
 	pipeline *token.Verifier // the shared pipeline alone, configured alike
 	f        *fixture
-	ring     *benchRing // distinct tokens of the same shape
+	ring     *benchkit.Ring // distinct tokens of the same shape
 }
-
-// benchRing holds ringSize distinct tokens of the benchmark's shape, each
-// with its own exp (as real tokens have), that next hands out in turn.
-type benchRing struct {
-	tokens []string
-	pos    atomic.Uint64
-}
-
-func (r *benchRing) next() string { return r.tokens[(r.pos.Add(1)-1)%uint64(len(r.tokens))] }
 
 // ringSize is three times the default cache size: the cache is full, and a
 // token comes back only after so many others that its entry is gone
@@ -96,21 +85,11 @@ func sharedFixture(b *testing.B, alg string) *benchFixture {
 	bf.once.Do(func() {
 		bf.f = newFixture(b, tokentest.WithAlgorithm(alg), tokentest.WithClientID("kbyuFDidLLm280LIwVFiazOqjO3ty8KH"))
 		bf.tok = bf.f.iss.AccessToken(benchClaims(bf.f.iss), tokentest.AtJWT())
-		bf.ring = make([]string, ringSize)
-		var wg sync.WaitGroup
-		workers := runtime.GOMAXPROCS(0)
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < ringSize; i += workers {
-					c := benchClaims(bf.f.iss)
-					c["exp"] = epoch.Add(time.Hour + time.Duration(i)*time.Second).Unix()
-					bf.ring[i] = bf.f.iss.AccessToken(c, tokentest.AtJWT())
-				}
-			}()
-		}
-		wg.Wait()
+		bf.ring = benchkit.MintTokens(ringSize, func(i int) string {
+			c := benchClaims(bf.f.iss)
+			c["exp"] = epoch.Add(time.Hour + time.Duration(i)*time.Second).Unix()
+			return bf.f.iss.AccessToken(c, tokentest.AtJWT())
+		})
 	})
 	if bf.f == nil || bf.ring[len(bf.ring)-1] == "" {
 		b.Fatal("the benchmark fixture could not be built")
@@ -139,7 +118,7 @@ func newBenchCase(b *testing.B, alg string, cacheSize int) benchCase {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return benchCase{tok: tok, alg: alg, pub: f.iss.KeySet().Keys()[0].Public(), v: v, pipeline: pipeline, f: f, ring: &benchRing{tokens: bf.ring}}
+	return benchCase{tok: tok, alg: alg, pub: f.iss.KeySet().Keys()[0].Public(), v: v, pipeline: pipeline, f: f, ring: benchkit.NewRing(bf.ring)}
 }
 
 // fill validates DefaultCacheSize tokens of the ring, as a server that has
@@ -155,7 +134,7 @@ func (c benchCase) fill(b *testing.B) benchCase {
 
 // validateNext validates the ring's next token.
 func (c benchCase) validateNext(ctx context.Context) error {
-	_, err := c.v.Validate(ctx, c.ring.next())
+	_, err := c.v.Validate(ctx, c.ring.Next())
 	return err
 }
 
@@ -258,7 +237,7 @@ func BenchmarkRatio(b *testing.B) {
 					func() error { return def.validateNext(ctx) },
 					// The baseline of the default step's tokens, in the
 					// same order: the same token, as for every ratio.
-					benchkit.RingBaseline(b, alg, def.pub, def.ring.tokens, int(def.ring.pos.Load())),
+					benchkit.RingBaseline(b, alg, def.pub, def.ring.Tokens(), def.ring.Pos()),
 				},
 				Report: func(b *testing.B, total benchkit.Times) {
 					b.ReportMetric(total.Ratio(4, 5), "default-x-baseline")

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,7 +41,7 @@ type benchCase struct {
 	// size), fed the tokens of ring in turn: a new token on every call with
 	// the cache full of others, which is what a busy server sees.
 	def  *idtoken.Validator
-	ring *benchRing
+	ring *benchkit.Ring
 	// pipeline is the shared token.Verifier alone, configured as the
 	// validator configures it, to tell its cost from the validator's own.
 	pipeline *token.Verifier
@@ -54,15 +53,6 @@ type benchCase struct {
 	fx       *fixture
 	cfg      idtoken.Config // the configuration of v, with Keys static
 }
-
-// benchRing holds ringSize distinct tokens of the benchmark's shape, each
-// with its own exp (as real tokens have), that next hands out in turn.
-type benchRing struct {
-	tokens []string
-	pos    atomic.Uint64
-}
-
-func (r *benchRing) next() string { return r.tokens[(r.pos.Add(1)-1)%uint64(len(r.tokens))] }
 
 // ringSize is three times the default cache size: the cache is full, and a
 // token comes back only after so many others that its entry is gone
@@ -94,19 +84,7 @@ func sharedFixture(b *testing.B, alg string) *benchFixture {
 			return tokentest.Claims{"nonce": bf.nonce, "sid": "08a5019c-17e1-4977-8f42-65a12843ea02", "exp": at(time.Hour + time.Duration(i)*time.Second)}
 		}
 		bf.raw = bf.fx.iss.IDToken(claims(-1))
-		bf.ring = make([]string, ringSize)
-		var wg sync.WaitGroup
-		workers := runtime.GOMAXPROCS(0)
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < ringSize; i += workers {
-					bf.ring[i] = bf.fx.iss.IDToken(claims(i))
-				}
-			}()
-		}
-		wg.Wait()
+		bf.ring = benchkit.MintTokens(ringSize, func(i int) string { return bf.fx.iss.IDToken(claims(i)) })
 	})
 	if bf.fx == nil || bf.ring[len(bf.ring)-1] == "" {
 		b.Fatal("the benchmark fixture could not be built")
@@ -118,7 +96,7 @@ func newBenchCase(b *testing.B, alg string) *benchCase {
 	b.Helper()
 	bf := sharedFixture(b, alg)
 	fx := bf.fx
-	c := &benchCase{raw: bf.raw, nonce: bf.nonce, fx: fx, ring: &benchRing{tokens: bf.ring}}
+	c := &benchCase{raw: bf.raw, nonce: bf.nonce, fx: fx, ring: benchkit.NewRing(bf.ring)}
 	set := fx.iss.KeySet()
 	cfg := fx.config()
 	cfg.Keys = jwks.Static(set)
@@ -157,7 +135,7 @@ func newBenchCase(b *testing.B, alg string) *benchCase {
 // validateNext validates the ring's next token in the default
 // configuration.
 func (c *benchCase) validateNext(ctx context.Context) error {
-	_, err := c.def.Validate(ctx, c.ring.next(), idtoken.WithNonce(c.nonce))
+	_, err := c.def.Validate(ctx, c.ring.Next(), idtoken.WithNonce(c.nonce))
 	return err
 }
 
@@ -277,7 +255,7 @@ func BenchmarkRatio(b *testing.B) {
 					func() error { _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); return err },
 					// The baseline of the default step's tokens, in the
 					// same order: the same token, as for every ratio.
-					benchkit.RingBaseline(b, alg, c.fx.iss.KeySet().Keys()[0].Public(), c.ring.tokens, int(c.ring.pos.Load())),
+					benchkit.RingBaseline(b, alg, c.fx.iss.KeySet().Keys()[0].Public(), c.ring.Tokens(), c.ring.Pos()),
 				},
 				Report: func(b *testing.B, total benchkit.Times) {
 					b.ReportMetric(total.Ratio(3, 5), "default-x-baseline")

@@ -148,3 +148,20 @@ func TestRingBaseline(t *testing.T) {
 		}
 	}
 }
+
+// TestRing shows a ring's turn order, its position and parallel minting in
+// index order.
+func TestRing(t *testing.T) {
+	tokens := benchkit.MintTokens(5, func(i int) string { return string(rune('a' + i)) })
+	if strings.Join(tokens, "") != "abcde" {
+		t.Fatalf("MintTokens = %q", tokens)
+	}
+	r := benchkit.NewRing(tokens[:3])
+	var got []string
+	for range 4 {
+		got = append(got, r.Next())
+	}
+	if strings.Join(got, "") != "abca" || r.Pos() != 4 || len(r.Tokens()) != 3 {
+		t.Fatalf("Next gave %q, Pos %d", got, r.Pos())
+	}
+}
