@@ -204,7 +204,7 @@ func BenchmarkOpaque(b *testing.B) {
 // in batches of benchkit.DefaultBatch calls each, and reports the ratios of
 // their total times: "default-x-baseline" for the default configuration
 // with a new token on every call and the cache full of others (what users
-// get), against the baseline of those same tokens (benchkit.RingBaseline),
+// get), against the baseline of those same tokens (benchkit.Ring.Baseline),
 // "x-baseline" with the cache off, "hit-x-baseline" for a cache hit
 // ("hit-speedup": how many times faster a hit is than a validation with
 // the cache off). The goroutine is locked to its OS thread and the time is that
@@ -237,7 +237,7 @@ func BenchmarkRatio(b *testing.B) {
 					func() error { return def.validateNext(ctx) },
 					// The baseline of the default step's tokens, in the
 					// same order: the same token, as for every ratio.
-					benchkit.RingBaseline(b, alg, def.pub, def.ring.Tokens(), def.ring.Pos()),
+					def.ring.Baseline(b, alg, def.pub),
 				},
 				Report: func(b *testing.B, total benchkit.Times) {
 					b.ReportMetric(total.Ratio(4, 5), "default-x-baseline")

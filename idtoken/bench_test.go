@@ -224,7 +224,7 @@ func BenchmarkCacheHit(b *testing.B) {
 // reports the ratio of their total times: "default-x-baseline" for the
 // default configuration with a new token on every call and the cache full
 // of others (what users get), against the baseline of those same tokens
-// (benchkit.RingBaseline), "x-baseline" with the cache off,
+// (benchkit.Ring.Baseline), "x-baseline" with the cache off,
 // "hit-x-baseline" for a cache hit ("hit-speedup": how many times faster a
 // hit is than a validation with the cache off). The goroutine is locked to its OS thread and the
 // time is that thread's CPU time (on Linux), so the ratio stays meaningful on
@@ -255,7 +255,7 @@ func BenchmarkRatio(b *testing.B) {
 					func() error { _, err := c.hit.Validate(ctx, c.raw, idtoken.WithNonce(c.nonce)); return err },
 					// The baseline of the default step's tokens, in the
 					// same order: the same token, as for every ratio.
-					benchkit.RingBaseline(b, alg, c.fx.iss.KeySet().Keys()[0].Public(), c.ring.Tokens(), c.ring.Pos()),
+					c.ring.Baseline(b, alg, c.fx.iss.KeySet().Keys()[0].Public()),
 				},
 				Report: func(b *testing.B, total benchkit.Times) {
 					b.ReportMetric(total.Ratio(3, 5), "default-x-baseline")

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync/atomic"
 	"testing"
 )
 
@@ -105,34 +104,4 @@ func Baseline(tb testing.TB, alg string, pub crypto.PublicKey, tok string) func(
 		tb.Fatalf("benchkit: %s baseline of the benchmark token: %v", alg, err)
 	}
 	return f
-}
-
-// RingBaseline is the baseline of a step that validates a new token on
-// every call: it verifies tokens in turn, starting at tokens[start], as
-// Baseline verifies one (each signed with alg by the private half of pub).
-// Ratios to it compare the same tokens, with the same memory traffic, where
-// Baseline's token stays in the processor's caches. The returned function
-// is safe for concurrent use. It stops tb when there is no baseline for alg
-// and pub or when a token's signature does not verify.
-func RingBaseline(tb testing.TB, alg string, pub crypto.PublicKey, tokens []string, start int) func() error {
-	tb.Helper()
-	if len(tokens) == 0 {
-		tb.Fatal("benchkit: a ring baseline needs tokens")
-	}
-	verify := make([]func() error, len(tokens))
-	for i, tok := range tokens {
-		f, err := NewBaseline(alg, pub, tok)
-		if err != nil {
-			tb.Fatalf("benchkit: token %d of the ring: %v", i, err)
-		}
-		verify[i] = f
-	}
-	if err := verify[0](); err != nil {
-		tb.Fatalf("benchkit: %s baseline of the ring's first token: %v", alg, err)
-	}
-	var pos atomic.Uint64
-	pos.Store(uint64(start))
-	return func() error {
-		return verify[(pos.Add(1)-1)%uint64(len(verify))]()
-	}
 }

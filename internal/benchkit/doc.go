@@ -3,7 +3,7 @@
 // with (base64url decoding of a token's signature and the bare crypto
 // verification of the same token with the same key), a Ring of distinct
 // tokens for the default configuration's "a new token on every call" with
-// RingBaseline beside it, and a runner that times several steps against
+// its Baseline beside it, and a runner that times several steps against
 // each other in interleaved batches and reports their ratios.
 //
 // It is imported only by _test.go files (token, idtoken, accesstoken), never

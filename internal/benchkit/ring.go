@@ -1,9 +1,11 @@
 package benchkit
 
 import (
+	"crypto"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"testing"
 )
 
 // Ring hands out a fixed set of distinct tokens in turn, so that a
@@ -24,12 +26,36 @@ func (r *Ring) Next() string {
 	return r.tokens[(r.pos.Add(1)-1)%uint64(len(r.tokens))]
 }
 
-// Tokens returns the ring's tokens, in the order Next hands them out.
-func (r *Ring) Tokens() []string { return r.tokens }
-
-// Pos returns how many tokens Next has handed out: where a RingBaseline
-// over the same tokens starts so as to verify the tokens Next gives next.
-func (r *Ring) Pos() int { return int(r.pos.Load()) }
+// Baseline is the baseline of a step that validates r's tokens: a
+// function that verifies, on each call, the token Next handed out that
+// many calls ago, starting with the one Next gives next (each signed with
+// alg by the private half of pub), as Baseline verifies one. Ratios to it
+// compare the same tokens, with the same memory traffic, where Baseline's
+// one token stays in the processor's caches. It keeps a position of its
+// own and is safe for concurrent use. It stops tb when there is no
+// baseline for alg and pub or when a token's signature does not verify.
+func (r *Ring) Baseline(tb testing.TB, alg string, pub crypto.PublicKey) func() error {
+	tb.Helper()
+	if len(r.tokens) == 0 {
+		tb.Fatal("benchkit: a ring baseline needs tokens")
+	}
+	verify := make([]func() error, len(r.tokens))
+	for i, tok := range r.tokens {
+		f, err := NewBaseline(alg, pub, tok)
+		if err != nil {
+			tb.Fatalf("benchkit: token %d of the ring: %v", i, err)
+		}
+		verify[i] = f
+	}
+	if err := verify[0](); err != nil {
+		tb.Fatalf("benchkit: %s baseline of the ring's first token: %v", alg, err)
+	}
+	var pos atomic.Uint64
+	pos.Store(r.pos.Load())
+	return func() error {
+		return verify[(pos.Add(1)-1)%uint64(len(verify))]()
+	}
+}
 
 // MintTokens returns n tokens, mint(i) making the i-th, minted on every
 // core: signing thousands of RS256 tokens takes seconds on one.
