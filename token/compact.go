@@ -182,6 +182,20 @@ func decodeParts(s segments, scratch []byte) (hdr, payload []byte, verr *Validat
 	return buf[:n], buf[n : n+m], nil
 }
 
+// decodePayload decodes the payload alone, as decodeParts does, for a
+// token whose header segment is already known to decode (see headerMemos).
+func decodePayload(s segments, scratch []byte) ([]byte, *ValidationError) {
+	buf := scratch
+	if n := b64DecodedLen(len(s.payload)); n > len(scratch) {
+		buf = make([]byte, n)
+	}
+	m, ok := decodeB64URL(buf, s.payload)
+	if !ok {
+		return nil, segmentError("payload", s.payload, len(s.header)+1)
+	}
+	return buf[:m], nil
+}
+
 // segmentError says why a segment (starting at offset in the token) does
 // not decode: a byte outside the alphabet, or a non-canonical encoding.
 func segmentError(what, seg string, offset int) *ValidationError {

@@ -59,14 +59,17 @@ type VerifierConfig struct {
 	ExpiryOptional bool
 	// CheckHeader, when set, runs on the parsed header before any key is
 	// looked up, so a token of the wrong type costs no key fetch. A validator
-	// uses it to check typ.
+	// uses it to check typ. It must not keep the Header after it returns:
+	// the Verifier reuses the memory of a token it refuses.
 	CheckHeader func(*Header) error
 	// CheckClaims, when set, runs on the parsed header and claims after the
 	// issuer and the times were checked and before any key is looked up or
 	// any signature checked, so a token the validator would refuse anyway
 	// (one for another audience, say) costs a fraction of a verification.
 	// Nothing has vouched for the claims yet: an error it returns must not
-	// quote them, since it may reach the client who crafted them.
+	// quote them, since it may reach the client who crafted them. Like
+	// CheckHeader, it must not keep the Header or the Claims after it
+	// returns.
 	CheckClaims func(*Header, *Claims) error
 }
 
@@ -86,6 +89,8 @@ type Verifier struct {
 	requireIAT  bool
 	expOptional bool
 	timeWords   timeRefusals
+	headers     headerMemos
+	results     resultPools
 	checkHeader func(*Header) error
 	checkClaims func(*Header, *Claims) error
 }
@@ -105,8 +110,9 @@ type Verified struct {
 
 // Result is a Verified token together with a value of the caller's type T,
 // in one allocation: a validator reads the verified claims into its own
-// type without a second allocation for it. VerifyFor makes a new Result on
-// every call, so nothing of one result is ever reused for another.
+// type without a second allocation for it. A Result that VerifyFor returns
+// is the caller's alone: it is never handed out twice. (The Verifier reuses
+// the Results of tokens it refused, which no caller ever saw.)
 //
 // The Header and Claims of a Result keep their members in storage that is
 // part of the Result, sized for a typical token, so that reading them costs
@@ -154,6 +160,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		requireIAT:  cfg.RequireIssuedAt,
 		expOptional: cfg.ExpiryOptional,
 		timeWords:   newTimeRefusals(set.Leeway),
+		headers:     newHeaderMemos(),
 		checkHeader: cfg.CheckHeader,
 		checkClaims: cfg.CheckClaims,
 	}
@@ -244,9 +251,13 @@ func LooksLikeJWS(raw string) bool {
 //
 // All three segments are decoded before anything in them is interpreted.
 // On success it costs two allocations of its own: the Result that holds the
-// Verified, and one string holding the decoded header and claims, which
-// every string field shares. The segments are decoded into buffers on the
-// stack.
+// Verified, and one string holding the decoded claims, which every claim's
+// string field shares. The segments are decoded into buffers on the stack.
+// A Verifier remembers the last few headers it parsed: a token whose
+// header segment is one of them (the tokens of one issuer and key all
+// carry the same header) takes the parsed Header, read only, without
+// decoding or parsing it again; any other header costs a string and a
+// memo of its own.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
 	r, err := VerifyFor[struct{}](ctx, v, raw)
 	if err != nil {
@@ -262,10 +273,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
 func VerifyFor[T any](ctx context.Context, v *Verifier, raw string) (*Result[T], error) {
 	var r *Result[T]
 	err := v.verify(ctx, raw, func() (*Verified, *resultStorage) {
-		r = new(Result[T])
+		r = newResult[T](&v.results)
 		return &r.Verified, &r.storage
 	})
 	if err != nil {
+		if r != nil {
+			recycle(&v.results, r)
+		}
 		return nil, err
 	}
 	return r, nil
@@ -286,10 +300,18 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 		return verr
 	}
 	// The header and claims are decoded into a buffer on the stack, read
-	// there, and kept as one string copy that every string field shares: the
-	// decoded bytes themselves are garbage as soon as the token is read.
+	// there, and kept as string copies that the string fields share: the
+	// decoded bytes themselves are garbage as soon as the token is read. A
+	// header segment the Verifier has parsed before is neither decoded nor
+	// parsed again (see headerMemos).
 	var scratch [decodeScratchSize]byte
-	hdr, payload, verr := decodeParts(seg, scratch[:])
+	memo := v.headers.load(seg.header)
+	var hdr, payload []byte
+	if memo != nil {
+		payload, verr = decodePayload(seg, scratch[:])
+	} else {
+		hdr, payload, verr = decodeParts(seg, scratch[:])
+	}
 	if verr != nil {
 		return verr
 	}
@@ -302,9 +324,13 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	}
 	out, st := alloc()
 	out.Raw = raw
-	text := string(hdr[:len(hdr)+len(payload)])
-	if verr := parseHeader(&out.Header, hdr, text[:len(hdr)], v.critical, st.headerMembers[:0]); verr != nil {
-		return verr
+	if memo != nil {
+		out.Header = memo.header
+	} else {
+		if verr := parseHeader(&out.Header, hdr, string(hdr), v.critical, st.headerMembers[:0]); verr != nil {
+			return verr
+		}
+		v.headers.store(seg.header, &out.Header)
 	}
 	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
 	if !ok {
@@ -323,7 +349,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 			return &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the token", Err: err}
 		}
 	}
-	if err := out.Claims.parse(payload, text[len(hdr):], st.claimMembers[:0], st.audience[:0]); err != nil {
+	if err := out.Claims.parse(payload, string(payload), st.claimMembers[:0], st.audience[:0]); err != nil {
 		return err
 	}
 	// The issuer decides which keys may verify the token: a token naming an

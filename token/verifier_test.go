@@ -776,9 +776,11 @@ func TestVerifySignatureEncodings(t *testing.T) {
 }
 
 func TestVerifyCheckHeader(t *testing.T) {
-	var saw *Header
+	// The check may not keep h (the Verifier reuses a refused token's
+	// memory): it keeps what it saw.
+	saw := ""
 	check := func(h *Header) error {
-		saw = h
+		saw = h.KeyID
 		if h.Type != "at+jwt" {
 			return Errorf(ErrTokenType, "header.typ", "typ is %q; expected at+jwt", h.Type)
 		}
@@ -792,8 +794,8 @@ func TestVerifyCheckHeader(t *testing.T) {
 	v := newTestVerifier(t, nil, func(c *VerifierConfig) { c.CheckHeader = check; c.Keys = counting })
 	_, err := v.Verify(context.Background(), good(t))
 	assertRefused(t, err, ErrTokenType, "header.typ")
-	if saw == nil || saw.KeyID != "rsa" {
-		t.Errorf("CheckHeader saw %+v", saw)
+	if saw != "rsa" {
+		t.Errorf("CheckHeader saw kid %q", saw)
 	}
 	if calls != 0 {
 		t.Errorf("a token refused by CheckHeader cost %d key lookups", calls)
