@@ -247,7 +247,11 @@ func LooksLikeJWS(raw string) bool {
 // another issuer never makes a remote key source refetch, and an expired one
 // costs no signature check). Refusals made before the signature is checked
 // say what rule failed without quoting the token's values, which nothing
-// has vouched for yet.
+// has vouched for yet. One exception bounds what a crafted token can cost:
+// a Verifier with one issuer checks the signature of a large claims set
+// with many members, escapes or brackets before reading it, so that such a
+// token from an attacker costs one signature check to refuse, not several
+// (it is then refused with ErrSignature, whatever else is wrong with it).
 //
 // All three segments are decoded before anything in them is interpreted.
 // On success it costs two allocations of its own: the Result that holds the
@@ -349,6 +353,19 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 			return &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the token", Err: err}
 		}
 	}
+	// Claims that would cost more to read than a signature check are read
+	// after it (see costlyClaims), when there is one issuer to take the
+	// keys from.
+	var (
+		key *Key
+		err error
+	)
+	early := v.onlyKeys != nil && costlyClaims(payload)
+	if early {
+		if key, err = checkSignature(ctx, v.onlyKeys, &out.Header, alg, seg, sig); err != nil {
+			return err
+		}
+	}
 	if err := out.Claims.parse(payload, string(payload), st.claimMembers[:0], st.audience[:0]); err != nil {
 		return err
 	}
@@ -374,18 +391,29 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 			return &ValidationError{Kind: ErrInvalidClaim, Claim: "claims", Reason: "the claims check refused the token", Err: err}
 		}
 	}
-	key, err := selectKey(ctx, keys, &out.Header, alg)
-	if err != nil {
-		return err
-	}
-	if sig == nil {
-		return Errorf(ErrSignature, "", "the signature is longer than any key's signature")
-	}
-	if !verifySignature(alg, key, seg.signingInput, sig) {
-		return Errorf(ErrSignature, "", "the %s signature does not verify", alg.name).WithDetail("key %q", excerpt.Of(key.id))
+	if !early {
+		if key, err = checkSignature(ctx, keys, &out.Header, alg, seg, sig); err != nil {
+			return err
+		}
 	}
 	out.Key, out.Keys = key, keys
 	return nil
+}
+
+// checkSignature selects the key for h from keys and verifies the token's
+// signature sig with it, returning the key.
+func checkSignature(ctx context.Context, keys KeySource, h *Header, alg algorithm, seg segments, sig []byte) (*Key, error) {
+	key, err := selectKey(ctx, keys, h, alg)
+	if err != nil {
+		return nil, err
+	}
+	if sig == nil {
+		return nil, Errorf(ErrSignature, "", "the signature is longer than any key's signature")
+	}
+	if !verifySignature(alg, key, seg.signingInput, sig) {
+		return nil, Errorf(ErrSignature, "", "the %s signature does not verify", alg.name).WithDetail("key %q", excerpt.Of(key.id))
+	}
+	return key, nil
 }
 
 func (v *Verifier) allowedAlgorithm(name string) (algorithm, bool) {
