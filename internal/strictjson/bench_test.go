@@ -60,3 +60,20 @@ func BenchmarkParseObjectSpans(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStrings reads an aud array of a hundred URLs, as an ID token
+// for many trusted audiences carries.
+func BenchmarkStrings(b *testing.B) {
+	aud := make([]string, 100)
+	for i := range aud {
+		aud[i] = fmt.Sprintf(`"https://api.example.com/resource/%03d"`, i)
+	}
+	text := Checked[string]{"[" + strings.Join(aud, ",") + "]"}
+	b.SetBytes(int64(len(text.text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := Strings(text, nil); !ok {
+			b.Fatal("not an array of strings")
+		}
+	}
+}

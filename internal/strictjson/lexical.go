@@ -131,6 +131,13 @@ func checkBody[T Text](body T) (escaped, ok bool) {
 // whose body starts at i, stepping over escapes, or len(d) if none does. It
 // skips eight bytes at a time while none is a quote or a backslash.
 func closingQuote[T Text](d T, i int) int {
+	end, _ := closingQuoteEsc(d, i)
+	return end
+}
+
+// closingQuoteEsc is closingQuote, and also reports whether the string
+// holds an escape.
+func closingQuoteEsc[T Text](d T, i int) (end int, esc bool) {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
@@ -150,12 +157,13 @@ func closingQuote[T Text](d T, i int) int {
 		}
 		switch d[i] {
 		case '"':
-			return i
+			return i, esc
 		case '\\':
 			i += 2
+			esc = true
 		default:
 			i++
 		}
 	}
-	return len(d)
+	return len(d), esc
 }

@@ -269,15 +269,27 @@ func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
 	if n < 2 || v[0] != '[' || v[n-1] != ']' {
 		return dst[:0], false
 	}
-	// First pass: the shape, and how many elements.
+	// First pass: the shape, how many elements, and where the first
+	// rememberedStrings of them start and end, so that the second pass
+	// reads those without scanning them again.
+	var (
+		bounds  [rememberedStrings][2]int32
+		escaped uint64 // bit k: element k holds an escape
+	)
 	count := 0
 	for i := skipWhite(v, 1); i < n-1; {
 		if v[i] != '"' {
 			return dst[:0], false
 		}
-		end := closingQuote(v[:n-1], i+1)
+		end, esc := closingQuoteEsc(v[:n-1], i+1)
 		if end >= n-1 {
 			return dst[:0], false
+		}
+		if count < rememberedStrings {
+			bounds[count] = [2]int32{int32(i + 1), int32(end)}
+			if esc {
+				escaped |= 1 << count
+			}
 		}
 		count++
 		i = skipWhite(v, end+1)
@@ -295,8 +307,19 @@ func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
 		dst = make([]string, 0, count)
 	}
 	dst = dst[:0]
-	// Second pass: the shape is known to be right.
-	for i := skipWhite(v, 1); len(dst) < count; {
+	for k := range min(count, rememberedStrings) {
+		body := v[bounds[k][0]:bounds[k][1]]
+		if escaped&(1<<k) != 0 {
+			body = string(unescape(body))
+		}
+		dst = append(dst, body)
+	}
+	if count <= rememberedStrings {
+		return dst, true
+	}
+	// Second pass, past the remembered elements: the shape is known to be
+	// right.
+	for i := skipWhite(v, skipWhite(v, int(bounds[rememberedStrings-1][1])+1)+1); len(dst) < count; {
 		end := closingQuote(v[:n-1], i+1)
 		body := v[i+1 : end]
 		if strings.IndexByte(body, '\\') >= 0 {
@@ -307,3 +330,7 @@ func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
 	}
 	return dst, true
 }
+
+// rememberedStrings is how many elements Strings reads in one pass: their
+// bounds, kept on the stack, cost 512 bytes of it.
+const rememberedStrings = 64
