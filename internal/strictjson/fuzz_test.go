@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -283,6 +284,16 @@ func FuzzValueReaders(f *testing.F) {
 func FuzzStrings(f *testing.F) {
 	for _, seed := range []string{`["a","b"]`, `[]`, ` [ "x\u00e9" , "" ] `, `["a",1]`, `[["a"]]`, `{"a":1}`, `"s"`} {
 		f.Add(seed)
+	}
+	// Arrays longer than Strings reads in one pass, with an escape on
+	// either side of that count.
+	for _, at := range []int{rememberedStrings - 1, rememberedStrings + 2} {
+		elems := make([]string, rememberedStrings+6)
+		for i := range elems {
+			elems[i] = fmt.Sprintf(`"e%d"`, i)
+		}
+		elems[at] = `"x\"y\u00e9"`
+		f.Add("[" + strings.Join(elems, " ,") + "]")
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		checked, err := Check([]byte(in), 0)

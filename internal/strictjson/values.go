@@ -273,7 +273,7 @@ func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
 	// rememberedStrings of them start and end, so that the second pass
 	// reads those without scanning them again.
 	var (
-		bounds  [rememberedStrings][2]int32
+		bounds  [rememberedStrings][2]int
 		escaped uint64 // bit k: element k holds an escape
 	)
 	count := 0
@@ -286,7 +286,7 @@ func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
 			return dst[:0], false
 		}
 		if count < rememberedStrings {
-			bounds[count] = [2]int32{int32(i + 1), int32(end)}
+			bounds[count] = [2]int{i + 1, end}
 			if esc {
 				escaped |= 1 << count
 			}
@@ -319,7 +319,7 @@ func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
 	}
 	// Second pass, past the remembered elements: the shape is known to be
 	// right.
-	for i := skipWhite(v, skipWhite(v, int(bounds[rememberedStrings-1][1])+1)+1); len(dst) < count; {
+	for i := skipWhite(v, skipWhite(v, bounds[rememberedStrings-1][1]+1)+1); len(dst) < count; {
 		end := closingQuote(v[:n-1], i+1)
 		body := v[i+1 : end]
 		if strings.IndexByte(body, '\\') >= 0 {
@@ -332,5 +332,5 @@ func Strings(checked Checked[string], dst []string) (_ []string, ok bool) {
 }
 
 // rememberedStrings is how many elements Strings reads in one pass: their
-// bounds, kept on the stack, cost 512 bytes of it.
+// bounds, kept on the stack, cost 1 KB of it.
 const rememberedStrings = 64
