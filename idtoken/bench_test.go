@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -455,6 +456,9 @@ func BenchmarkCraftedRatio(b *testing.B) {
 		own, err := benchkit.NewBaseline("RS256", iss.KeySet().Keys()[0].Public(), raw)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if err := own(); !errors.Is(err, rsa.ErrVerification) {
+			b.Fatalf("%s: the bare verification of the crafted token: %v; want the RSA check to run and fail", shape.name, err)
 		}
 		benchkit.Ratio{
 			Steps: []func() error{c.baseline, refuse, func() error { _ = own(); return nil }},

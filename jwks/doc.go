@@ -54,8 +54,10 @@
 // cheap checks (size, compact form, header and crit, algorithm allow-list,
 // the validator's typ check, issuer), so only a token that could have come
 // from the issuer can cause a refetch (times are checked after the
-// signature, so an expired one can); and a token whose kid is found but
-// whose signature fails never causes one, because its kid is found.
+// signature, so an expired one can; and a token whose claims are large and
+// dense enough to cost more to read than a signature has its key looked up
+// before its issuer, see token.Verifier.Verify); a token whose kid is found
+// but whose signature fails never causes one, because its kid is found.
 //
 // A token without a kid never causes a refetch: Keys returns the whole
 // current set, and if no key in it verifies the token, the token fails with

@@ -127,9 +127,10 @@ func (r *Remote) Discovery() *Discovery {
 // ctx ends first, the error matches token.ErrUnavailable and ctx.Err().
 //
 // The Verifier of package token calls Keys only for a token that passed its
-// cheap checks (size, form, header, algorithm allow-list, issuer), so only
-// such a token can cause a refetch; a token whose kid is found but whose
-// signature fails never does.
+// cheap checks (size, form, header, algorithm allow-list, issuer; the issuer
+// is checked after the key for a claims set too costly to read before the
+// signature, see token.Verifier.Verify), so only such a token can cause a
+// refetch; a token whose kid is found but whose signature fails never does.
 //
 // After Close, Keys keeps answering from the last key set and no longer
 // refetches.

@@ -3,20 +3,26 @@ package token
 import "bytes"
 
 // Reading a claims set strictly costs time in proportion to its size and
-// to its members, escapes and brackets, which whoever made the token chose: a crafted
-// claims set of 16 KB can cost several signature checks to read, while its
-// signature costs one. So the pipeline reads a claims set that looks
-// costly only after its signature has verified (only the issuer can make
-// one that does), and refuses an attacker's for its signature: at most
-// one signature check, and the hashing of the token, which any verifier
-// pays.
+// to its members, escapes and brackets, which whoever made the token
+// chose: a crafted claims set of 16 KB can cost several signature checks
+// to read, while its signature costs one. So the pipeline reads a claims
+// set that looks costly only after its signature has verified (only the
+// issuer can make one that does), and refuses an attacker's for its
+// signature: at most one signature check, and the hashing of the token,
+// which any verifier pays.
 //
-// This needs the key source before the claims name their issuer, so it
-// applies to a Verifier with one issuer; one with several reads the claims
-// first, as for every other token, to learn which issuer's keys to use.
-// A costly token is then refused for its signature rather than for an
-// expiry, issuer or audience that would have refused it before the
-// signature, and its kid is looked up before its issuer is checked.
+// This needs the key source before the claims are read, so it applies to a
+// Verifier with one issuer; one with several reads the claims first, as for
+// every other token, to learn which issuer's keys to use. A costly token is
+// refused for its key or signature rather than for an issuer, expiry or
+// audience that would have refused it before the signature, and its kid is
+// looked up whatever issuer it names: an unknown one may make a remote key
+// source refetch, at most once per cooldown as for any token. (Looking for
+// the issuer in the raw bytes first would not do: JSON lets a token spell
+// it in many ways, and a token that dodged the search would be read first.)
+// When the key source cannot answer, the claims are read first after all,
+// so that an outage does not turn a refusal for the claims into
+// ErrUnavailable.
 
 // costlyClaimsSize is the size of decoded claims above which the pipeline
 // estimates their cost: a smaller claims set cannot hold enough members to

@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -142,4 +143,33 @@ func TestCostlyClaimsWithSeveralIssuers(t *testing.T) {
 	if lookups != 0 {
 		t.Errorf("%d key lookups for a token of an unknown issuer", lookups)
 	}
+}
+
+// A costly token's key is looked up before its claims are read, whatever
+// issuer it names; when the key source cannot answer, its claims are read
+// first after all, so that a token they refuse gets the same answer as
+// when the keys are there.
+func TestCostlyClaimsKeyLookup(t *testing.T) {
+	ctx := context.Background()
+	lookups := 0
+	counting := KeySourceFunc(func(context.Context, string) (*KeySet, error) {
+		lookups++
+		return standardSet(t), nil
+	})
+	v := newTestVerifier(t, nil, func(c *VerifierConfig) { c.Keys = counting })
+	foreign := sign(t, RS256, testKeys().rsaOther, obj{"kid": "rsa"}, manyMembers(1200).with("iss", "https://other.example/"))
+	_, err := v.Verify(ctx, foreign)
+	assertRefused(t, err, ErrSignature, "")
+	if lookups != 1 {
+		t.Errorf("%d key lookups for a costly token; want 1, before its issuer is read", lookups)
+	}
+
+	down := newTestVerifier(t, nil, func(c *VerifierConfig) { c.Keys = errSource{errors.New("connection refused")} })
+	expired := sign(t, RS256, testKeys().rsa, obj{"kid": "rsa"}, manyMembers(1200).with("exp", testNow.Add(-time.Hour).Unix()))
+	_, err = down.Verify(ctx, expired)
+	assertRefused(t, err, ErrExpired, "exp")
+	_, err = down.Verify(ctx, sign(t, RS256, testKeys().rsa, obj{"kid": "rsa"}, manyMembers(1200).with("iss", "https://other.example/")))
+	assertRefused(t, err, ErrIssuer, "iss")
+	_, err = down.Verify(ctx, sign(t, RS256, testKeys().rsa, obj{"kid": "rsa"}, manyMembers(1200)))
+	assertRefused(t, err, ErrUnavailable, "")
 }

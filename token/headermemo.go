@@ -10,21 +10,21 @@ import (
 
 // The tokens of one issuer signed with one key carry the same header,
 // byte for byte: a server sees a handful of distinct headers among
-// millions of tokens. The pipeline keeps the last few headers it parsed
-// with the segment each came from, and a token whose header segment is one
-// of them takes the parsed Header as it is, without decoding or parsing
-// the segment again.
+// millions of tokens. The pipeline keeps the headers of the last few tokens
+// it accepted with the segment each came from, and a token whose header
+// segment is one of them takes the parsed Header as it is, without
+// decoding or parsing the segment again.
 //
 // Parsing a header is a pure function of its segment and of the
 // Verifier's Critical list, which never changes, so a remembered header is
-// exactly what parsing the segment again would give. Only headers that
-// parsed without error are remembered; everything the pipeline checks on a
-// header after parsing it (the algorithm, CheckHeader, the key) is checked
-// on every token as before.
+// exactly what parsing the segment again would give. Everything the
+// pipeline checks on a header after parsing it (the algorithm, CheckHeader,
+// the key) is checked on every token as before. Only the headers of
+// accepted tokens are remembered, so tokens made up with ever new headers
+// cannot push out the issuer's.
 
 // headerMemoWays is how many parsed headers a Verifier keeps: enough for
-// the keys of a rotation (old and new) and a few issuers, small enough that
-// a header no token repeats costs one store and nothing else.
+// the keys of a rotation (old and new) and a few issuers.
 const headerMemoWays = 4
 
 // maxMemoSegment bounds the header segments a Verifier remembers, so that
@@ -72,12 +72,13 @@ func (m *headerMemos) load(segment string) *headerMemo {
 	return e
 }
 
-// store remembers h, just parsed from segment. h's strings must be
-// substrings of a text that holds the header alone (see
-// Verifier.parseHeader), so that the memo keeps no claims alive; segment is
-// copied for the same reason. A header with crit is not remembered: its
-// Critical list is a slice a caller could change, and such headers are
-// rare.
+// store remembers h, parsed from segment for a token just accepted. h's
+// strings must be substrings of a text that holds the header alone (the
+// pipeline parses a header from a string of its own), so that the memo
+// keeps no claims alive; segment is copied for the same reason, and the
+// members are copied out of the token's Result. A header with crit is not
+// remembered: its Critical list is a slice a caller could change, and such
+// headers are rare.
 func (m *headerMemos) store(segment string, h *Header) {
 	if !m.ready || len(segment) > maxMemoSegment || len(h.Critical) > 0 || len(h.spans) > headerMemoSpans {
 		return

@@ -201,3 +201,25 @@ func TestHeaderMemoConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Only the headers of accepted tokens are remembered: tokens made up with
+// ever new headers cannot push out the issuer's.
+func TestHeaderMemoOnlyAcceptedTokens(t *testing.T) {
+	v := newTestVerifier(t, standardSet(t), nil)
+	ctx := context.Background()
+	for i := range 2 * headerMemoWays {
+		forged := sign(t, RS256, testKeys().rsaOther, obj{"kid": "rsa", "typ": fmt.Sprintf("x%d", i)}, validClaims())
+		_, err := v.Verify(ctx, forged)
+		assertRefused(t, err, ErrSignature, "")
+		if v.headers.load(strings.Split(forged, ".")[0]) != nil {
+			t.Fatalf("the header of a refused token was remembered")
+		}
+	}
+	good := sign(t, RS256, testKeys().rsa, obj{"kid": "rsa"}, validClaims())
+	if _, err := v.Verify(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	if v.headers.load(strings.Split(good, ".")[0]) == nil {
+		t.Error("the header of an accepted token was not remembered")
+	}
+}

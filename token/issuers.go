@@ -28,7 +28,9 @@ type IssuerKeySource interface {
 	// issuer costs nothing. Other claims may be checked against the issuer
 	// too (Entra ID's tid against the tenant in iss). An error matching
 	// ErrUnavailable means the issuer is trusted but its keys could not be
-	// set up.
+	// set up. It must not keep c, or a slice of it (Audience), after it
+	// returns: the Verifier reuses the memory of a token it refuses.
+	// Strings read from c (c.Issuer) may be kept.
 	IssuerKeys(ctx context.Context, c *Claims) (KeySource, error)
 }
 

@@ -59,8 +59,9 @@ type VerifierConfig struct {
 	ExpiryOptional bool
 	// CheckHeader, when set, runs on the parsed header before any key is
 	// looked up, so a token of the wrong type costs no key fetch. A validator
-	// uses it to check typ. It must not keep the Header after it returns:
-	// the Verifier reuses the memory of a token it refuses.
+	// uses it to check typ. It must not keep the Header, or a slice of it
+	// (Critical), after it returns: the Verifier reuses the memory of a
+	// token it refuses. Strings read from it may be kept.
 	CheckHeader func(*Header) error
 	// CheckClaims, when set, runs on the parsed header and claims after the
 	// issuer and the times were checked and before any key is looked up or
@@ -68,8 +69,11 @@ type VerifierConfig struct {
 	// (one for another audience, say) costs a fraction of a verification.
 	// Nothing has vouched for the claims yet: an error it returns must not
 	// quote them, since it may reach the client who crafted them. Like
-	// CheckHeader, it must not keep the Header or the Claims after it
-	// returns.
+	// CheckHeader, it must not keep the Header or the Claims, or a slice
+	// of them (Audience), after it returns; strings read from them may be
+	// kept. (The exception in Verifier.Verify aside: a large claims set
+	// that would cost more to read than a signature is read, and checked,
+	// after the signature.)
 	CheckClaims func(*Header, *Claims) error
 }
 
@@ -112,13 +116,16 @@ type Verified struct {
 // in one allocation: a validator reads the verified claims into its own
 // type without a second allocation for it. A Result that VerifyFor returns
 // is the caller's alone: it is never handed out twice. (The Verifier reuses
-// the Results of tokens it refused, which no caller ever saw.)
+// the Result of a token it refused, which only the hooks of VerifierConfig
+// and the IssuerKeySource saw, during their calls.)
 //
-// The Header and Claims of a Result keep their members in storage that is
-// part of the Result, sized for a typical token, so that reading them costs
-// no allocation of their own. Anything that keeps a value read from them
-// (a substring of a claim included) keeps the whole Result alive: a cache
-// that keeps a result for long copies what it needs.
+// The Claims of a Result keep their members and audiences in storage that
+// is part of the Result, sized for a typical token, so that reading them
+// costs no allocation of their own; a Header's members are there too, or
+// in the Verifier's memo of the header, which never changes. A slice read
+// from them (Audience) keeps the whole Result alive; strings are
+// substrings of the decoded header or claims, which are strings of their
+// own. A cache that keeps a result for long copies what it needs.
 type Result[T any] struct {
 	Verified Verified
 	Value    T
@@ -247,21 +254,28 @@ func LooksLikeJWS(raw string) bool {
 // another issuer never makes a remote key source refetch, and an expired one
 // costs no signature check). Refusals made before the signature is checked
 // say what rule failed without quoting the token's values, which nothing
-// has vouched for yet. One exception bounds what a crafted token can cost:
-// a Verifier with one issuer checks the signature of a large claims set
-// with many members, escapes or brackets before reading it, so that such a
-// token from an attacker costs one signature check to refuse, not several
-// (it is then refused with ErrSignature, whatever else is wrong with it).
+// has vouched for yet.
+//
+// One exception bounds what a crafted token can cost. A Verifier with one
+// issuer looks up the key and checks the signature of a large claims set
+// (over 8 KB decoded, or over 2 KB with some 400 members, escapes or
+// brackets) before reading it: such a token from an attacker then costs
+// one signature check to refuse, not several. It is refused for its key or
+// signature (ErrKeyNotFound, ErrKeyMismatch, ErrSignature) whatever else is
+// wrong with it, and its kid is looked up whatever issuer it names, so an
+// unknown kid may make a remote key source refetch (at most once per
+// cooldown, as for any token). When the key source cannot answer, its
+// claims are read first after all, as for any token.
 //
 // All three segments are decoded before anything in them is interpreted.
 // On success it costs two allocations of its own: the Result that holds the
 // Verified, and one string holding the decoded claims, which every claim's
 // string field shares. The segments are decoded into buffers on the stack.
-// A Verifier remembers the last few headers it parsed: a token whose
-// header segment is one of them (the tokens of one issuer and key all
+// A Verifier remembers the last few headers of tokens it accepted: a token
+// whose header segment is one of them (the tokens of one issuer and key all
 // carry the same header) takes the parsed Header, read only, without
-// decoding or parsing it again; any other header costs a string and a
-// memo of its own.
+// decoding or parsing it again; any other header costs a string of its own,
+// and a memo when its token is accepted.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Verified, error) {
 	r, err := VerifyFor[struct{}](ctx, v, raw)
 	if err != nil {
@@ -330,11 +344,8 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	out.Raw = raw
 	if memo != nil {
 		out.Header = memo.header
-	} else {
-		if verr := parseHeader(&out.Header, hdr, string(hdr), v.critical, st.headerMembers[:0]); verr != nil {
-			return verr
-		}
-		v.headers.store(seg.header, &out.Header)
+	} else if verr := parseHeader(&out.Header, hdr, string(hdr), v.critical, st.headerMembers[:0]); verr != nil {
+		return verr
 	}
 	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
 	if !ok {
@@ -363,7 +374,13 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	early := v.onlyKeys != nil && costlyClaims(payload)
 	if early {
 		if key, err = checkSignature(ctx, v.onlyKeys, &out.Header, alg, seg, sig); err != nil {
-			return err
+			if !errors.Is(err, ErrUnavailable) {
+				return err
+			}
+			// The keys cannot be had now: the claims are read first, as
+			// for any token, so that a token the claims refuse gets the
+			// same answer as when the keys are there.
+			early = false
 		}
 	}
 	if err := out.Claims.parse(payload, string(payload), st.claimMembers[:0], st.audience[:0]); err != nil {
@@ -395,6 +412,11 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 		if key, err = checkSignature(ctx, keys, &out.Header, alg, seg, sig); err != nil {
 			return err
 		}
+	}
+	if memo == nil {
+		// Only the header of a token that passed is remembered, so that
+		// tokens made up to rotate headers cannot evict the issuer's.
+		v.headers.store(seg.header, &out.Header)
 	}
 	out.Key, out.Keys = key, keys
 	return nil
