@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"math"
 	"sync"
 	"time"
@@ -39,14 +40,24 @@ type ReplayStore interface {
 const DefaultReplayEntries = 100_000
 
 // MemoryReplayStore is the in-process ReplayStore. It keeps the SHA-256 of
-// each key (never the key itself) with its expiry, and drops entries once
-// they expire. A live entry costs about 110 bytes whatever the key's length
-// (at most 128 bytes, as TestMemoryReplayStoreMemoryPerEntry checks), some
-// 11 MB for DefaultReplayEntries; entries hold no pointers, so however many
-// there are they add no work to the garbage collector's marking. It never forgets a live entry to make
-// room: when MaxEntries live entries are held, Use fails with an error
-// matching ErrUnavailable until some expire, because forgetting one would
-// let that identifier be replayed.
+// each key (never the key itself) with its expiry, in an open-addressing
+// table whose slots are reused once their entry has expired: an expired
+// entry needs no bookkeeping of its own, and the occasional sweep that
+// clears them costs, spread over the insertions that filled the table, a
+// few slots each. A live entry costs about 80 bytes whatever the key's
+// length (at most 128 bytes, as TestMemoryReplayStoreMemoryPerEntry
+// checks), some 8 MB for DefaultReplayEntries; the table holds no pointers,
+// so however many entries there are they add no work to the garbage
+// collector's marking.
+//
+// It never forgets a live entry to make room: when MaxEntries live entries
+// are held, Use fails with an error matching ErrUnavailable until some
+// expire, because forgetting one would let that identifier be replayed.
+//
+// Where an entry sits in the table comes from a hash keyed with a random
+// seed of each store's own, so clients choosing their identifiers cannot
+// pile them onto one part of the table. Whether a key was used is decided by
+// comparing the whole SHA-256 of the key, never that placement hash.
 //
 // The zero value is ready to use with DefaultReplayEntries. It is safe for
 // concurrent use.
@@ -59,9 +70,8 @@ type MemoryReplayStore struct {
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 
-	mu      sync.Mutex
-	entries map[[sha256.Size]byte]int64 // expiries, as unixNano gives them
-	order   expiryHeap
+	mu    sync.Mutex
+	table replayTable
 }
 
 var _ ReplayStore = (*MemoryReplayStore)(nil)
@@ -78,128 +88,69 @@ func (s *MemoryReplayStore) Use(ctx context.Context, key string, expires time.Ti
 	if err := ctx.Err(); err != nil {
 		return &ValidationError{Kind: ErrUnavailable, Reason: "the caller's context ended before the replay check", Err: err}
 	}
-	now := settings.Clock(s.Now)()
-	t := unixNano(now)
-	k := hashKey(key)
+	now := encodeDeadline(settings.Clock(s.Now)())
+	until := encodeDeadline(expires)
+	d := digestKey(key)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.entries == nil {
-		s.entries = make(map[[sha256.Size]byte]int64)
-	}
-	s.dropExpired(t)
-	if until, ok := s.entries[k]; ok && t < until {
+	switch s.table.use(&d, now, until, limit) {
+	case replayUsed:
 		return Errorf(ErrReplay, "jti", "this identifier was already used; a single-use token or proof must carry a new jti each time")
-	}
-	if !now.Before(expires) {
-		// Already past its life: nothing to remember, and nothing could
-		// accept it again.
-		return nil
-	}
-	if len(s.entries) >= limit {
+	case replayFull:
 		return Errorf(ErrUnavailable, "", "the replay store holds its limit of %d live identifiers; refusing rather than forgetting one", limit)
 	}
-	s.entries[k] = unixNano(expires)
-	s.order.push(expiryItem{key: k, expires: s.entries[k]})
 	return nil
 }
 
-// Len returns how many live identifiers the store holds.
+// Len returns how many live identifiers the store holds. It reads the whole
+// table, so it is meant for tests and metrics, not for every request.
 func (s *MemoryReplayStore) Len() int {
 	if s == nil {
 		return 0
 	}
+	now := encodeDeadline(settings.Clock(s.Now)())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.entries)
+	return s.table.live(now)
 }
 
-// dropExpired removes every entry whose expiry is not after t. The heap holds
-// one item per entry, so the work is proportional to what is dropped.
-func (s *MemoryReplayStore) dropExpired(t int64) {
-	for len(s.order) > 0 && s.order[0].expires <= t {
-		it := s.order.pop()
-		if until, ok := s.entries[it.key]; ok && until <= t {
-			delete(s.entries, it.key)
-		}
-	}
-}
-
-// hashKey returns the SHA-256 of key, copying a key of usual length (a
-// DPoP proof's, some ninety bytes) to the stack rather than to the heap.
-func hashKey(key string) [sha256.Size]byte {
+// digestKey returns the SHA-256 of key as four words, copying a key of
+// usual length (a DPoP proof's, some ninety bytes) to the stack rather than
+// to the heap.
+func digestKey(key string) replayDigest {
 	var buf [256]byte
+	var sum [sha256.Size]byte
 	if len(key) <= len(buf) {
-		return sha256.Sum256(append(buf[:0], key...))
+		sum = sha256.Sum256(append(buf[:0], key...))
+	} else {
+		sum = sha256.Sum256([]byte(key))
 	}
-	return sha256.Sum256([]byte(key))
+	var d replayDigest
+	for i := range d {
+		d[i] = binary.LittleEndian.Uint64(sum[8*i:])
+	}
+	return d
 }
 
-// unixNano returns t in Unix nanoseconds, saturated at the ends of int64's
-// range (the years 1678 and 2262): the map and the heap then hold no
-// pointers (a time.Time holds its Location), which the garbage collector
-// would otherwise scan in every entry. A saturated expiry keeps its entry
-// longer, never shorter.
-func unixNano(t time.Time) int64 {
+// encodeDeadline returns t in Unix nanoseconds, saturated at the ends of
+// int64's range (the years 1678 and 2262), shifted into uint64 so that the
+// order is kept and 0 is below any instant: a slot whose deadline is 0 is
+// empty. A saturated deadline keeps its entry longer, never shorter.
+func encodeDeadline(t time.Time) uint64 {
+	var n int64
 	switch {
 	case t.Before(minNano):
-		return math.MinInt64
+		n = math.MinInt64
 	case t.After(maxNano):
-		return math.MaxInt64
+		n = math.MaxInt64
+	default:
+		n = t.UnixNano()
 	}
-	return t.UnixNano()
+	return uint64(n) ^ 1<<63
 }
 
 var (
 	minNano = time.Unix(0, math.MinInt64)
 	maxNano = time.Unix(0, math.MaxInt64)
 )
-
-type expiryItem struct {
-	key     [sha256.Size]byte
-	expires int64 // as unixNano gives it
-}
-
-// expiryHeap is a binary min-heap of entries by expiry, soonest first. It is
-// written out for its one item type rather than through container/heap,
-// whose Push and Pop box every item into an interface: an allocation per
-// identifier recorded.
-type expiryHeap []expiryItem
-
-func (h *expiryHeap) push(it expiryItem) {
-	*h = append(*h, it)
-	q := *h
-	for i := len(q) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if q[i].expires >= q[parent].expires {
-			break
-		}
-		q[i], q[parent] = q[parent], q[i]
-		i = parent
-	}
-}
-
-// pop removes and returns the item that expires first; h must not be empty.
-func (h *expiryHeap) pop() expiryItem {
-	q := *h
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	for i := 0; ; {
-		smallest, l, r := i, 2*i+1, 2*i+2
-		if l < len(q) && q[l].expires < q[smallest].expires {
-			smallest = l
-		}
-		if r < len(q) && q[r].expires < q[smallest].expires {
-			smallest = r
-		}
-		if smallest == i {
-			break
-		}
-		q[i], q[smallest] = q[smallest], q[i]
-		i = smallest
-	}
-	*h = q
-	return top
-}

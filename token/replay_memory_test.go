@@ -12,13 +12,13 @@ import (
 
 // maxReplayEntryBytes is what the documentation promises a live entry of a
 // MemoryReplayStore costs at most, averaged over a full store: its SHA-256
-// and expiry in the map and in the expiry heap, with their growth slack.
+// and expiry in a table of twice as many slots as the bound.
 const maxReplayEntryBytes = 128
 
 // TestMemoryReplayStoreMemoryPerEntry measures the heap a store of many
 // live entries holds, so that MaxEntries times the documented cost bounds
-// what the default store can take (DefaultReplayEntries entries, some 11
-// to 13 MB), whatever the length of the identifiers.
+// what the default store can take (DefaultReplayEntries entries, some 8
+// MB), whatever the length of the identifiers.
 func TestMemoryReplayStoreMemoryPerEntry(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	const n = token.DefaultReplayEntries

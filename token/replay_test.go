@@ -153,3 +153,61 @@ func TestMemoryReplayStoreFarFutureExpiry(t *testing.T) {
 	require.ErrorIs(t, s.Use(ctx, "logout-jti", far), token.ErrReplay)
 	require.Equal(t, 1, s.Len())
 }
+
+// Under concurrent use with a moving clock, small enough a bound that the
+// table is swept and regrown while other goroutines wait on it, no
+// identifier is accepted twice while it is live, and nothing else fails.
+// Run it with -race.
+func TestMemoryReplayStoreConcurrentExpiry(t *testing.T) {
+	var clock atomic.Int64 // ticks after start; it only moves forward
+	advance := func(to int64) {
+		for c := clock.Load(); c < to && !clock.CompareAndSwap(c, to); c = clock.Load() {
+		}
+	}
+	start := time.Unix(1_800_000_000, 0)
+	s := &token.MemoryReplayStore{MaxEntries: 512, Now: func() time.Time { return start.Add(time.Duration(clock.Load())) }}
+	ctx := context.Background()
+	const workers, keys, life = 4, 4000, 100
+	var accepted [keys]atomic.Int32 // acceptances while the identifier was live
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range keys {
+				// Every identifier lives 100 ticks; the clock moves one tick
+				// per identifier, so some 100 are live at a time.
+				advance(int64(k))
+				err := s.Use(ctx, fmt.Sprint("id-", k), start.Add(time.Duration(k+life)))
+				switch {
+				case err == nil:
+					// A worker that fell 100 identifiers behind is told
+					// nil for one that has expired, as for any expired
+					// identifier; only what was live when Use returned
+					// counts.
+					if clock.Load() < int64(k+life) {
+						accepted[k].Add(1)
+					}
+				case !errors.Is(err, token.ErrReplay):
+					t.Errorf("worker %d, id-%d: %v", w, k, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	counted := 0
+	for k := range accepted {
+		n := accepted[k].Load()
+		if n > 1 {
+			t.Fatalf("id-%d accepted %d times while live", k, n)
+		}
+		counted += int(n)
+	}
+	if counted < keys/2 {
+		t.Fatalf("only %d of %d identifiers were accepted while live; the test checked little", counted, keys)
+	}
+	if n := s.Len(); n > life+1 {
+		t.Fatalf("%d live entries at the end; at most %d can be live", n, life+1)
+	}
+}
