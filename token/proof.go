@@ -3,9 +3,10 @@ package token
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/jose"
@@ -20,6 +21,7 @@ const DefaultMaxProofSize = 8 << 10
 // proofKeyCacheSize bounds how many header keys a ProofVerifier remembers. A
 // client signs every proof with the same key, so remembering the parsed key
 // spares the JWK parsing and the thumbprint on all but its first request.
+// It is a power of two.
 const proofKeyCacheSize = 1024
 
 // ProofVerifierConfig configures a ProofVerifier. Its zero value is the safe
@@ -52,8 +54,20 @@ type ProofVerifier struct {
 	maxSize     int
 	checkHeader func(*Header) error
 
-	mu   sync.Mutex
-	keys map[string]*Key // parsed header keys by their JSON text
+	// keys remembers parsed header keys by their JSON text. A text may sit
+	// in either of the two slots its seeded hash picks; each slot holds an
+	// immutable entry, read and replaced atomically, so concurrent proofs
+	// share it without a lock.
+	keys [proofKeyCacheSize]atomic.Pointer[headerKeyEntry]
+	seed maphash.Seed
+}
+
+// headerKeyEntry is a header key remembered by a ProofVerifier: the JSON text
+// of the jwk (its own copy, not a piece of the proof it came in) and the key
+// parsed from it. It is never changed once stored.
+type headerKeyEntry struct {
+	jwk string
+	key *Key
 }
 
 // NewProofVerifier checks cfg and returns a ProofVerifier. It refuses an
@@ -70,7 +84,7 @@ func NewProofVerifier(cfg ProofVerifierConfig) (*ProofVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &ProofVerifier{maxSize: maxSize, checkHeader: cfg.CheckHeader}
+	p := &ProofVerifier{maxSize: maxSize, checkHeader: cfg.CheckHeader, seed: maphash.MakeSeed()}
 	for _, name := range algs {
 		a, ok := lookupAlgorithm(name)
 		if !ok {
@@ -216,11 +230,13 @@ func (p *ProofVerifier) headerKey(h *Header) (*Key, error) {
 	if !ok {
 		return nil, Errorf(ErrMalformed, "header.jwk", "the header carries no jwk; a proof must carry the public key that signed it")
 	}
-	p.mu.Lock()
-	k, ok := p.keys[raw]
-	p.mu.Unlock()
-	if ok {
-		return k, nil
+	hash := maphash.String(p.seed, raw)
+	slot := &p.keys[hash&(proofKeyCacheSize-1)]
+	other := &p.keys[(hash&(proofKeyCacheSize-1))^1]
+	for _, s := range [2]*atomic.Pointer[headerKeyEntry]{slot, other} {
+		if e := s.Load(); e != nil && e.jwk == raw {
+			return e.key, nil
+		}
 	}
 	members, err := strictjson.ParseObject([]byte(raw), 4, nil)
 	if err != nil {
@@ -233,7 +249,7 @@ func (p *ProofVerifier) headerKey(h *Header) (*Key, error) {
 			}
 		}
 	}
-	k, err = ParseKey([]byte(raw))
+	k, err := ParseKey([]byte(raw))
 	if err != nil {
 		return nil, &ValidationError{Kind: ErrKeyMismatch, Claim: "header.jwk", Reason: "jwk is not a usable public key", Err: err}
 	}
@@ -245,16 +261,14 @@ func (p *ProofVerifier) headerKey(h *Header) (*Key, error) {
 	if k.thumb, err = jose.Thumbprint(k.public); err != nil {
 		return nil, &ValidationError{Kind: ErrKeyMismatch, Claim: "header.jwk", Reason: "the thumbprint of jwk cannot be computed", Err: err}
 	}
-	p.mu.Lock()
-	if len(p.keys) >= proofKeyCacheSize {
-		clear(p.keys)
+	// The key's own slot is taken if empty, else the other one if empty,
+	// else the key's own slot is replaced: two clients share a pair of
+	// slots without evicting each other unless both keys hash to the same
+	// one. raw is a substring of the whole decoded proof: the entry keeps a
+	// copy of the key's own text.
+	if slot.Load() != nil && other.Load() == nil {
+		slot = other
 	}
-	if p.keys == nil {
-		p.keys = make(map[string]*Key)
-	}
-	// raw is a substring of the whole decoded proof: the map keeps a copy
-	// of the key's own text, not the proof it came in.
-	p.keys[strings.Clone(raw)] = k
-	p.mu.Unlock()
+	slot.Store(&headerKeyEntry{jwk: strings.Clone(raw), key: k})
 	return k, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tokenguard/tokenguard/internal/jose"
@@ -148,29 +149,97 @@ func TestNewProofVerifierConfig(t *testing.T) {
 	}
 }
 
+// edProof is a proof signed by the i-th of a family of Ed25519 keys, with
+// that key in its header, and the key's thumbprint.
+func edProof(tb testing.TB, i int) (proof, thumbprint string) {
+	tb.Helper()
+	seed := make([]byte, ed25519.SeedSize)
+	seed[0], seed[1] = byte(i), byte(i>>8)
+	key := ed25519.NewKeyFromSeed(seed)
+	pub, err := jose.MarshalPublic("", "", key.Public())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tp, err := jose.Thumbprint(key.Public())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	claims := obj{"jti": "j", "htm": "GET", "htu": "https://a.example/", "iat": testNow.Unix()}
+	return sign(tb, EdDSA, key, obj{"jwk": json.RawMessage(pub)}, claims), tp
+}
+
 // The header keys a ProofVerifier remembers are bounded: a client with a new
-// key per proof costs a parse each, never unbounded memory.
+// key per proof costs a parse each, never unbounded memory. A remembered
+// key is the one parsed the first time, and a key never stands in for
+// another, however many there are.
 func TestProofVerifierKeyCacheBound(t *testing.T) {
 	p := newTestProofVerifier(t, ProofVerifierConfig{})
-	claims := obj{"jti": "j", "htm": "GET", "htu": "https://a.example/", "iat": testNow.Unix()}
-	for i := range proofKeyCacheSize + 10 {
-		seed := make([]byte, ed25519.SeedSize)
-		seed[0], seed[1] = byte(i), byte(i>>8)
-		key := ed25519.NewKeyFromSeed(seed)
-		pub, err := jose.MarshalPublic("", "", key.Public())
+	remembered := func() int {
+		n := 0
+		for k := range p.keys {
+			if p.keys[k].Load() != nil {
+				n++
+			}
+		}
+		return n
+	}
+	first, _ := edProof(t, 0)
+	a, err := p.Verify(first, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := p.Verify(first, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Key != again.Key {
+		t.Fatal("the second proof of a key parsed the key again")
+	}
+	for i := range 3 * proofKeyCacheSize {
+		proof, tp := edProof(t, i)
+		out, err := p.Verify(proof, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := p.verifyErr(sign(t, EdDSA, key, obj{"jwk": json.RawMessage(pub)}, claims), nil); err != nil {
-			t.Fatal(err)
-		}
-		p.mu.Lock()
-		n := len(p.keys)
-		p.mu.Unlock()
-		if n > proofKeyCacheSize {
-			t.Fatalf("%d keys remembered; the bound is %d", n, proofKeyCacheSize)
+		if got, _ := out.Key.Thumbprint(); got != tp {
+			t.Fatalf("proof %d verified with the key %s; it carries %s", i, got, tp)
 		}
 	}
+	if n := remembered(); n > proofKeyCacheSize || n < proofKeyCacheSize/2 {
+		t.Fatalf("%d keys remembered; the bound is %d, and most slots should be in use", n, proofKeyCacheSize)
+	}
+}
+
+// Proofs of many keys verified from several goroutines at once, more keys
+// than are remembered, each verify with their own key. Run it with -race.
+func TestProofVerifierConcurrentKeys(t *testing.T) {
+	p := newTestProofVerifier(t, ProofVerifierConfig{})
+	const keys = 64
+	proofs := make([]string, keys)
+	thumbs := make([]string, keys)
+	for i := range proofs {
+		proofs[i], thumbs[i] = edProof(t, i)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 200 {
+				i := (n*7 + w) % keys
+				out, err := p.Verify(proofs[i], nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got, _ := out.Key.Thumbprint(); got != thumbs[i] {
+					t.Errorf("proof %d verified with the key %s; it carries %s", i, got, thumbs[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func FuzzProofVerifier(f *testing.F) {
