@@ -2,7 +2,7 @@ package accesstoken_test
 
 import (
 	"context"
-	"encoding/binary"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,20 +13,60 @@ import (
 	"github.com/tokenguard/tokenguard/token/tokentest"
 )
 
-// freshStore is a MemoryReplayStore for benchmarks, whose proofs come from a
-// pool and so repeat: it makes each key unique with a counter, so every call
-// costs what a new proof's would (a hash and an insertion) without being
-// refused as a replay. Making the key costs the benchmark one allocation
-// that a real request does not pay.
-type freshStore struct {
-	inner *token.MemoryReplayStore
-	n     atomic.Uint64
+// steadyStore is the replay store of the DPoP benchmarks: a
+// MemoryReplayStore of the default bound, held at the size it has on a
+// server that accepts a proof every steadyStep (half the bound live), on a
+// clock of its own that moves steadyStep per proof recorded. The
+// benchmark's proofs come from a pool and so repeat, and its validator's
+// clock stands still so that they stay fresh: in place of each key it is
+// given, the store records the next of a ring of distinct keys of the same
+// shape, for as long past its own clock as the validator asked past the
+// validator's. Every call so costs what a new proof's does on such a server
+// (hashing a key of a proof's length, a probe, an insertion, and its share
+// of clearing the entries that expire meanwhile) and allocates nothing.
+type steadyStore struct {
+	inner   *token.MemoryReplayStore
+	keys    []string
+	n       atomic.Int64 // proofs recorded: the store's clock
+	start   time.Time
+	clients func() time.Time // the validator's clock
 }
 
-func (s *freshStore) Use(ctx context.Context, key string, expires time.Time) error {
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], s.n.Add(1))
-	return s.inner.Use(ctx, key+string(n[:]), expires)
+// steadyStep is how far the store's clock moves per proof: with the
+// default window (MaxAge, Leeway and a second: 121 s), 50,000 live entries.
+const steadyStep = 121 * time.Second / (token.DefaultReplayEntries / 2)
+
+func newSteadyStore(b *testing.B, clients func() time.Time, jkt string) *steadyStore {
+	b.Helper()
+	s := &steadyStore{start: clients(), clients: clients}
+	s.inner = &token.MemoryReplayStore{Now: s.now}
+	// Keys as dpopChecker makes them, "dpop:" + jkt + ":" + jti, with a
+	// jti of 32 hexadecimal digits as tokentest's; twice as many as are
+	// live at once, so a key is used again only long after it expired.
+	s.keys = make([]string, 1<<17)
+	for i := range s.keys {
+		s.keys[i] = fmt.Sprintf("dpop:%s:%032x", jkt, i)
+	}
+	ctx := context.Background()
+	for range 2 * len(s.keys) { // into the steady state
+		if err := s.Use(ctx, "", clients().Add(121*time.Second)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n := s.inner.Len(); n < token.DefaultReplayEntries/2-10 || n > token.DefaultReplayEntries/2+10 {
+		b.Fatalf("the store holds %d live entries, not its steady %d", n, token.DefaultReplayEntries/2)
+	}
+	return s
+}
+
+func (s *steadyStore) now() time.Time {
+	return s.start.Add(time.Duration(s.n.Load()) * steadyStep)
+}
+
+func (s *steadyStore) Use(ctx context.Context, _ string, expires time.Time) error {
+	n := s.n.Add(1)
+	now := s.start.Add(time.Duration(n) * steadyStep)
+	return s.inner.Use(ctx, s.keys[n%int64(len(s.keys))], now.Add(expires.Sub(s.clients())))
 }
 
 // dpopBench is a DPoP-bound token, a pool of proofs for it, and the
@@ -44,9 +84,9 @@ type dpopBench struct {
 func newDPoPBench(b *testing.B, alg string) *dpopBench {
 	b.Helper()
 	f := newFixture(b, tokentest.WithAlgorithm(alg), tokentest.WithClientID("kbyuFDidLLm280LIwVFiazOqjO3ty8KH"))
-	store := &freshStore{inner: &token.MemoryReplayStore{MaxEntries: 1 << 24, Now: f.clk.Now}}
-	v := f.validator(b, func(c *accesstoken.Config) { c.CacheSize = -1; c.DPoP.ReplayStore = store })
 	key := f.iss.NewDPoPKey(alg)
+	store := newSteadyStore(b, f.clk.Now, key.Thumbprint())
+	v := f.validator(b, func(c *accesstoken.Config) { c.CacheSize = -1; c.DPoP.ReplayStore = store })
 	d := &dpopBench{v: v, tok: f.iss.DPoPAccessToken(key, benchClaims(f.iss), tokentest.AtJWT())}
 	d.bearer = f.iss.AccessToken(benchClaims(f.iss), tokentest.AtJWT())
 	for range 256 {
