@@ -82,12 +82,26 @@ func parseConfirmation(raw string) (Confirmation, error) {
 				"the token is bound by the confirmation method %s, which this validator cannot check; it is never accepted without that proof", excerpt.Quote(name))
 		}
 		s, ok := strictjson.String(strictjson.SpanValue(m, raw))
-		if !ok || len(s) != thumbprintLength || strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		if !ok || len(s) != thumbprintLength || !isB64URL(s) {
 			return Confirmation{}, token.Errorf(token.ErrInvalidClaim, "cnf."+name, "must be the base64url SHA-256 thumbprint (%d characters)", thumbprintLength)
 		}
 		*dst = s
 	}
 	return c, nil
+}
+
+// isB64URL reports whether s is made of base64url characters only. It is
+// a loop over the bytes rather than strings.Trim with the alphabet, which
+// builds a set of the alphabet on every call.
+func isB64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // jwtConfirmation reads a JWT's cnf claim, if any.

@@ -142,6 +142,9 @@ func TestMalformedConfirmation(t *testing.T) {
 		"short jkt": map[string]string{"jkt": "abc"},
 		"jkt array": map[string]any{"jkt": []string{f.key.Thumbprint()}},
 		"bad chars": map[string]string{"jkt": strings.Repeat("+", 43)},
+		"padding":   map[string]string{"jkt": f.key.Thumbprint()[:42] + "="},
+		"non-ASCII": map[string]string{"jkt": "é" + f.key.Thumbprint()[:41]},
+		"x5t slash": map[string]string{"x5t#S256": "/" + f.key.Thumbprint()[1:]},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tok := f.iss.AccessToken(tokentest.Claims{"cnf": cnf})
