@@ -18,10 +18,11 @@ import (
 // no bound: 8 KiB, room for a header carrying an RSA-8192 key.
 const DefaultMaxProofSize = 8 << 10
 
-// proofKeyCacheSize bounds how many header keys a ProofVerifier remembers. A
-// client signs every proof with the same key, so remembering the parsed key
-// spares the JWK parsing and the thumbprint on all but its first request.
-// It is a power of two.
+// proofKeyCacheSize bounds how many headers, and how many header keys, a
+// ProofVerifier remembers. A client signs every proof with the same key
+// under the same header, so remembering them spares the header's decoding
+// and checks, the JWK parsing and the thumbprint on all but its first
+// request. It is a power of two.
 const proofKeyCacheSize = 1024
 
 // ProofVerifierConfig configures a ProofVerifier. Its zero value is the safe
@@ -36,7 +37,9 @@ type ProofVerifierConfig struct {
 	MaxSize int
 	// CheckHeader, when set, runs on the parsed header before the key in it
 	// is read, so a JWT of the wrong type costs no key parsing. A DPoP
-	// checker uses it to require typ "dpop+jwt".
+	// checker uses it to require typ "dpop+jwt". Its verdict must depend on
+	// the header alone: once a proof has verified, later proofs with the
+	// same header, byte for byte, are not checked again.
 	CheckHeader func(*Header) error
 }
 
@@ -54,20 +57,68 @@ type ProofVerifier struct {
 	maxSize     int
 	checkHeader func(*Header) error
 
-	// keys remembers parsed header keys by their JSON text. A text may sit
-	// in either of the two slots its seeded hash picks; each slot holds an
-	// immutable entry, read and replaced atomically, so concurrent proofs
-	// share it without a lock.
-	keys [proofKeyCacheSize]atomic.Pointer[headerKeyEntry]
-	seed maphash.Seed
+	// headers remembers the headers of proofs that verified, by their
+	// base64url segment: a client sends the same header (typ, alg, its
+	// jwk) with every proof, so its later proofs skip decoding and parsing
+	// the header, the checks on it and the key lookup. keys remembers
+	// parsed header keys by their JSON text, for headers not seen before.
+	headers proofCache[*provenHeader]
+	keys    proofCache[*Key]
+	seed    maphash.Seed
 }
 
-// headerKeyEntry is a header key remembered by a ProofVerifier: the JSON text
-// of the jwk (its own copy, not a piece of the proof it came in) and the key
-// parsed from it. It is never changed once stored.
-type headerKeyEntry struct {
-	jwk string
-	key *Key
+// provenHeader is a proof header a ProofVerifier has accepted, with all that
+// depends on the header alone decided: the algorithm is allowed, CheckHeader
+// passed, and the jwk is a public key that fits the algorithm. Its Header is
+// parsed from its own copy of the text and is never changed once stored.
+type provenHeader struct {
+	header Header
+	alg    algorithm
+	key    *Key
+}
+
+// proofCache remembers values by a text, in proofKeyCacheSize slots. A text
+// may sit in either of the two slots its seeded hash picks; each slot holds
+// an immutable entry, read and replaced atomically, so concurrent proofs
+// share the cache without a lock, and its size is its bound.
+type proofCache[V any] struct {
+	slots [proofKeyCacheSize]atomic.Pointer[proofCacheEntry[V]]
+}
+
+// proofCacheEntry is one remembered value and the text it is remembered by
+// (its own copy, not a piece of the proof it came in).
+type proofCacheEntry[V any] struct {
+	text  string
+	value V
+}
+
+// pair returns the two slots where text may sit; the first is its own.
+func (c *proofCache[V]) pair(seed maphash.Seed, text string) (own, other *atomic.Pointer[proofCacheEntry[V]]) {
+	i := maphash.String(seed, text) & (proofKeyCacheSize - 1)
+	return &c.slots[i], &c.slots[i^1]
+}
+
+// get returns the value remembered for text.
+func (c *proofCache[V]) get(seed maphash.Seed, text string) (v V, ok bool) {
+	own, other := c.pair(seed, text)
+	for _, s := range [2]*atomic.Pointer[proofCacheEntry[V]]{own, other} {
+		if e := s.Load(); e != nil && e.text == text {
+			return e.value, true
+		}
+	}
+	return v, false
+}
+
+// put remembers v for a copy of text. The text's own slot is taken if
+// empty, else the other one if empty, else the text's own slot is
+// replaced: two texts share a pair of slots without evicting each other
+// unless both hash to the same one.
+func (c *proofCache[V]) put(seed maphash.Seed, text string, v V) {
+	own, other := c.pair(seed, text)
+	if own.Load() != nil && other.Load() == nil {
+		own = other
+	}
+	own.Store(&proofCacheEntry[V]{text: strings.Clone(text), value: v})
 }
 
 // NewProofVerifier checks cfg and returns a ProofVerifier. It refuses an
@@ -141,8 +192,17 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 	if verr != nil {
 		return nil, verr
 	}
+	// A header this verifier has accepted before, byte for byte, passed
+	// every check that depends on the header alone: only the payload is
+	// decoded, and the checks below that were decided for it are skipped.
+	proven, known := p.headers.get(p.seed, seg.header)
 	var scratch [decodeScratchSize]byte
-	hdr, payload, verr := decodeParts(seg, scratch[:])
+	var hdr, payload []byte
+	if known {
+		payload, verr = decodePayload(seg, scratch[:])
+	} else {
+		hdr, payload, verr = decodeParts(seg, scratch[:])
+	}
 	if verr != nil {
 		return nil, verr
 	}
@@ -156,26 +216,24 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 	r := new(proofResult)
 	out := &r.Verified
 	out.Raw = raw
-	text := string(hdr[:len(hdr)+len(payload)])
-	if verr := parseHeader(&out.Header, hdr, text[:len(hdr)], nil, r.headerMembers[:0]); verr != nil {
-		return nil, verr
-	}
+	var text string // the decoded header (unless known) and payload
 	var alg algorithm
-	found := false
-	for _, a := range p.allowed {
-		if a.name == out.Header.Algorithm {
-			alg, found = a, true
-			break
+	if known {
+		out.Header, alg = proven.header, proven.alg
+		text = string(payload)
+	} else {
+		text = string(hdr[:len(hdr)+len(payload)])
+		if verr := parseHeader(&out.Header, hdr, text[:len(hdr)], nil, r.headerMembers[:0]); verr != nil {
+			return nil, verr
 		}
-	}
-	if !found {
-		return nil, Errorf(ErrUnsupportedAlgorithm, "header.alg", "the proof is signed with an algorithm this server does not accept for proofs").
-			WithDetail("alg %q; allowed: %s", excerpt.Of(out.Header.Algorithm), p.names)
+		if alg, verr = p.algorithm(out.Header.Algorithm); verr != nil {
+			return nil, verr
+		}
 	}
 	if seg.signature == "" {
 		return nil, Errorf(ErrSignature, "", "the proof has an empty signature")
 	}
-	if p.checkHeader != nil {
+	if !known && p.checkHeader != nil {
 		if err := p.checkHeader(&out.Header); err != nil {
 			var ve *ValidationError
 			if errors.As(err, &ve) {
@@ -184,7 +242,7 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 			return nil, &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the proof", Err: err}
 		}
 	}
-	if err := out.Claims.parse(payload, text[len(hdr):], r.claimMembers[:0], nil); err != nil {
+	if err := out.Claims.parse(payload, text[len(text)-len(payload):], r.claimMembers[:0], nil); err != nil {
 		return nil, err
 	}
 	if check != nil {
@@ -192,19 +250,50 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 			return nil, err
 		}
 	}
-	key, err := p.headerKey(&out.Header)
-	if err != nil {
-		return nil, err
-	}
-	if why := key.fits(alg); why != "" {
-		// why quotes the proof's own jwk, which nothing has vouched for.
-		return nil, Errorf(ErrKeyMismatch, "header.jwk", "the key in the proof's header cannot verify the proof's algorithm").WithDetail("%s", why)
+	var key *Key
+	if known {
+		key = proven.key
+	} else {
+		var err error
+		if key, err = p.headerKey(&out.Header); err != nil {
+			return nil, err
+		}
+		if why := key.fits(alg); why != "" {
+			// why quotes the proof's own jwk, which nothing has vouched for.
+			return nil, Errorf(ErrKeyMismatch, "header.jwk", "the key in the proof's header cannot verify the proof's algorithm").WithDetail("%s", why)
+		}
 	}
 	if sig == nil || !verifySignature(alg, key, seg.signingInput, sig) {
 		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with the key in the proof's header", alg.name)
 	}
 	out.Key = key
+	if !known {
+		p.remember(seg.header, &out.Header, alg, key)
+	}
 	return out, nil
+}
+
+// algorithm returns the allowed algorithm a proof's header names.
+func (p *ProofVerifier) algorithm(name string) (algorithm, *ValidationError) {
+	for _, a := range p.allowed {
+		if a.name == name {
+			return a, nil
+		}
+	}
+	return algorithm{}, Errorf(ErrUnsupportedAlgorithm, "header.alg", "the proof is signed with an algorithm this server does not accept for proofs").
+		WithDetail("alg %q; allowed: %s", excerpt.Of(name), p.names)
+}
+
+// remember keeps the header of a proof that verified, by its segment, for
+// the client's next proofs. The kept Header is parsed again from a copy of
+// its own text, so that it holds on to nothing of this proof.
+func (p *ProofVerifier) remember(segment string, h *Header, alg algorithm, key *Key) {
+	text := strings.Clone(h.text)
+	kept := &provenHeader{alg: alg, key: key}
+	if parseHeader(&kept.header, []byte(text), text, nil, nil) != nil {
+		return // it parsed a moment ago; nothing to remember if it does not
+	}
+	p.headers.put(p.seed, segment, kept)
 }
 
 // proofResult is a proof's Verified with room for the members of a usual
@@ -230,13 +319,8 @@ func (p *ProofVerifier) headerKey(h *Header) (*Key, error) {
 	if !ok {
 		return nil, Errorf(ErrMalformed, "header.jwk", "the header carries no jwk; a proof must carry the public key that signed it")
 	}
-	hash := maphash.String(p.seed, raw)
-	slot := &p.keys[hash&(proofKeyCacheSize-1)]
-	other := &p.keys[(hash&(proofKeyCacheSize-1))^1]
-	for _, s := range [2]*atomic.Pointer[headerKeyEntry]{slot, other} {
-		if e := s.Load(); e != nil && e.jwk == raw {
-			return e.key, nil
-		}
+	if k, ok := p.keys.get(p.seed, raw); ok {
+		return k, nil
 	}
 	members, err := strictjson.ParseObject([]byte(raw), 4, nil)
 	if err != nil {
@@ -261,14 +345,6 @@ func (p *ProofVerifier) headerKey(h *Header) (*Key, error) {
 	if k.thumb, err = jose.Thumbprint(k.public); err != nil {
 		return nil, &ValidationError{Kind: ErrKeyMismatch, Claim: "header.jwk", Reason: "the thumbprint of jwk cannot be computed", Err: err}
 	}
-	// The key's own slot is taken if empty, else the other one if empty,
-	// else the key's own slot is replaced: two clients share a pair of
-	// slots without evicting each other unless both keys hash to the same
-	// one. raw is a substring of the whole decoded proof: the entry keeps a
-	// copy of the key's own text.
-	if slot.Load() != nil && other.Load() == nil {
-		slot = other
-	}
-	slot.Store(&headerKeyEntry{jwk: strings.Clone(raw), key: k})
+	p.keys.put(p.seed, raw, k)
 	return k, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -174,14 +175,16 @@ func edProof(tb testing.TB, i int) (proof, thumbprint string) {
 // another, however many there are.
 func TestProofVerifierKeyCacheBound(t *testing.T) {
 	p := newTestProofVerifier(t, ProofVerifierConfig{})
-	remembered := func() int {
-		n := 0
-		for k := range p.keys {
-			if p.keys[k].Load() != nil {
-				n++
+	remembered := func() (keys, headers int) {
+		for k := range p.keys.slots {
+			if p.keys.slots[k].Load() != nil {
+				keys++
+			}
+			if p.headers.slots[k].Load() != nil {
+				headers++
 			}
 		}
-		return n
+		return keys, headers
 	}
 	first, _ := edProof(t, 0)
 	a, err := p.Verify(first, nil)
@@ -205,8 +208,70 @@ func TestProofVerifierKeyCacheBound(t *testing.T) {
 			t.Fatalf("proof %d verified with the key %s; it carries %s", i, got, tp)
 		}
 	}
-	if n := remembered(); n > proofKeyCacheSize || n < proofKeyCacheSize/2 {
-		t.Fatalf("%d keys remembered; the bound is %d, and most slots should be in use", n, proofKeyCacheSize)
+	keys, headers := remembered()
+	for _, n := range []int{keys, headers} {
+		if n > proofKeyCacheSize || n < proofKeyCacheSize/2 {
+			t.Fatalf("%d keys and %d headers remembered; the bound is %d, and most slots should be in use", keys, headers, proofKeyCacheSize)
+		}
+	}
+}
+
+// Once a header has verified a proof, later proofs with the same header
+// skip only what depends on the header alone: each one's signature, claims
+// and check are still its own, and a header that differs in any byte, with
+// the same key, is checked afresh, CheckHeader included.
+func TestProofVerifierRemembersHeaderChecksOnly(t *testing.T) {
+	k := testKeys()
+	p := newTestProofVerifier(t, ProofVerifierConfig{CheckHeader: func(h *Header) error {
+		if h.Type != "dpop+jwt" {
+			return Errorf(ErrTokenType, "header.typ", "not a proof")
+		}
+		return nil
+	}})
+	pub, err := jose.MarshalPublic("", "", k.ec256.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := `{"alg":"ES256","jwk":` + string(pub) + `,"typ":"dpop+jwt"}`
+	claims := `{"htm":"GET","htu":"https://a.example/","iat":` + fmt.Sprint(testNow.Unix()) + `,"jti":"j"}`
+	first, err := p.Verify(signRaw(t, ES256, k.ec256, header, claims), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.headers.get(p.seed, strings.SplitN(first.Raw, ".", 2)[0]); !ok {
+		t.Fatal("the header of a verified proof is not remembered")
+	}
+	second, err := p.Verify(signRaw(t, ES256, k.ec256, header, strings.Replace(claims, `"j"`, `"k"`, 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Key != first.Key || second.Header.Type != "dpop+jwt" || second.Header.Algorithm != ES256 || second.Claims.ID != "k" {
+		t.Fatalf("the second proof reads alg %q typ %q jti %q", second.Header.Algorithm, second.Header.Type, second.Claims.ID)
+	}
+	if jwk, ok := second.Header.Get("jwk"); !ok || string(jwk) != string(pub) {
+		t.Fatalf("the second proof's jwk reads %s", jwk)
+	}
+	good := signRaw(t, ES256, k.ec256, header, claims)
+	for _, c := range []struct {
+		name  string
+		proof string
+		check func(*Verified) error
+		want  error
+	}{
+		{"signed by another key", signRaw(t, ES256, k.ec256Other, header, claims), nil, ErrSignature},
+		{"empty signature", good[:strings.LastIndexByte(good, '.')+1], nil, ErrSignature},
+		{"signature of other claims", good[:strings.IndexByte(good, '.')] + "." + b64([]byte(`{"jti":"x"}`)) + good[strings.LastIndexByte(good, '.'):], nil, ErrSignature},
+		{"duplicate claim", signRaw(t, ES256, k.ec256, header, `{"jti":"a","jti":"b"}`), nil, ErrMalformed},
+		{"payload not base64url", good[:strings.IndexByte(good, '.')] + ".e30=" + good[strings.LastIndexByte(good, '.'):], nil, ErrMalformed},
+		{"check refuses", good, func(*Verified) error { return Errorf(ErrInvalidClaim, "htm", "stop") }, ErrInvalidClaim},
+		{"same key, other typ", signRaw(t, ES256, k.ec256, `{"alg":"ES256","jwk":`+string(pub)+`,"typ":"jwt"}`, claims), nil, ErrTokenType},
+		{"same key, other alg", signRaw(t, ES256, k.ec256, `{"alg":"ES384","jwk":`+string(pub)+`,"typ":"dpop+jwt"}`, claims), nil, ErrKeyMismatch},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := p.Verify(c.proof, c.check); !errors.Is(err, c.want) {
+				t.Fatalf("error %v, want %v", err, c.want)
+			}
+		})
 	}
 }
 
