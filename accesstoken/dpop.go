@@ -7,6 +7,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -63,6 +66,7 @@ type dpopChecker struct {
 	now    func() time.Time
 	replay token.ReplayStore
 	nonces DPoPNonceSource
+	aths   athCache
 }
 
 func newDPoPChecker(cfg DPoPConfig, leeway time.Duration, now func() time.Time) (*dpopChecker, error) {
@@ -78,6 +82,7 @@ func newDPoPChecker(cfg DPoPConfig, leeway time.Duration, now func() time.Time) 
 		return nil, fmt.Errorf("accesstoken: Config.DPoP: %w", err)
 	}
 	d := &dpopChecker{proofs: proofs, maxAge: maxAge, leeway: leeway, now: now, replay: cfg.ReplayStore, nonces: cfg.Nonces}
+	d.aths.seed = maphash.MakeSeed()
 	if d.replay == nil {
 		d.replay = &token.MemoryReplayStore{Now: now}
 	}
@@ -234,7 +239,7 @@ func (d *dpopChecker) checkClaims(ctx context.Context, c *token.Claims, raw stri
 	if err != nil {
 		return "", err
 	}
-	want64 := accessTokenHash(raw)
+	want64 := d.aths.of(raw)
 	if subtle.ConstantTimeCompare([]byte(ath), want64[:]) != 1 {
 		return "", token.Errorf(token.ErrDPoPProof, "ath", "ath is not the hash of the access token presented with the proof")
 	}
@@ -273,6 +278,39 @@ func accessTokenHash(raw string) [thumbprintLength]byte {
 	var out [thumbprintLength]byte
 	base64.RawURLEncoding.Encode(out[:], h.Sum(sum[:0]))
 	return out
+}
+
+// athCacheSize is how many access tokens' hashes a validator remembers for
+// the ath of DPoP proofs. It is a power of two.
+const athCacheSize = 256
+
+// athCache remembers the ath of recent access tokens. A client presents the
+// same access token with every proof until it expires, and hashing the
+// token is the largest part of checking a proof's claims: looking it up
+// costs a seeded hash and a comparison of the token instead. Each slot holds
+// an immutable entry, read and replaced atomically, so concurrent requests
+// share the cache without a lock; a token is found only in the one slot its
+// hash picks, and only if the whole token is equal.
+type athCache struct {
+	seed  maphash.Seed
+	slots [athCacheSize]atomic.Pointer[athEntry]
+}
+
+// athEntry is a remembered access token (its own copy) and its ath.
+type athEntry struct {
+	token string
+	ath   [thumbprintLength]byte
+}
+
+// of returns accessTokenHash(raw), remembered or computed and remembered.
+func (c *athCache) of(raw string) [thumbprintLength]byte {
+	slot := &c.slots[maphash.String(c.seed, raw)&(athCacheSize-1)]
+	if e := slot.Load(); e != nil && e.token == raw {
+		return e.ath
+	}
+	ath := accessTokenHash(raw)
+	slot.Store(&athEntry{token: strings.Clone(raw), ath: ath})
+	return ath
 }
 
 // proofError turns a failure of the proof's JWS or claims into one that

@@ -493,3 +493,21 @@ func TestDPoPNilReceivers(t *testing.T) {
 	_, err = accesstoken.NewDPoPNonces(nil, -time.Second, nil)
 	assert.Error(t, err)
 }
+
+// A token's ath is remembered between requests, and only for that token:
+// two tokens bound to one key, presented in turn, each pass with proofs made
+// for them and are refused with proofs made for the other, whether or not
+// their hash was remembered.
+func TestDPoPATHRememberedPerToken(t *testing.T) {
+	f := newDPoPFixture(t, func(c *accesstoken.Config) { c.CacheSize = -1 })
+	a := f.iss.DPoPAccessToken(f.key, tokentest.Claims{"jti": "a"})
+	b := f.iss.DPoPAccessToken(f.key, tokentest.Claims{"jti": "b"})
+	for round := range 3 {
+		for _, c := range []struct{ tok, other string }{{a, b}, {b, a}} {
+			_, err := f.present(c.tok, f.key.Proof(dpopMethod, dpopURI, c.tok, nil))
+			require.NoError(t, err, "round %d", round)
+			_, err = f.present(c.tok, f.key.Proof(dpopMethod, dpopURI, c.other, nil))
+			requireKind(t, err, token.ErrDPoPProof)
+		}
+	}
+}
