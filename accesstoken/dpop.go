@@ -42,8 +42,8 @@ type DPoPConfig struct {
 	// ReplayStore remembers the jti of each accepted proof for as long as
 	// the proof would be accepted, and refuses it a second time. Nil means a
 	// token.MemoryReplayStore of token.DefaultReplayEntries made for this
-	// validator: about 80 bytes per proof accepted in the last MaxAge plus
-	// twice Leeway (three minutes by default), so at most about 8 MB; past
+	// validator: about 64 bytes per proof accepted in the last MaxAge plus
+	// twice Leeway (three minutes by default), so at most about 6.4 MB; past
 	// that bound proofs are refused with token.ErrUnavailable rather than
 	// forgetting one, which caps the sustained rate of DPoP requests at
 	// about the bound divided by that window (some 550 a second by

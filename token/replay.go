@@ -44,9 +44,9 @@ const DefaultReplayEntries = 100_000
 // table whose slots are reused once their entry has expired: an expired
 // entry needs no bookkeeping of its own, and the occasional sweep that
 // clears them costs, spread over the insertions that filled the table, a
-// few slots each. A live entry costs about 80 bytes whatever the key's
+// few slots each. A live entry costs about 64 bytes whatever the key's
 // length (at most 128 bytes, as TestMemoryReplayStoreMemoryPerEntry
-// checks), some 8 MB for DefaultReplayEntries; the table holds no pointers,
+// checks), some 6.4 MB for DefaultReplayEntries; the table holds no pointers,
 // so however many entries there are they add no work to the garbage
 // collector's marking.
 //
@@ -57,7 +57,7 @@ const DefaultReplayEntries = 100_000
 // Where an entry sits in the table comes from a hash keyed with a random
 // seed of each store's own, so clients choosing their identifiers cannot
 // pile them onto one part of the table. Whether a key was used is decided by
-// comparing the whole SHA-256 of the key, never that placement hash.
+// comparing 192 bits of the key's SHA-256, never that placement hash.
 //
 // The zero value is ready to use with DefaultReplayEntries. It is safe for
 // concurrent use.
@@ -115,7 +115,7 @@ func (s *MemoryReplayStore) Len() int {
 	return s.table.live(now)
 }
 
-// digestKey returns the SHA-256 of key as four words, copying a key of
+// digestKey returns the digest of key (see replayDigest), copying a key of
 // usual length (a DPoP proof's, some ninety bytes) to the stack rather than
 // to the heap.
 func digestKey(key string) replayDigest {

@@ -17,7 +17,7 @@ const maxReplayEntryBytes = 128
 
 // TestMemoryReplayStoreMemoryPerEntry measures the heap a store of many
 // live entries holds, so that MaxEntries times the documented cost bounds
-// what the default store can take (DefaultReplayEntries entries, some 8
+// what the default store can take (DefaultReplayEntries entries, some 6.4
 // MB), whatever the length of the identifiers.
 func TestMemoryReplayStoreMemoryPerEntry(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)

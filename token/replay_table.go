@@ -6,13 +6,18 @@ import (
 	"math/bits"
 )
 
-// replayDigest is the SHA-256 of a replay key, as four little-endian words.
-type replayDigest [4]uint64
+// replayDigest is the first 192 bits of the SHA-256 of a replay key, as
+// three little-endian words: finding two keys that share them takes some
+// 2^96 hashes, as far out of reach as a collision of the whole hash, and a
+// slot of 32 bytes never straddles two cache lines.
+type replayDigest [3]uint64
 
 // replaySlot is one slot of a replayTable: a key's digest and the deadline
 // (as encodeDeadline gives it) until which the key is remembered. A slot
 // whose until is 0 is empty; one whose until is not after now holds an
-// expired entry, which lookups pass over and insertions reuse.
+// expired entry, which lookups pass over and insertions reuse. It is 32
+// bytes, and the table's slots start on a 32-byte boundary, as Go aligns
+// allocations of that size class.
 type replaySlot struct {
 	digest replayDigest
 	until  uint64

@@ -51,7 +51,7 @@ func TestReplayTableMatchesModel(t *testing.T) {
 			model := map[replayDigest]uint64{}
 			pool := make([]replayDigest, 4*limit+8)
 			for k := range pool {
-				pool[k] = replayDigest{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}
+				pool[k] = replayDigest{rng.Uint64(), rng.Uint64(), rng.Uint64()}
 				if k%3 == 0 {
 					pool[k][0] = uint64(k % 8) // shares its placement with others
 				}
@@ -102,8 +102,8 @@ func TestReplayTableMatchesModel(t *testing.T) {
 func TestReplayTablePlacementCollision(t *testing.T) {
 	var tab replayTable
 	now := encodeDeadline(time.Unix(1_800_000_000, 0))
-	a := replayDigest{7, 1, 2, 3}
-	b := replayDigest{7, 1, 2, 4} // same placement, one bit apart at the end
+	a := replayDigest{7, 1, 3}
+	b := replayDigest{7, 1, 4} // same placement, one bit apart at the end
 	if tab.home(&a) != tab.home(&b) {
 		t.Fatal("the test needs two digests placed on one slot")
 	}
@@ -127,12 +127,12 @@ func TestReplayTableFullUntilExpiry(t *testing.T) {
 	now := encodeDeadline(time.Unix(1_800_000_000, 0))
 	const limit = 100
 	for k := range limit {
-		d := replayDigest{uint64(k), 1, 1, 1}
+		d := replayDigest{uint64(k), 1, 1}
 		if got := tab.use(&d, now, now+100+uint64(k), limit); got != replayNew {
 			t.Fatalf("entry %d: outcome %d", k, got)
 		}
 	}
-	extra := replayDigest{math.MaxUint64, 2, 2, 2}
+	extra := replayDigest{math.MaxUint64, 2, 2}
 	if got := tab.use(&extra, now+99, now+500, limit); got != replayFull {
 		t.Fatalf("a full table: outcome %d, want full", got)
 	}
@@ -158,7 +158,7 @@ func TestReplayTableShiftAcrossBlocks(t *testing.T) {
 	// previous block expires before all that was there. The first expires
 	// first of all.
 	for k := range limit {
-		d := replayDigest{42, uint64(k), 0, 0}
+		d := replayDigest{42, uint64(k), 0}
 		until := now + 1000 - uint64(k)
 		if k == 0 {
 			until = now + 1
@@ -168,7 +168,7 @@ func TestReplayTableShiftAcrossBlocks(t *testing.T) {
 		}
 	}
 	checkReplayTable(t, &tab)
-	late := replayDigest{43, 0, 0, 0}
+	late := replayDigest{43, 0, 0}
 	if got := tab.use(&late, now+1, now+5000, limit); got != replayNew {
 		t.Fatalf("after the first expired: outcome %d, want new", got)
 	}
@@ -176,7 +176,7 @@ func TestReplayTableShiftAcrossBlocks(t *testing.T) {
 	// Now all but the newest expire; a full table must find every one.
 	now += 1000
 	for k := range limit - 1 {
-		d := replayDigest{44, uint64(k), 0, 0}
+		d := replayDigest{44, uint64(k), 0}
 		if got := tab.use(&d, now, now+10, limit); got != replayNew {
 			t.Fatalf("new entry %d after the rest expired: outcome %d, want new", k, got)
 		}
