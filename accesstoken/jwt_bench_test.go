@@ -1,0 +1,55 @@
+package accesstoken
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tokenguard/tokenguard/token/tokentest"
+)
+
+// BenchmarkFromJWT measures this package's own work on a verified JWT (the
+// rules that tell an access token from other tokens, the client, scopes,
+// permissions and cnf), without the shared pipeline: a token typed at+jwt
+// as benchClaims makes it, the same token typed "JWT", which the generic
+// rules must tell from an ID token by its claims, and an Auth0 access
+// token.
+func BenchmarkFromJWT(b *testing.B) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	for _, tc := range []struct {
+		name string
+		opts []tokentest.Option
+		mint []tokentest.MintOption
+	}{
+		{"at+jwt", nil, []tokentest.MintOption{tokentest.AtJWT()}},
+		{"JWT", nil, nil},
+		{"Auth0", []tokentest.Option{tokentest.WithProvider(tokentest.Auth0)}, nil},
+	} {
+		iss := tokentest.NewIssuer(b, append([]tokentest.Option{tokentest.WithClock(clock)}, tc.opts...)...)
+		v, err := NewValidator(Config{Issuer: iss.URL(), Audience: iss.Audience(), Keys: iss.KeySource(), Now: clock, CacheSize: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		claims := tokentest.Claims{
+			"scope":                     "openid profile email read:appointments write:appointments",
+			"permissions":               []string{"read:appointments", "write:appointments"},
+			"https://example.com/roles": []string{"clinician"},
+			"gty":                       "authorization_code",
+		}
+		raw := iss.AccessToken(claims, tc.mint...)
+		verified, err := v.verifier.Verify(context.Background(), raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var t Token
+				if err := v.fromJWT(verified, &t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
