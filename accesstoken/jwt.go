@@ -258,10 +258,11 @@ func (r *issuerRules) checkAudience(aud []string, c *token.Claims) error {
 		return token.Errorf(token.ErrMissingClaim, "aud", "the token has no audience").WithDetail("expected %s", r.audienceList())
 	}
 	// A token for another API is refused often, and before its signature
-	// is checked: the error is put together without formatting.
+	// is checked: the error is put together without formatting, in a
+	// buffer on the stack when the sentence fits.
 	expected := r.audienceList()
-	detail := make([]byte, 0, 64+len(expected))
-	detail = append(detail, "the token is for "...)
+	var buf [256]byte
+	detail := append(buf[:0], "the token is for "...)
 	if len(aud) == 0 {
 		detail = append(detail, "no audience"...)
 	}
@@ -309,9 +310,28 @@ func appendQuoted(b []byte, list []string) []byte {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b = strconv.AppendQuote(b, excerpt.Of(s))
+		b = appendQuotedExcerpt(b, s)
 	}
 	return b
+}
+
+// appendQuotedExcerpt appends excerpt.Of(s) quoted, as strconv.AppendQuote
+// quotes it. An audience is nearly always a short string of printable ASCII
+// without quotes or backslashes (an API identifier, a URL), which quotes as
+// itself between two quotes: that is written at once, where strconv would
+// decode and test it rune by rune, most of the cost of a refusal's words.
+func appendQuotedExcerpt(b []byte, s string) []byte {
+	if len(s) > excerpt.Max {
+		return strconv.AppendQuote(b, excerpt.Of(s))
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, excerpt.Of(s))
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // The claims of a JWT this package reads, numbered: a walk over the token's

@@ -2,9 +2,12 @@ package accesstoken
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
 )
 
@@ -48,6 +51,46 @@ func BenchmarkFromJWT(b *testing.B) {
 				var t Token
 				if err := v.fromJWT(verified, &t); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBeforeSignature measures this package's own checks before the
+// signature (checkBeforeSignature), on claims the pipeline parsed: a token
+// for this API, which passes, and one for another API, refused with its
+// error built, as a client sending a token meant for another API costs on
+// every call.
+func BenchmarkBeforeSignature(b *testing.B) {
+	iss := tokentest.NewIssuer(b)
+	v, err := NewValidator(Config{Issuer: iss.URL(), Audience: iss.Audience(), Keys: iss.KeySource(), CacheSize: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		aud  []string
+		want error
+	}{
+		{"this-api", []string{iss.Audience()}, nil},
+		{"another-api", []string{"https://another-api.example.com/v1"}, token.ErrAudience},
+	} {
+		raw := iss.AccessToken(tokentest.Claims{"aud": tc.aud, "scope": "read:appointments"}, tokentest.AtJWT())
+		payload, err := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[1])
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := token.ParseClaims(payload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := &token.Header{Algorithm: "RS256", Type: "at+jwt"}
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := v.checkBeforeSignature(h, c); (err == nil) != (tc.want == nil) {
+					b.Fatalf("%v; want %v", err, tc.want)
 				}
 			}
 		})
