@@ -34,13 +34,13 @@ type Claims struct {
 	// escapes is a substring of it, no copy) and that spans index.
 	text  string
 	spans []strictjson.Span // the members, as offsets into text
-	// index finds a member by name in about one probe. A validator looks
-	// up some thirty claims per token, most of them absent (optional
-	// profile claims, other token kinds' markers), and a linear scan per
-	// lookup was most of a validator's own cost. The parser builds it with
-	// the table that checks the names for duplicates, so it costs no pass
-	// of its own; its hash is seeded per claims set, so no token can choose
-	// names that crowd it.
+	// index finds a member by name in about one probe, for Has, RawJSON,
+	// the Get methods and requirements, however many members the token
+	// has. (The validators, which read some thirty claims per token, most
+	// of them absent, walk the members once with All instead.) The parser
+	// builds it with the table that checks the names for duplicates, so it
+	// costs no pass of its own; its hash is seeded per claims set, so no
+	// token can choose names that crowd it.
 	index strictjson.Index
 }
 
