@@ -414,3 +414,49 @@ func refPermissionsOf(c *token.Claims) ([]string, error) {
 	}
 	return list, nil
 }
+
+// FuzzOnePassReadsAsLookups: for any claims set and header typ, the
+// one-pass rules and the lookup by name per claim accept and refuse alike,
+// before the signature and after it, with the generic rules and with
+// Keycloak's.
+func FuzzOnePassReadsAsLookups(f *testing.F) {
+	for _, doc := range []string{
+		`{"iss":"https://i/","aud":"https://api.example","client_id":"c","scope":"a b","iat":1,"jti":"j"}`,
+		`{"iss":"https://i/","aud":["https://api.example","c"],"azp":"c","typ":"Bearer","permissions":["p"]}`,
+		`{"iss":"https://i/","aud":"https://other","cid":"c","scp":["a"],"n\u006fnce":"x"}`,
+		`{"iss":"https://i/","aud":"c","client_id":"c","auth_time":1,"cnf":{"jkt":1}}`,
+	} {
+		f.Add(doc, "at+jwt")
+		f.Add(doc, "")
+	}
+	iss := tokentest.NewIssuer(f)
+	var validators []*Validator
+	for _, p := range []Provider{AnyProvider, Keycloak} {
+		v, err := NewValidator(Config{Issuer: "https://i/", Audiences: []string{"https://api.example", "c"}, Provider: p, Keys: iss.KeySource(), CacheSize: -1})
+		if err != nil {
+			f.Fatal(err)
+		}
+		validators = append(validators, v)
+	}
+	f.Fuzz(func(t *testing.T, doc, typ string) {
+		c, err := token.ParseClaims([]byte(doc))
+		if err != nil {
+			return
+		}
+		h := token.Header{Algorithm: "RS256", Type: typ}
+		verified := &token.Verified{Raw: "raw", Claims: *c, Header: h}
+		for _, v := range validators {
+			if got, want := v.checkBeforeSignature(&h, c), refCheckBeforeSignature(v, &h, c); !sameRefusal(got, want) {
+				t.Fatalf("before the signature:\none pass: %v\nlookups:  %v", got, want)
+			}
+			var got, want Token
+			gotErr, wantErr := v.fromJWT(verified, &got), refFromJWT(v, verified, &want)
+			if !sameRefusal(gotErr, wantErr) {
+				t.Fatalf("one pass: %v\nlookups:  %v", gotErr, wantErr)
+			}
+			if gotErr == nil && !reflect.DeepEqual(got, want) {
+				t.Fatalf("one pass: %+v\nlookups:  %+v", got, want)
+			}
+		}
+	})
+}

@@ -274,3 +274,35 @@ func refLookupStandard(s *StandardClaims, c *token.Claims) error {
 	}
 	return nil
 }
+
+// FuzzOnePassReadsAsLookups: for any claims set, the one-pass reader and
+// the lookup by name per claim accept and refuse alike.
+func FuzzOnePassReadsAsLookups(f *testing.F) {
+	for _, doc := range []string{
+		`{"iss":"i","sub":"u","aud":"client-1"}`,
+		`{"iss":"i","sub":"u","aud":["client-1","x"],"azp":"client-1","nonce":"n","amr":["pwd"],"auth_time":1700000000}`,
+		`{"sub":"u","aud":"client-1","n\u0061me":"x","email_verified":"true","updated_at":"2024-05-01T12:34:56Z"}`,
+		`{"sub":"","aud":"client-1","client_id":"c","typ":"Bearer","address":{"country":5}}`,
+	} {
+		f.Add(doc)
+	}
+	v := &Validator{clientID: "client-1", expectClient: expectClient("client-1")}
+	f.Fuzz(func(t *testing.T, doc string) {
+		c, err := token.ParseClaims([]byte(doc))
+		if err != nil {
+			return
+		}
+		verified := &token.Verified{Raw: "raw", Claims: *c}
+		var got, want Token
+		gotErr, wantErr := v.accept(verified, &got), refLookupAccept(v, verified, &want)
+		if !sameRefusal(gotErr, wantErr) {
+			t.Fatalf("one pass: %v\nlookups:  %v", gotErr, wantErr)
+		}
+		if gotErr == nil {
+			got.claims, want.claims = nil, nil
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("one pass: %+v\nlookups:  %+v", got, want)
+			}
+		}
+	})
+}
