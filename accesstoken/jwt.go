@@ -152,7 +152,8 @@ func (v *Validator) checkBeforeSignature(h *token.Header, c *token.Claims) error
 }
 
 // fromJWT applies the access token rules to a token that passed the pipeline
-// (signature, algorithm, typ, iss and times) and fills t.
+// (signature, algorithm, typ, iss and times) and fills t, a new (zero)
+// Token.
 func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	c := &ver.Claims
 	// One walk over the members notes every claim the rules read; they
@@ -163,19 +164,13 @@ func (v *Validator) fromJWT(ver *token.Verified, t *Token) error {
 	if err != nil {
 		return err
 	}
-	// The pipeline checked the audience (checkBeforeSignature).
-	*t = Token{
-		Subject:   c.Subject,
-		Issuer:    c.Issuer,
-		Audience:  c.Audience,
-		ExpiresAt: c.ExpiresAt,
-		IssuedAt:  c.IssuedAt,
-		NotBefore: c.NotBefore,
-		ID:        c.ID,
-		ClientID:  clientID,
-		Raw:       ver.Raw,
-		claims:    c,
-	}
+	// The pipeline checked the audience (checkBeforeSignature). t is new
+	// and zero: its fields are set in place, where assigning a Token
+	// literal would copy all of it, under the collector's bulk barrier
+	// while a collection runs.
+	t.Issuer, t.Subject, t.Audience, t.ID = c.Issuer, c.Subject, c.Audience, c.ID
+	t.ExpiresAt, t.IssuedAt, t.NotBefore = c.ExpiresAt, c.IssuedAt, c.NotBefore
+	t.ClientID, t.Raw, t.claims = clientID, ver.Raw, c
 	if t.Scopes, err = scopesOf(&f); err != nil {
 		return err
 	}
