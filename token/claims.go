@@ -305,9 +305,10 @@ func (c *Claims) GetBool(name string) (b bool, ok bool, err error) {
 //
 // A name is a part of the claims' text and costs nothing, except a name
 // written with escapes (such as "\u0061mr" for amr), which must be
-// unescaped to be compared: all such names of one walk share one
-// allocation. The values were checked when the claims were parsed, so each
-// is one whole JSON value, and the names are unique.
+// unescaped to be compared: the walk unescapes all such names into one
+// buffer, so that many of them cost one allocation, not one each. The
+// values were checked when the claims were parsed, so each is one whole
+// JSON value, and the names are unique.
 //
 // A nil or zero Claims yields nothing.
 func (c *Claims) All() iter.Seq2[string, string] {
@@ -343,7 +344,7 @@ func (c *Claims) unescapedName(b *strings.Builder, i int) string {
 		}
 		b.Grow(n)
 	}
-	var buf [128]byte
+	var buf [128]byte // longer names, rare, are unescaped on the heap
 	start := b.Len()
 	b.Write(strictjson.AppendSpanName(buf[:0], c.spans[i], c.text))
 	return b.String()[start:]
