@@ -2,7 +2,6 @@ package accesstoken
 
 import (
 	"github.com/tokenguard/tokenguard/internal/strictjson"
-	"github.com/tokenguard/tokenguard/token"
 )
 
 // Provider names the authorization server that issues the tokens, for the
@@ -72,34 +71,35 @@ func (p Provider) String() string {
 // known reports whether p is one of the constants.
 func (p Provider) known() bool { return p >= AnyProvider && p <= ZITADEL }
 
-// marksAccessToken reports whether c carries p's own access-token marker.
-func (p Provider) marksAccessToken(c *token.Claims) bool {
+// marksAccessToken reports whether the claims f noted carry p's own
+// access-token marker.
+func (p Provider) marksAccessToken(f *found) bool {
 	switch p {
 	case EntraID:
-		ver, ok := c.RawJSON("ver")
+		ver, ok := f.get(claimVer)
 		if !ok || !(strictjson.StringEqual(ver, "2.0") || strictjson.StringEqual(ver, "1.0")) {
 			return false
 		}
-		if idtyp, ok := c.RawJSON("idtyp"); ok && (strictjson.StringEqual(idtyp, "app") || strictjson.StringEqual(idtyp, "user")) {
+		if idtyp, ok := f.get(claimIdtyp); ok && (strictjson.StringEqual(idtyp, "app") || strictjson.StringEqual(idtyp, "user")) {
 			return true
 		}
-		return c.Has("scp") || c.Has("azpacr") || c.Has("appidacr")
+		return f.has(claimSCP) || f.has(claimAzpacr) || f.has(claimAppidacr)
 	case Keycloak:
-		typ, ok := c.RawJSON("typ")
+		typ, ok := f.get(claimTyp)
 		return ok && strictjson.StringEqual(typ, "Bearer")
 	case Cognito:
-		return isCognitoAccess(c)
+		return isCognitoAccess(f)
 	case Okta:
-		return c.Has("cid") && c.Has("scp")
+		return f.has(claimCID) && f.has(claimSCP)
 	case ZITADEL:
-		return c.Has("jti") && !c.Has("auth_time")
+		return f.has(claimJti) && !f.has(claimAuthTime)
 	}
 	return false
 }
 
-// isCognitoAccess reports whether c says it is an access token in Cognito's
-// words.
-func isCognitoAccess(c *token.Claims) bool {
-	use, ok := c.RawJSON("token_use")
+// isCognitoAccess reports whether the claims f noted say it is an access
+// token in Cognito's words.
+func isCognitoAccess(f *found) bool {
+	use, ok := f.get(claimTokenUse)
 	return ok && strictjson.StringEqual(use, "access")
 }

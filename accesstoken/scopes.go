@@ -18,29 +18,32 @@ import (
 //
 // A value of any other JSON type is refused, never read as "no scopes".
 
-// scopesOf returns the scopes of a JWT's claims. The strings are read with
-// token.Claims' accessors, which share the decoded claims' memory instead of
-// copying each value: a scope list costs one allocation, for the slice.
-func scopesOf(c *token.Claims) ([]string, error) {
+// scopesOf returns the scopes of a JWT's claims, as find noted them. The
+// strings are read from the claims' raw JSON, which shares the decoded
+// claims' memory instead of copying each value: a scope list costs one
+// allocation, for the slice.
+func scopesOf(f *found) ([]string, error) {
 	var scopes []string
-	s, hasScope, err := c.GetString("scope")
-	if err != nil {
-		raw, _ := c.RawJSON("scope")
-		return nil, token.Errorf(token.ErrInvalidClaim, "scope", "must be a space-separated string; found %s", strictjson.Kind(raw))
-	}
+	raw, hasScope := f.get(claimScope)
 	if hasScope {
+		s, isString := strictjson.String(raw)
+		if !isString {
+			return nil, token.Errorf(token.ErrInvalidClaim, "scope", "must be a space-separated string; found %s", strictjson.Kind(raw))
+		}
 		scopes = scope.Split(s)
 	}
-	raw, hasSCP := c.RawJSON("scp")
+	raw, hasSCP := f.get(claimSCP)
 	if !hasSCP {
 		return scopes, nil
 	}
 	var list []string
-	if s, ok, _ := c.GetString("scp"); ok {
+	if s, ok := strictjson.String(raw); ok {
 		list = scope.Split(s)
 	} else if len(raw) > 0 && raw[0] == '[' {
+		// An array is read by token.Claims' own reader: one lookup, for a
+		// claim that is there.
 		var err error
-		if list, _, err = c.GetStrings("scp"); err != nil {
+		if list, _, err = f.c.GetStrings("scp"); err != nil {
 			return nil, err
 		}
 	} else {
@@ -55,16 +58,16 @@ func scopesOf(c *token.Claims) ([]string, error) {
 	return list, nil
 }
 
-// permissionsOf returns a JWT's permissions array.
-func permissionsOf(c *token.Claims) ([]string, error) {
-	// GetStrings reads an array of strings, or one string as a list of one:
-	// only for one element, or an error, is the raw value looked up too.
-	list, ok, err := c.GetStrings("permissions")
-	if !ok && err == nil {
+// permissionsOf returns a JWT's permissions array, as find noted it.
+func permissionsOf(f *found) ([]string, error) {
+	raw, present := f.get(claimPermissions)
+	if !present {
 		return nil, nil
 	}
+	// GetStrings reads an array of strings, or one string as a list of one:
+	// only for one element, or an error, is the raw value looked at too.
+	list, _, err := f.c.GetStrings("permissions")
 	if err != nil || len(list) == 1 {
-		raw, _ := c.RawJSON("permissions")
 		if len(raw) == 0 || raw[0] != '[' {
 			return nil, token.Errorf(token.ErrInvalidClaim, "permissions", "must be an array of strings; found %s", strictjson.Kind(raw))
 		}
@@ -89,16 +92,17 @@ func permissionsOf(c *token.Claims) ([]string, error) {
 // issued to, in order of preference: client_id (RFC 9068, Cognito, Ory,
 // Keycloak service accounts), azp (OpenID Connect's authorized party, as
 // Auth0, Keycloak and Entra ID v2 write it), cid (Okta) and appid (Entra ID
-// v1).
-var clientClaims = [...]string{"client_id", "azp", "cid", "appid"}
+// v1). By number (see claimNumber).
+var clientClaims = [...]int{claimClientID, claimAZP, claimCID, claimAppID}
 
 // clientIDOf returns the client the token was issued to, and whether the
-// token names one. Each of clientClaims must be a string when present (an
-// empty string names nothing), and client_id and azp must agree when both
-// name a client, since a token cannot have been issued to two clients.
-func clientIDOf(c *token.Claims) (id string, named bool, err error) {
-	for _, name := range clientClaims {
-		s, ok, err := c.GetString(name)
+// token names one, from the claims find noted. Each of clientClaims must be
+// a string when present (an empty string names nothing), and client_id and
+// azp must agree when both name a client, since a token cannot have been
+// issued to two clients.
+func clientIDOf(f *found) (id string, named bool, err error) {
+	for _, n := range clientClaims {
+		s, ok, err := f.getString(n)
 		if err != nil {
 			return "", false, err
 		}
@@ -107,7 +111,7 @@ func clientIDOf(c *token.Claims) (id string, named bool, err error) {
 		}
 		if !named {
 			id, named = s, true
-		} else if name == "azp" && s != id {
+		} else if n == claimAZP && s != id {
 			return "", false, token.Errorf(token.ErrInvalidClaim, "azp", "client_id and azp name different clients; they must name the same one")
 		}
 	}

@@ -60,23 +60,24 @@ func checkHeaderType(h *token.Header) error {
 	return nil
 }
 
-// checkNotOtherToken refuses a token whose claims mark it as an access token
-// or a security event token. It may run before the signature is checked
-// (see checkBeforeSignature), so its messages quote none of the claims.
-func checkNotOtherToken(c *token.Claims) error {
-	if c.Has("client_id") {
+// checkNotOtherToken refuses a token whose claims (as find noted them) mark
+// it as an access token or a security event token. It may run before the
+// signature is checked (see checkBeforeSignature), so its messages quote
+// none of the claims.
+func checkNotOtherToken(f *found) error {
+	if f.has(claimClientID) {
 		return token.Errorf(token.ErrTokenType, "client_id", "the token carries client_id, a claim of access tokens (RFC 9068), not of ID tokens")
 	}
-	if c.Has("scp") {
+	if f.has(claimSCP) {
 		return token.Errorf(token.ErrTokenType, "scp", "the token carries scp, the scopes of an access token")
 	}
-	if raw, ok := c.RawJSON("token_use"); ok && !strictjson.StringEqual(raw, "id") {
+	if raw, ok := f.get(claimTokenUse); ok && !strictjson.StringEqual(raw, "id") {
 		return token.Errorf(token.ErrTokenType, "token_use", "token_use is not \"id\", as an ID token's is: the token is of another kind")
 	}
-	if c.Has("events") {
+	if f.has(claimEvents) {
 		return token.Errorf(token.ErrTokenType, "events", "the token carries events: it is a security event or logout token (RFC 8417), not an ID token")
 	}
-	if raw, ok := c.RawJSON("typ"); ok {
+	if raw, ok := f.get(claimTyp); ok {
 		if s, isString := strictjson.String(raw); isString && strings.EqualFold(s, "Bearer") {
 			return token.Errorf(token.ErrTokenType, "typ", "the typ claim is \"Bearer\": the token is an access token")
 		}

@@ -2,7 +2,9 @@ package token
 
 import (
 	"encoding/json"
+	"iter"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -32,13 +34,13 @@ type Claims struct {
 	// escapes is a substring of it, no copy) and that spans index.
 	text  string
 	spans []strictjson.Span // the members, as offsets into text
-	// index finds a member by name in about one probe. A validator looks
-	// up some thirty claims per token, most of them absent (optional
-	// profile claims, other token kinds' markers), and a linear scan per
-	// lookup was most of a validator's own cost. The parser builds it with
-	// the table that checks the names for duplicates, so it costs no pass
-	// of its own; its hash is seeded per claims set, so no token can choose
-	// names that crowd it.
+	// index finds a member by name in about one probe, for Has, RawJSON,
+	// the Get methods and requirements, however many members the token
+	// has. (The validators, which read some thirty claims per token, most
+	// of them absent, walk the members once with All instead.) The parser
+	// builds it with the table that checks the names for duplicates, so it
+	// costs no pass of its own; its hash is seeded per claims set, so no
+	// token can choose names that crowd it.
 	index strictjson.Index
 }
 
@@ -291,6 +293,61 @@ func (c *Claims) GetBool(name string) (b bool, ok bool, err error) {
 		return false, false, Errorf(ErrInvalidClaim, name, "must be true or false; found %s", strictjson.Kind(v))
 	}
 	return b, true, nil
+}
+
+// All returns an iterator over the claims in token order: each claim's
+// name, unescaped, and its raw JSON text, as RawJSON gives it (a string
+// keeps its quotes and escapes; null is "null"). It reads what parsing
+// already found, so it costs no lookup and no copy of a value, and is the
+// cheap way to read many claims at once: a reader that wants a dozen
+// claims, most of them usually absent, walks the members once and switches
+// on each name, where a dozen RawJSON calls would each look a name up.
+//
+// A name is a part of the claims' text and costs nothing, except a name
+// written with escapes (such as "\u0061mr" for amr), which must be
+// unescaped to be compared: the walk unescapes all such names into one
+// buffer, so that many of them cost one allocation, not one each. The
+// values were checked when the claims were parsed, so each is one whole
+// JSON value, and the names are unique.
+//
+// A nil or zero Claims yields nothing.
+func (c *Claims) All() iter.Seq2[string, string] {
+	return func(yield func(name, raw string) bool) {
+		if c == nil {
+			return
+		}
+		var escaped strings.Builder // the unescaped names, one buffer for the walk
+		for i, sp := range c.spans {
+			name := c.text[sp.NameStart:sp.NameEnd]
+			if sp.Escaped {
+				name = c.unescapedName(&escaped, i)
+			}
+			if !yield(name, c.text[sp.ValueStart:sp.ValueEnd]) {
+				return
+			}
+		}
+	}
+}
+
+// unescapedName returns the name of member i, which holds escapes,
+// unescaped into b. The first call sizes b for every escaped name from i
+// on (a name is never longer unescaped), so that a claims set of many such
+// names costs one allocation, not one per name; b only grows, so the names
+// already returned stay valid.
+func (c *Claims) unescapedName(b *strings.Builder, i int) string {
+	if b.Cap() == 0 {
+		n := 0
+		for _, sp := range c.spans[i:] {
+			if sp.Escaped {
+				n += int(sp.NameEnd - sp.NameStart)
+			}
+		}
+		b.Grow(n)
+	}
+	var buf [128]byte // longer names, rare, are unescaped on the heap
+	start := b.Len()
+	b.Write(strictjson.AppendSpanName(buf[:0], c.spans[i], c.text))
+	return b.String()[start:]
 }
 
 // Names returns the names of every claim, in token order.

@@ -406,3 +406,121 @@ func TestClaimsLookupWithoutIndex(t *testing.T) {
 		t.Error("a copy found a claim the set does not hold")
 	}
 }
+
+// All walks the members in token order, with each name unescaped and each
+// value exactly as RawJSON gives it, stops when the loop breaks, and yields
+// nothing for a nil or zero Claims.
+func TestClaimsAll(t *testing.T) {
+	doc := `{"iss":"https://i/","\u0061mr":["pwd"],"n":null,"x":{"y":[1,"\u00e9"]},"esc":"a\"b","lo\u006eg_\u006eame":1.5e3,"sub":"s"}`
+	c, err := ParseClaims([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type member struct{ name, raw string }
+	var got []member
+	for name, raw := range c.All() {
+		got = append(got, member{name, raw})
+	}
+	want := []member{
+		{"iss", `"https://i/"`}, {"amr", `["pwd"]`}, {"n", "null"}, {"x", `{"y":[1,"\u00e9"]}`},
+		{"esc", `"a\"b"`}, {"long_name", "1.5e3"}, {"sub", `"s"`},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("All yielded %q;\nwant %q", got, want)
+	}
+	// The same names as Names, and each value RawJSON's for its name.
+	if names := c.Names(); len(names) != len(got) {
+		t.Fatalf("Names() = %q, All yielded %d members", names, len(got))
+	} else {
+		for i, m := range got {
+			raw, ok := c.RawJSON(m.name)
+			if names[i] != m.name || !ok || raw != m.raw {
+				t.Errorf("member %d: All gave %q = %s; Names %q, RawJSON %s %v", i, m.name, m.raw, names[i], raw, ok)
+			}
+		}
+	}
+
+	n := 0
+	for name := range c.All() {
+		n++
+		if name == "amr" {
+			break
+		}
+	}
+	if n != 2 {
+		t.Errorf("All went on for %d members after the loop broke at the second", n)
+	}
+
+	var zero Claims
+	var none *Claims
+	for _, c := range []*Claims{&zero, none} {
+		for name := range c.All() {
+			t.Errorf("a claims set with no claims yielded %q", name)
+		}
+	}
+}
+
+// Names that held escapes stay right after the walk has gone on: they share
+// one buffer, which must never be written over, however many there are and
+// however long.
+func TestClaimsAllManyEscapedNames(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"plain":0`)
+	var want []string
+	for i := range 200 {
+		long := strings.Repeat("x", i*3) // past the stack buffer for the later ones
+		fmt.Fprintf(&b, `,"\u0061%s%d":%d`, long, i, i)
+		want = append(want, "a"+long+fmt.Sprint(i))
+	}
+	c, err := ParseClaims([]byte(b.String() + "}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for name, raw := range c.All() {
+		if name == "plain" {
+			continue
+		}
+		if raw != fmt.Sprint(len(names)) {
+			t.Fatalf("member %q = %s; want %d", name, raw, len(names))
+		}
+		names = append(names, name)
+	}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("the escaped names read back wrong after the walk")
+	}
+}
+
+// A walk over names without escapes allocates nothing, and one over any
+// number of names with escapes allocates once: a validator walks every
+// token it accepts.
+func TestClaimsAllAllocations(t *testing.T) {
+	plain, err := ParseClaims([]byte(`{"iss":"https://i/","sub":"s","aud":"a","email":"e@example.com","x":[1,2]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString(`{"iss":"x"`)
+	for i := range 100 {
+		fmt.Fprintf(&b, `,"\u0065%d":0`, i)
+	}
+	escaped, err := ParseClaims([]byte(b.String() + "}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		c    *Claims
+		want float64
+	}{{"plain names", plain, 0}, {"100 escaped names", escaped, 1}} {
+		n := 0
+		allocs := testing.AllocsPerRun(100, func() {
+			for name, raw := range tc.c.All() {
+				n += len(name) + len(raw)
+			}
+		})
+		if allocs != tc.want {
+			t.Errorf("%s: a walk made %v allocations; want %v", tc.name, allocs, tc.want)
+		}
+	}
+}
