@@ -3,7 +3,6 @@ package accesstoken
 import (
 	"context"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
@@ -305,28 +304,9 @@ func appendQuoted(b []byte, list []string) []byte {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b = appendQuotedExcerpt(b, s)
+		b = excerpt.AppendQuoted(b, s)
 	}
 	return b
-}
-
-// appendQuotedExcerpt appends excerpt.Of(s) quoted, as strconv.AppendQuote
-// quotes it. An audience is nearly always a short string of printable ASCII
-// without quotes or backslashes (an API identifier, a URL), which quotes as
-// itself between two quotes: that is written at once, where strconv would
-// decode and test it rune by rune, most of the cost of a refusal's words.
-func appendQuotedExcerpt(b []byte, s string) []byte {
-	if len(s) > excerpt.Max {
-		return strconv.AppendQuote(b, excerpt.Of(s))
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return strconv.AppendQuote(b, excerpt.Of(s))
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // The claims of a JWT this package reads, numbered: a walk over the token's

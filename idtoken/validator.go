@@ -298,7 +298,7 @@ func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 			// One allocation for the log's sentence, and one quoting: the
 			// client ID's part is made once (audienceError).
 			var buf [160]byte
-			d := appendQuotedExcerpt(append(buf[:0], "aud names "...), a)
+			d := excerpt.AppendQuoted(append(buf[:0], "aud names "...), a)
 			e.Detail = string(append(append(d, "; "...), e.Detail...))
 			return e
 		}
@@ -320,25 +320,6 @@ func (v *Validator) audienceError(kind error, reason, clientID string) *token.Va
 		detail = expectClient(clientID)
 	}
 	return &token.ValidationError{Kind: kind, Claim: "aud", Reason: reason, Detail: detail}
-}
-
-// appendQuotedExcerpt appends excerpt.Of(s) quoted, as strconv.AppendQuote
-// quotes it. An audience is nearly always a short string of printable ASCII
-// without quotes or backslashes (a client ID, a URL), which quotes as
-// itself between two quotes: that is written at once, where strconv would
-// decode and test it rune by rune, most of the cost of a refusal's words.
-func appendQuotedExcerpt(b []byte, s string) []byte {
-	if len(s) > excerpt.Max {
-		return strconv.AppendQuote(b, excerpt.Of(s))
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return strconv.AppendQuote(b, excerpt.Of(s))
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // expectClient is the Detail of a refusal that names the client ID to
