@@ -266,7 +266,10 @@ func (v *LogoutValidator) Validate(ctx context.Context, raw string) (*LogoutToke
 			remember = limit
 		}
 	}
-	if err := v.replay.Use(ctx, replayKey(c.Issuer, c.ID), remember); err != nil {
+	// A second past the last instant the token can pass: the store reads
+	// its own clock after this one, and at that very instant the first use
+	// must still be recorded, as DPoP's proofs are.
+	if err := v.replay.Use(ctx, replayKey(c.Issuer, c.ID), remember.Add(time.Second)); err != nil {
 		return nil, replayError(err)
 	}
 	return &LogoutToken{

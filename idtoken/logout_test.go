@@ -316,8 +316,9 @@ func TestLogoutWithoutExpiry(t *testing.T) {
 	if !lt.ExpiresAt.IsZero() || !lt.IssuedAt.Equal(t0) {
 		t.Fatalf("ExpiresAt %v, IssuedAt %v", lt.ExpiresAt, lt.IssuedAt)
 	}
-	if len(store.expires) != 1 || !store.expires[0].Equal(t0.Add(11*time.Minute)) {
-		t.Fatalf("remembered until %v; want iat plus MaxAge plus leeway, %v", store.expires, t0.Add(11*time.Minute))
+	// A second past the last instant it could pass, as for every token.
+	if len(store.expires) != 1 || !store.expires[0].Equal(t0.Add(11*time.Minute+time.Second)) {
+		t.Fatalf("remembered until %v; want iat plus MaxAge plus leeway plus a second, %v", store.expires, t0.Add(11*time.Minute+time.Second))
 	}
 	// Replayed within that time, it is refused.
 	v = f.logoutValidator(t, allowMissingExpiry)
@@ -388,14 +389,15 @@ func TestLogoutReplayStore(t *testing.T) {
 		store := &recordingStore{}
 		v := f.logoutValidator(t, func(c *idtoken.LogoutConfig) { c.Replay = store })
 		expectLogout(t, v, f.iss.LogoutToken(tokentest.Claims{"jti": "j1"}), nil)
-		// exp (two minutes) plus the leeway.
-		if len(store.expires) != 1 || !store.expires[0].Equal(t0.Add(3*time.Minute)) {
-			t.Fatalf("expires = %v; want %v", store.expires, t0.Add(3*time.Minute))
+		// exp (two minutes) plus the leeway, and a second past that last
+		// instant, so that a replay at that very instant is still caught.
+		if len(store.expires) != 1 || !store.expires[0].Equal(t0.Add(3*time.Minute+time.Second)) {
+			t.Fatalf("expires = %v; want %v", store.expires, t0.Add(3*time.Minute+time.Second))
 		}
 		// A long exp is cut to iat plus MaxAge plus the leeway.
 		expectLogout(t, v, f.iss.LogoutToken(tokentest.Claims{"jti": "j2", "exp": at(24 * time.Hour)}), nil)
-		if !store.expires[1].Equal(t0.Add(11 * time.Minute)) {
-			t.Fatalf("expires = %v; want %v", store.expires[1], t0.Add(11*time.Minute))
+		if !store.expires[1].Equal(t0.Add(11*time.Minute + time.Second)) {
+			t.Fatalf("expires = %v; want %v", store.expires[1], t0.Add(11*time.Minute+time.Second))
 		}
 		if store.keys[0] == store.keys[1] || !strings.Contains(store.keys[0], "j1") || !strings.Contains(store.keys[0], f.iss.URL()) {
 			t.Fatalf("keys = %q", store.keys)

@@ -37,9 +37,10 @@ type ProofVerifierConfig struct {
 	MaxSize int
 	// CheckHeader, when set, runs on the parsed header before the key in it
 	// is read, so a JWT of the wrong type costs no key parsing. A DPoP
-	// checker uses it to require typ "dpop+jwt". Its verdict must depend on
-	// the header alone: once a proof has verified, later proofs with the
-	// same header, byte for byte, are not checked again.
+	// checker uses it to require typ "dpop+jwt". It runs on every proof,
+	// also when the verifier remembers the proof's header from an earlier
+	// proof, so its verdict may change from one proof to the next (a
+	// denylist of keys, say).
 	CheckHeader func(*Header) error
 }
 
@@ -68,8 +69,9 @@ type ProofVerifier struct {
 }
 
 // provenHeader is a proof header a ProofVerifier has accepted, with all that
-// depends on the header alone decided: the algorithm is allowed, CheckHeader
-// passed, and the jwk is a public key that fits the algorithm. Its Header is
+// depends on the header alone decided: the algorithm is allowed, and the
+// jwk is a public key that fits the algorithm (CheckHeader still runs on
+// every proof). Its Header is
 // parsed from its own copy of the text and is never changed once stored.
 type provenHeader struct {
 	header Header
@@ -233,7 +235,7 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 	if seg.signature == "" {
 		return nil, Errorf(ErrSignature, "", "the proof has an empty signature")
 	}
-	if !known && p.checkHeader != nil {
+	if p.checkHeader != nil {
 		if err := p.checkHeader(&out.Header); err != nil {
 			var ve *ValidationError
 			if errors.As(err, &ve) {

@@ -382,3 +382,37 @@ func TestProofRefusalsQuoteNoProofValue(t *testing.T) {
 		t.Errorf("the log line %q lost why the key does not fit", err.Error())
 	}
 }
+
+// CheckHeader runs on every proof, also when the header is remembered, so
+// its verdict may change (a key denied after it was used).
+func TestProofVerifierChecksHeaderEveryTime(t *testing.T) {
+	k := testKeys()
+	deny := false
+	calls := 0
+	p := newTestProofVerifier(t, ProofVerifierConfig{CheckHeader: func(h *Header) error {
+		calls++
+		if deny {
+			return Errorf(ErrTokenType, "header.jwk", "this key is denied")
+		}
+		return nil
+	}})
+	pub, err := jose.MarshalPublic("", "", k.ec256.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := `{"alg":"ES256","jwk":` + string(pub) + `,"typ":"dpop+jwt"}`
+	proof := func(jti string) string {
+		return signRaw(t, ES256, k.ec256, header, `{"htm":"GET","htu":"https://a.example/","iat":`+fmt.Sprint(testNow.Unix())+`,"jti":"`+jti+`"}`)
+	}
+	for i := range 3 {
+		if _, err := p.Verify(proof(fmt.Sprint(i)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 3 {
+		t.Errorf("CheckHeader ran %d times for 3 proofs with one header", calls)
+	}
+	deny = true
+	_, err = p.Verify(proof("after"), nil)
+	assertRefused(t, err, ErrTokenType, "header.jwk")
+}

@@ -39,16 +39,19 @@ type ReplayStore interface {
 // is zero.
 const DefaultReplayEntries = 100_000
 
-// MemoryReplayStore is the in-process ReplayStore. It keeps the SHA-256 of
-// each key (never the key itself) with its expiry, in an open-addressing
-// table whose slots are reused once their entry has expired: an expired
-// entry needs no bookkeeping of its own, and the occasional sweep that
-// clears them costs, spread over the insertions that filled the table, a
-// few slots each. A live entry costs about 64 bytes whatever the key's
-// length (at most 128 bytes, as TestMemoryReplayStoreMemoryPerEntry
-// checks), some 6.4 MB for DefaultReplayEntries; the table holds no pointers,
-// so however many entries there are they add no work to the garbage
-// collector's marking.
+// MemoryReplayStore is the in-process ReplayStore. It keeps 192 bits of
+// the SHA-256 of each key (never the key itself) with its expiry, in an
+// open-addressing table whose slots are reused once their entry has
+// expired: an expired entry needs no bookkeeping of its own, and the
+// occasional sweep that clears them costs, spread over the insertions that
+// filled the table, a few slots each. The table grows with the live
+// entries, two 32-byte slots for each, to at most two slots for each of
+// MaxEntries, and does not shrink: about 64 bytes a live entry whatever the
+// key's length (at most 128 bytes, as TestMemoryReplayStoreMemoryPerEntry
+// checks), some 6.4 MB for DefaultReplayEntries once that many were live,
+// and half as much again for the moment the table doubles. It holds no
+// pointers, so however many entries there are they add no work to the
+// garbage collector's marking. A MaxEntries beyond 2^28 counts as 2^28.
 //
 // It never forgets a live entry to make room: when MaxEntries live entries
 // are held, Use fails with an error matching ErrUnavailable until some
@@ -88,12 +91,15 @@ func (s *MemoryReplayStore) Use(ctx context.Context, key string, expires time.Ti
 	if err := ctx.Err(); err != nil {
 		return &ValidationError{Kind: ErrUnavailable, Reason: "the caller's context ended before the replay check", Err: err}
 	}
-	now := encodeDeadline(settings.Clock(s.Now)())
 	until := encodeDeadline(expires)
 	d := digestKey(key)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The clock is read under the lock, so that the calls the store
+	// serves see time move forward: a caller that waited for the lock
+	// cannot find its key cleared by one that read a later time.
+	now := encodeDeadline(settings.Clock(s.Now)())
 	switch s.table.use(&d, now, until, limit) {
 	case replayUsed:
 		return Errorf(ErrReplay, "jti", "this identifier was already used; a single-use token or proof must carry a new jti each time")

@@ -68,6 +68,7 @@ const (
 // unless it is live already, until is not after now (nothing to remember),
 // or limit live entries are held.
 func (t *replayTable) use(d *replayDigest, now, until uint64, limit int) replayOutcome {
+	limit = min(limit, maxReplayEntries)
 	if t.slots == nil {
 		t.seed = maphash.MakeSeed()
 		t.resize(min(minReplaySlots, maxReplaySlots(limit)))
@@ -109,16 +110,27 @@ func (t *replayTable) use(d *replayDigest, now, until uint64, limit int) replayO
 		}
 		i = t.free(d)
 	}
+	if t.used >= len(t.slots)-1 {
+		// Not reached with the sizes above, which keep half the table
+		// empty; a table with no empty slot would make every probe spin.
+		return replayFull
+	}
 	t.used++
 	t.put(i, d, until)
 	return replayNew
 }
 
+// maxReplayEntries caps the live entries a table holds whatever limit it
+// is given (some 17 GB of slots): a larger limit means "as many as memory
+// allows", and must not make the arithmetic on the table's size wrap,
+// even where int has 32 bits.
+const maxReplayEntries = 1 << 28
+
 // maxReplaySlots is the size of the table for limit entries: twice as many
 // slots, so that a full table is half empty and probes stay short, rounded
 // up to whole blocks.
 func maxReplaySlots(limit int) int {
-	n := max(2*limit, minReplaySlots)
+	n := max(2*min(limit, maxReplayEntries), minReplaySlots)
 	return (n + replayBlock - 1) / replayBlock * replayBlock
 }
 

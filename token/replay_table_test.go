@@ -1,6 +1,8 @@
 package token
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -184,5 +186,32 @@ func TestReplayTableShiftAcrossBlocks(t *testing.T) {
 	checkReplayTable(t, &tab)
 	if got := tab.live(now); got != limit {
 		t.Fatalf("%d live, want %d", got, limit)
+	}
+}
+
+// A bound larger than memory could hold means as many as it does: the
+// store works, and its size arithmetic does not wrap.
+func TestMemoryReplayStoreHugeBound(t *testing.T) {
+	for _, limit := range []int{math.MaxInt, math.MaxInt / 2, 1 << 62, maxReplayEntries + 1} {
+		s := &MemoryReplayStore{MaxEntries: limit, Now: func() time.Time { return testNow }}
+		ctx := context.Background()
+		done := make(chan error, 1)
+		go func() {
+			for i := range 500 {
+				if err := s.Use(ctx, fmt.Sprint("k", i), testNow.Add(time.Minute)); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- s.Use(ctx, "k0", testNow.Add(time.Minute))
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrReplay) {
+				t.Errorf("MaxEntries %d: replaying the first key gave %v; want ErrReplay", limit, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("MaxEntries %d: 500 uses did not finish", limit)
+		}
 	}
 }
