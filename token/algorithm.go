@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
@@ -175,8 +174,7 @@ func verifySignature(alg algorithm, key *Key, signingInput string, sig []byte) b
 		pub, ok := key.public.(*ecdsa.PublicKey)
 		return ok && verifyEC(alg, pub, signingInput, sig)
 	case kindEd25519:
-		pub, ok := key.public.(ed25519.PublicKey)
-		return ok && verifyEd25519(pub, signingInput, sig)
+		return key.kind == kindEd25519 && key.ed.verify(signingInput, sig)
 	case kindHMAC:
 		return key.kind == kindHMAC && len(key.secret) > 0 && verifyHMAC(alg.hash, key.secret, signingInput, sig)
 	}
@@ -205,28 +203,9 @@ func verifyEC(alg algorithm, pub *ecdsa.PublicKey, signingInput string, sig []by
 	return verifyECDSA(pub, digest(alg.hash, signingInput, &d), sig)
 }
 
-// verifyEd25519 needs the signing input as a []byte: Ed25519 hashes the
-// message itself, so there is no digest to compute on the string instead.
-// A signing input of up to stackSigningInput bytes (any ordinary token)
-// is copied to a buffer on the stack, which ed25519.Verify does not let
-// escape; only a longer one costs an allocation.
-func verifyEd25519(pub ed25519.PublicKey, signingInput string, sig []byte) bool {
-	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
-		return false
-	}
-	var buf [stackSigningInput]byte
-	var msg []byte
-	if len(signingInput) <= len(buf) {
-		msg = append(buf[:0], signingInput...)
-	} else {
-		msg = []byte(signingInput)
-	}
-	return ed25519.Verify(pub, msg, sig)
-}
-
-// stackSigningInput bounds the signing input digest and verifyEd25519 copy
-// to the stack; longer ones (rare: tokens are usually about a kilobyte) are
-// copied to the heap.
+// stackSigningInput bounds the signing input that digest and Ed25519's
+// verification copy to the stack; longer ones (rare: tokens are usually
+// about a kilobyte) are hashed as they stream.
 const stackSigningInput = 4096
 
 // verifyHMAC is apart from verifySignature because hash.Hash.Write takes

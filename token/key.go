@@ -36,7 +36,8 @@ type Key struct {
 	curve  elliptic.Curve
 	public crypto.PublicKey
 	secret []byte
-	thumb  string // RFC 7638 thumbprint, when computed ahead (proof keys)
+	thumb  string        // RFC 7638 thumbprint, when computed ahead (proof keys)
+	ed     *ed25519Point // Ed25519: the point, decoded once; nil if pub is none
 }
 
 // KeyParams are the JWK members that restrict how a key may be used.
@@ -91,6 +92,7 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 			return nil, fmt.Errorf("token: Ed25519 key of %d bytes; want %d", len(pk), ed25519.PublicKeySize)
 		}
 		k.kind = kindEd25519
+		k.ed = newEd25519Point(pk)
 	case *rsa.PrivateKey:
 		return NewPublicKey(p, &pk.PublicKey)
 	case *ecdsa.PrivateKey:
