@@ -370,6 +370,10 @@ const (
 )
 
 // claimNames are the names of the claims above, by number.
+// present is a uint64 with a bit for each claim: a claim numbered 64 or
+// more would always read as absent, so numClaims over 64 fails to compile.
+var _ [64 - numClaims]struct{}
+
 var claimNames = [numClaims]string{
 	claimNonce: "nonce", claimAtHash: "at_hash", claimCHash: "c_hash", claimEvents: "events", claimTyp: "typ", claimTokenUse: "token_use",
 	claimAud: "aud", claimIat: "iat", claimJti: "jti", claimSub: "sub",

@@ -53,6 +53,10 @@ const (
 )
 
 // claimNames are the names of the claims above, by number.
+// present is a uint64 with a bit for each claim: a claim numbered 64 or
+// more would always read as absent, so numClaims over 64 fails to compile.
+var _ [64 - numClaims]struct{}
+
 var claimNames = [numClaims]string{
 	claimClientID: "client_id", claimSCP: "scp", claimTokenUse: "token_use", claimEvents: "events", claimTyp: "typ",
 	claimSub:   "sub",
@@ -222,7 +226,7 @@ func wholeSeconds(raw string) (int64, bool) {
 	return sec, true
 }
 
-func (t *Token) decisionFields() [4]*string {
+func (t *Token) decisionFields() [claimSID - claimNonce + 1]*string {
 	return [...]*string{&t.Nonce, &t.ACR, &t.AuthorizedParty, &t.SessionID}
 }
 

@@ -306,7 +306,8 @@ func (c *Claims) GetBool(name string) (b bool, ok bool, err error) {
 // A name is a part of the claims' text and costs nothing, except a name
 // written with escapes (such as "\u0061mr" for amr), which must be
 // unescaped to be compared: the walk unescapes all such names into one
-// buffer, so that many of them cost one allocation, not one each. The
+// buffer, so that many of them cost one allocation, not one each (and one
+// more for each such name longer than 128 bytes, unescaped on its way). The
 // values were checked when the claims were parsed, so each is one whole
 // JSON value, and the names are unique.
 //

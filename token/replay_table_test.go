@@ -142,8 +142,20 @@ func TestReplayTableFullUntilExpiry(t *testing.T) {
 	if got := tab.use(&extra, now+101, now+500, limit); got != replayNew {
 		t.Fatalf("after two expired: outcome %d, want new", got)
 	}
-	if tab.used != limit-1 {
-		t.Fatalf("used %d after the sweep and one insertion, want %d", tab.used, limit-1)
+	// The new entry took an expired entry's slot on its probe path, or a
+	// sweep cleared the two and it took a free one, as the seed placed it:
+	// either way 99 entries are live and none was forgotten early.
+	if live := tab.live(now + 101); live != limit-1 {
+		t.Fatalf("%d live entries after two expired and one was added, want %d", live, limit-1)
+	}
+	if tab.used > limit {
+		t.Fatalf("used %d slots, more than the limit %d", tab.used, limit)
+	}
+	for k := 2; k < limit; k++ {
+		d := replayDigest{uint64(k), 1, 1}
+		if got := tab.use(&d, now+101, now+500, limit); got != replayUsed {
+			t.Fatalf("entry %d, still live, was forgotten: outcome %d", k, got)
+		}
 	}
 	checkReplayTable(t, &tab)
 }
