@@ -65,6 +65,14 @@ func normalizeHTTPURI(s string, stripQuery bool) (string, error) {
 		if host[i] >= 0x80 {
 			return "", errors.New("the URI's host is not ASCII")
 		}
+		// url.Parse decodes percent-encoding in a host, so "%25" arrives
+		// as "%": a host name, an IPv4 address or an IPv6 one (its
+		// brackets already gone) has none of the characters a normal URI
+		// would have to encode again, and one that does could not be
+		// compared with the request's.
+		if !isHostByte(host[i]) {
+			return "", errors.New("the URI's host has a character no host name has")
+		}
 	}
 	host = strings.ToLower(host)
 	if strings.Contains(host, ":") {
@@ -225,4 +233,12 @@ func removeDotSegments(in string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// isHostByte reports whether c may appear in a host as a normal URI
+// carries it: a letter, a digit, '-', '.', '_' or '~' of a host name, or
+// the ':' of an IPv6 address.
+func isHostByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~' || c == ':'
 }

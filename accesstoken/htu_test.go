@@ -36,6 +36,8 @@ func TestNormalizeHTTPURI(t *testing.T) {
 		"https://api.example.com/a?b", "https://api.example.com/a#b", strings.Repeat("a", maxURILength+1),
 		"https://\xdeapi.example.com/a", "https://api.ex\u00e4mple.com/a", // a host is ASCII
 		"https://api.example.com/" + strings.Repeat("\xde", maxURILength/3+1), // grows past the bound when encoded
+		// Percent-encoding in a host decodes to characters no host has.
+		"http://%25", "https://api%2eexample%21.com/a", "https://a%20b/", "http://[fe80::1%25eth0]/a",
 	} {
 		if got, err := normalizeHTTPURI(in, false); err == nil {
 			t.Errorf("normalizeHTTPURI(%q) = %q; want an error", in, got)
@@ -53,6 +55,7 @@ func FuzzNormalizeHTTPURI(f *testing.F) {
 	for _, s := range []string{
 		"https://api.example.com/a", "HTTPS://API.example.com:443/./a/../b/%7e%2f", "http://[::1]:80",
 		"https://a.b./.x/..", "https://x/%zz", "https://x:/", "https://x/a?b#c", "http://x/%2E%2e/",
+		"http://%25", "https://%41pi.example.com/", "http://[::1%25lo]/",
 	} {
 		f.Add(s)
 	}
