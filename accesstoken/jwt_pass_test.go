@@ -51,14 +51,15 @@ func TestClaimNumbers(t *testing.T) {
 // for tokens typed at+jwt, JWT or not at all, that the one-pass reader
 // accepts and refuses exactly as the lookup by name per claim did before it
 // (the ref functions below, kept as the reference): before the signature
-// and after it, the same Token, or the same sentinel, claim and message.
-func TestOnePassReadsAsLookups(t *testing.T) {
-	iss := tokentest.NewIssuer(t)
+// passValidators returns a validator of issuer for each configuration
+// whose rules differ: strict RFC 9068, each provider's markers, Cognito's
+// app clients. Most accept the client's own ID as an audience too, so
+// that the rules for a token addressed to its own client, and each
+// provider's marker, are reached.
+func passValidators(tb testing.TB, issuer string, keys token.KeySource) []*Validator {
+	tb.Helper()
 	const api, client = "https://api.example", "client-1"
 	var validators []*Validator
-	// Most accept the client's own ID as an audience too, so that the
-	// rules for a token addressed to its own client, and each provider's
-	// marker, are reached.
 	for _, cfg := range []Config{
 		{},
 		{StrictRFC9068: true},
@@ -70,17 +71,24 @@ func TestOnePassReadsAsLookups(t *testing.T) {
 		{Audiences: []string{client}, Provider: Cognito},
 		{Provider: Cognito, AppClientIDs: []string{client, "other-app"}},
 	} {
-		cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CacheSize = iss.URL(), api, iss.KeySource(), -1
+		cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CacheSize = issuer, api, keys, -1
 		if cfg.Audiences != nil {
 			cfg.Audience = ""
 			cfg.Audiences = append(cfg.Audiences, api)
 		}
 		v, err := NewValidator(cfg)
 		if err != nil {
-			t.Fatalf("%+v: %v", cfg, err)
+			tb.Fatalf("%+v: %v", cfg, err)
 		}
 		validators = append(validators, v)
 	}
+	return validators
+}
+
+// and after it, the same Token, or the same sentinel, claim and message.
+func TestOnePassReadsAsLookups(t *testing.T) {
+	iss := tokentest.NewIssuer(t)
+	validators := passValidators(t, iss.URL(), iss.KeySource())
 	values := []string{
 		`"x"`, `"client-1"`, `"other-app"`, `"Bearer"`, `"ID"`, `"DPoP"`, `"at+jwt"`, `"access"`, `"id"`, `"app"`, `"2.0"`, `"1.0"`,
 		`""`, `"read write"`, `"a\u0020b"`, `null`, `1`, `1700000000`, `true`, `[]`, `["a"]`, `["a","b"]`, `["a",1]`, `{}`, `{"jkt":1}`,
@@ -106,17 +114,15 @@ func TestOnePassReadsAsLookups(t *testing.T) {
 				used[m[1:strings.IndexByte(m[1:], '"')+1]] = true
 			}
 		}
+		// Names are kept apart by their folded form: the strict parser
+		// refuses two names equal but for case.
 		for range rng.IntN(9) {
 			name := pick(names)
-			if used[name] {
+			if used[strings.ToLower(name)] {
 				continue
 			}
-			used[name] = true
-			written := name
-			if rng.IntN(6) == 0 {
-				written = fmt.Sprintf(`\u%04x`, name[0]) + name[1:]
-			}
-			fmt.Fprintf(&b, `,"%s":%s`, written, pick(values))
+			used[strings.ToLower(name)] = true
+			fmt.Fprintf(&b, `,"%s":%s`, writtenName(rng, name), pick(values))
 		}
 		b.WriteString("}")
 		doc := b.String()
@@ -418,6 +424,28 @@ func refPermissionsOf(c *token.Claims) ([]string, error) {
 // FuzzOnePassReadsAsLookups: for any claims set and header typ, the
 // one-pass rules and the lookup by name per claim accept and refuse alike,
 // before the signature and after it, with the generic rules and with
+
+// writtenName returns name as a generated claim set writes it: usually
+// as itself; sometimes with one byte, anywhere in it, as a \u escape with
+// hex digits of either case (the same claim); sometimes in upper case or
+// capitalised (another claim, which a reader must not take for it).
+func writtenName(rng *rand.Rand, name string) string {
+	switch rng.IntN(10) {
+	case 0, 1:
+		j := rng.IntN(len(name))
+		esc := fmt.Sprintf(`\u%04x`, name[j])
+		if rng.IntN(2) == 0 {
+			esc = `\u` + strings.ToUpper(esc[2:])
+		}
+		return name[:j] + esc + name[j+1:]
+	case 2:
+		return strings.ToUpper(name)
+	case 3:
+		return strings.ToUpper(name[:1]) + name[1:]
+	}
+	return name
+}
+
 // Keycloak's.
 func FuzzOnePassReadsAsLookups(f *testing.F) {
 	for _, doc := range []string{
@@ -425,12 +453,17 @@ func FuzzOnePassReadsAsLookups(f *testing.F) {
 		`{"iss":"https://i/","aud":["https://api.example","c"],"azp":"c","typ":"Bearer","permissions":["p"]}`,
 		`{"iss":"https://i/","aud":"https://other","cid":"c","scp":["a"],"n\u006fnce":"x"}`,
 		`{"iss":"https://i/","aud":"c","client_id":"c","auth_time":1,"cnf":{"jkt":1}}`,
+		// Names in another case are other claims; escaped ones are the same.
+		`{"iss":"https://i/","aud":"https://api.example","NONCE":"x","Client_ID":"c","TYP":"ID","sc\u006Fpe":"a"}`,
+		`{"iss":"https://i/","aud":"c","\u0063lient_id":"c","Token_Use":"id","s\u0063p":["a"]}`,
 	} {
 		f.Add(doc, "at+jwt")
 		f.Add(doc, "")
 	}
 	iss := tokentest.NewIssuer(f)
-	var validators []*Validator
+	// Every configuration the generated test compares, and one that
+	// accepts "c", the client the seeds name, as an audience.
+	validators := passValidators(f, "https://i/", iss.KeySource())
 	for _, p := range []Provider{AnyProvider, Keycloak} {
 		v, err := NewValidator(Config{Issuer: "https://i/", Audiences: []string{"https://api.example", "c"}, Provider: p, Keys: iss.KeySource(), CacheSize: -1})
 		if err != nil {
