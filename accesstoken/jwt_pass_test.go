@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenguard/tokenguard/internal/attackkit"
 	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/scope"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
@@ -122,7 +123,7 @@ func TestOnePassReadsAsLookups(t *testing.T) {
 				continue
 			}
 			used[strings.ToLower(name)] = true
-			fmt.Fprintf(&b, `,"%s":%s`, writtenName(rng, name), pick(values))
+			fmt.Fprintf(&b, `,"%s":%s`, attackkit.SpellName(rng, name), pick(values))
 		}
 		b.WriteString("}")
 		doc := b.String()
@@ -424,27 +425,6 @@ func refPermissionsOf(c *token.Claims) ([]string, error) {
 // FuzzOnePassReadsAsLookups: for any claims set and header typ, the
 // one-pass rules and the lookup by name per claim accept and refuse alike,
 // before the signature and after it, with the generic rules and with
-
-// writtenName returns name as a generated claim set writes it: usually
-// as itself; sometimes with one byte, anywhere in it, as a \u escape with
-// hex digits of either case (the same claim); sometimes in upper case or
-// capitalised (another claim, which a reader must not take for it).
-func writtenName(rng *rand.Rand, name string) string {
-	switch rng.IntN(10) {
-	case 0, 1:
-		j := rng.IntN(len(name))
-		esc := fmt.Sprintf(`\u%04x`, name[j])
-		if rng.IntN(2) == 0 {
-			esc = `\u` + strings.ToUpper(esc[2:])
-		}
-		return name[:j] + esc + name[j+1:]
-	case 2:
-		return strings.ToUpper(name)
-	case 3:
-		return strings.ToUpper(name[:1]) + name[1:]
-	}
-	return name
-}
 
 // Keycloak's.
 func FuzzOnePassReadsAsLookups(f *testing.F) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenguard/tokenguard/internal/attackkit"
 	"github.com/tokenguard/tokenguard/internal/excerpt"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 	"github.com/tokenguard/tokenguard/token"
@@ -116,7 +117,7 @@ func TestOnePassReadsAsLookups(t *testing.T) {
 			if rng.IntN(3) == 0 {
 				value = pick(values["other"])
 			}
-			fmt.Fprintf(&b, `,"%s":%s`, writtenName(rng, name), value)
+			fmt.Fprintf(&b, `,"%s":%s`, attackkit.SpellName(rng, name), value)
 		}
 		b.WriteString("}")
 		doc := b.String()
@@ -148,27 +149,6 @@ func TestOnePassReadsAsLookups(t *testing.T) {
 	if outcomes["accepted"] < 1000 || len(outcomes) < 20 {
 		t.Errorf("the generated sets reached too few outcomes: %v", outcomes)
 	}
-}
-
-// writtenName returns name as a generated claim set writes it: usually
-// as itself; sometimes with one byte, anywhere in it, as a \u escape with
-// hex digits of either case (the same claim); sometimes in upper case or
-// capitalised (another claim, which a reader must not take for it).
-func writtenName(rng *rand.Rand, name string) string {
-	switch rng.IntN(10) {
-	case 0, 1:
-		j := rng.IntN(len(name))
-		esc := fmt.Sprintf(`\u%04x`, name[j])
-		if rng.IntN(2) == 0 {
-			esc = `\u` + strings.ToUpper(esc[2:])
-		}
-		return name[:j] + esc + name[j+1:]
-	case 2:
-		return strings.ToUpper(name)
-	case 3:
-		return strings.ToUpper(name[:1]) + name[1:]
-	}
-	return name
 }
 
 // sameRefusal reports whether a and b are both nil, or refusals with the

@@ -3,7 +3,8 @@
 // history): tokens tokentest.Issuer will not mint because no honest issuer
 // would, such as HS256 keyed with an RSA public key, signatures swapped or
 // re-encoded, base64url that is not canonical, keys and certificates an
-// attacker puts in the header, and the JWS JSON serializations.
+// attacker puts in the header, and the JWS JSON serializations; and claim
+// names spelled as a careless reader would miss them (SpellName).
 //
 // It is imported only by _test.go files (idtoken, accesstoken), never by the
 // library itself. Its functions are pure: they take bytes and keys and
