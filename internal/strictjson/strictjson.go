@@ -144,6 +144,42 @@ const maxSpanDocument = 1<<31 - 1
 // for Find; the duplicate check and the index are one table, so indexing
 // costs next to nothing beyond the check.
 func ParseObjectSpans(data []byte, maxDepth int, dst []Span, ix *Index) ([]Span, error) {
+	return ParseObjectSpansKnown(data, maxDepth, dst, ix, nil)
+}
+
+// Known is values a caller has seen ParseObjectSpans accept before, each
+// as the whole value of the top-level member Name (a name without
+// escapes), in a document parsed with the same maxDepth. A document that
+// holds one of them at that place again has it accepted as it was, without
+// a second reading: an array, an object or a string ends where its own
+// bytes say, and is valid or not by them and the depth it starts at, so
+// the scanner would read it to the same end with the same verdict. Other
+// values (numbers and literals) are ignored, since one can be the start of
+// another ("1" of "12"). Values that did not come from such a parse make
+// ParseObjectSpansKnown accept what it should refuse.
+type Known struct {
+	Name   string
+	Values []string
+}
+
+// match returns the length of the value of k.Values that rest starts
+// with, or 0.
+func (k *Known) match(rest []byte) int {
+	for _, v := range k.Values {
+		if len(v) == 0 || len(v) > len(rest) {
+			continue
+		}
+		if c := v[0]; (c == '[' || c == '{' || c == '"') && string(rest[:len(v)]) == v {
+			return len(v)
+		}
+	}
+	return 0
+}
+
+// ParseObjectSpansKnown is ParseObjectSpans that takes the values in
+// known, when not nil, as checked already where they occur as the value of
+// the top-level member known.Name (see Known).
+func ParseObjectSpansKnown(data []byte, maxDepth int, dst []Span, ix *Index, known *Known) ([]Span, error) {
 	dst = dst[:0]
 	if len(data) > maxSpanDocument {
 		return dst, &SyntaxError{Offset: maxSpanDocument, Msg: "document too large to index"}
@@ -171,7 +207,7 @@ func ParseObjectSpans(data []byte, maxDepth int, dst []Span, ix *Index) ([]Span,
 		}
 		return dst, ErrNotObject
 	}
-	dst, err := s.object(dst, true, ix, &tables, names[:0])
+	dst, err := s.object(dst, true, ix, &tables, names[:0], known)
 	if err != nil {
 		return dst, err
 	}
@@ -267,7 +303,7 @@ func (s *scanner) value(tables *tablePool, names []nameRef) error {
 	}
 	switch c := s.data[s.pos]; {
 	case c == '{':
-		_, err := s.object(nil, false, nil, tables, names)
+		_, err := s.object(nil, false, nil, tables, names, nil)
 		return err
 	case c == '[':
 		return s.array(tables, names)
@@ -509,7 +545,9 @@ func (s *scanner) array(tables *tablePool, names []nameRef) error {
 // object scans an object from its opening brace. With collect, its members
 // are appended to dst as Spans, and indexed in ix when ix is not nil. Its
 // names go on names, after those of the objects it is in; tables lends it
-// a name table if it has many members.
+// a name table if it has many members. A member named known.Name (when
+// known is not nil) whose value starts with one of known.Values takes that
+// value as checked (see Known).
 //
 // The scanner keeps no slice of data anywhere but in its own data field,
 // and hands out only offsets: storing slices of data (or appending through
@@ -518,7 +556,7 @@ func (s *scanner) array(tables *tablePool, names []nameRef) error {
 // tables are not fields of the scanner: escape analysis does not tell one
 // field from another, and appending to a field through s would send the
 // scanner's data to the heap with the names.
-func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool, names []nameRef) ([]Span, error) {
+func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool, names []nameRef, known *Known) ([]Span, error) {
 	s.depth++
 	if s.depth > s.maxDepth {
 		return dst, s.fail(fmt.Sprintf("nesting deeper than %d", s.maxDepth))
@@ -612,6 +650,12 @@ func (s *scanner) object(dst []Span, collect bool, ix *Index, tables *tablePool,
 			p = skipWhite(d, p)
 		}
 		valStart := p
+		if known != nil && !esc && string(raw) == known.Name {
+			if n := known.match(d[p:]); n > 0 {
+				p += n
+				goto read
+			}
+		}
 		if p < len(d) && d[p] == '"' {
 			if end := plainEnd(d, p+1); end >= 0 {
 				p = end + 1
