@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ type Claims struct {
 // The returned Claims keep a copy of data.
 func ParseClaims(data []byte) (*Claims, error) {
 	c := &Claims{}
-	if err := c.parse(data, string(data), make([]strictjson.Span, 0, 16), nil); err != nil {
+	if _, err := c.parse(data, string(data), make([]strictjson.Span, 0, 16), nil, nil); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -69,13 +70,25 @@ func ParseClaims(data []byte) (*Claims, error) {
 // of pointers, so the storage the pipeline allocates with each token is a
 // third the size and nothing the garbage collector has to trace. Allocation
 // volume is most of the pipeline's cost beyond the signature.
-func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []string) error {
+//
+// auds, when not nil, are the Verifier's remembered aud arrays (see
+// audMemos): an aud that is one of them is neither scanned nor read again.
+// newAud is the text of an aud long enough to remember that was read
+// afresh, for the caller to store once the token is accepted.
+func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []string, auds *audMemos) (newAud string, err error) {
 	c.text = text
-	var err error
-	c.spans, err = strictjson.ParseObjectSpans(data, MaxClaimsDepth, spans, &c.index)
+	var (
+		memos audMemoHits
+		vals  [audMemoWays]string
+		known *strictjson.Known
+	)
+	if n := auds.load(data, &memos, &vals); n > 0 {
+		known = &strictjson.Known{Name: "aud", Values: vals[:n]}
+	}
+	c.spans, err = strictjson.ParseObjectSpansKnown(data, MaxClaimsDepth, spans, &c.index, known)
 	if err != nil {
 		c.spans = nil
-		return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
+		return "", &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
 	// One pass reads the registered claims; the index was built with the
 	// duplicate check.
@@ -99,7 +112,14 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 		case "jti":
 			c.ID, err = stringClaim("jti", value)
 		case "aud":
+			if e := memos.find(value); e != nil {
+				c.Audience = slices.Clip(append(aud[:0], e.list...))
+				continue
+			}
 			c.Audience, err = stringsClaim("aud", strictjson.SpanChecked(sp, text), aud)
+			if auds != nil && len(value) >= minMemoAudience && len(c.Audience) > 1 {
+				newAud = value
+			}
 		case "exp":
 			c.ExpiresAt, err = timeClaim("exp", value)
 		case "nbf":
@@ -108,10 +128,10 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 			c.IssuedAt, err = timeClaim("iat", value)
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return newAud, nil
 }
 
 // registeredName returns the registered claim name that name spells, or ""

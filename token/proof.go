@@ -244,7 +244,7 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 			return nil, &ValidationError{Kind: ErrTokenType, Claim: "header", Reason: "the header check refused the proof", Err: err}
 		}
 	}
-	if err := out.Claims.parse(payload, text[len(text)-len(payload):], r.claimMembers[:0], nil); err != nil {
+	if _, err := out.Claims.parse(payload, text[len(text)-len(payload):], r.claimMembers[:0], nil, nil); err != nil {
 		return nil, err
 	}
 	if check != nil {

@@ -94,6 +94,8 @@ type Verifier struct {
 	expOptional bool
 	timeWords   timeRefusals
 	headers     headerMemos
+	auds        audMemos
+	buffers     decodeBuffers
 	results     resultPools
 	checkHeader func(*Header) error
 	checkClaims func(*Header, *Claims) error
@@ -317,18 +319,40 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	if verr != nil {
 		return verr
 	}
-	// The header and claims are decoded into a buffer on the stack, read
-	// there, and kept as string copies that the string fields share: the
-	// decoded bytes themselves are garbage as soon as the token is read. A
-	// header segment the Verifier has parsed before is neither decoded nor
-	// parsed again (see headerMemos).
-	var scratch [decodeScratchSize]byte
+	// The header and claims are decoded into a buffer, read there, and
+	// kept as string copies that the string fields share: the decoded
+	// bytes themselves are garbage as soon as the token is read. A header
+	// segment the Verifier has parsed before is neither decoded nor parsed
+	// again (see headerMemos). The buffer is on the stack, or, for a token
+	// whose parts do not fit there, one the Verifier lends (see
+	// decodeBuffers).
 	memo := v.headers.load(seg.header)
-	var hdr, payload []byte
+	need := b64DecodedLen(len(seg.payload))
+	if memo == nil {
+		need += b64DecodedLen(len(seg.header))
+	}
+	if need > decodeScratchSize {
+		buf := v.buffers.get(need)
+		err := v.verifySegments(ctx, raw, seg, memo, *buf, alloc)
+		v.buffers.put(buf)
+		return err
+	}
+	var scratch [decodeScratchSize]byte
+	return v.verifySegments(ctx, raw, seg, memo, scratch[:], alloc)
+}
+
+// verifySegments is verify once the token is split into seg: it decodes
+// the header (unless memo holds it) and the claims into buf, which is
+// large enough for both, and reads them there.
+func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments, memo *headerMemo, buf []byte, alloc func() (*Verified, *resultStorage)) error {
+	var (
+		hdr, payload []byte
+		verr         *ValidationError
+	)
 	if memo != nil {
-		payload, verr = decodePayload(seg, scratch[:])
+		payload, verr = decodePayload(seg, buf)
 	} else {
-		hdr, payload, verr = decodeParts(seg, scratch[:])
+		hdr, payload, verr = decodeParts(seg, buf)
 	}
 	if verr != nil {
 		return verr
@@ -383,7 +407,8 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 			early = false
 		}
 	}
-	if err := out.Claims.parse(payload, string(payload), st.claimMembers[:0], st.audience[:0]); err != nil {
+	newAud, err := out.Claims.parse(payload, string(payload), st.claimMembers[:0], st.audience[:0], &v.auds)
+	if err != nil {
 		return err
 	}
 	// The issuer decides which keys may verify the token: a token naming an
@@ -417,6 +442,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 		// Only the header of a token that passed is remembered, so that
 		// tokens made up to rotate headers cannot evict the issuer's.
 		v.headers.store(seg.header, &out.Header)
+	}
+	if newAud != "" {
+		v.auds.store(newAud, out.Claims.Audience)
 	}
 	out.Key, out.Keys = key, keys
 	return nil
