@@ -33,6 +33,7 @@ type Validator struct {
 	now          func() time.Time
 	maxSize      int
 	cache        *tokencache.Cache[cached] // nil when Config.CacheSize is negative; see cache.go
+	auds         audApprovals              // long aud arrays accepted before; see audmemo.go
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error when
@@ -261,6 +262,11 @@ func (v *Validator) accept(verified *token.Verified, t *Token) error {
 			return token.Errorf(token.ErrAuthorizedParty, "azp", "the token has %d audiences but no azp; azp must name this client's ID", len(c.Audience)).WithDetail("expected the client ID %q", clientID)
 		}
 	}
+	if len(c.Audience) >= minApprovedAudiences {
+		if text, ok := c.RawJSON("aud"); ok {
+			v.auds.remember(clientID, text)
+		}
+	}
 	return nil
 }
 
@@ -286,6 +292,11 @@ func (v *Validator) checkAudience(c *token.Claims, clientID string) error {
 			return v.audienceError(token.ErrMissingClaim, "the token has no audience; aud must contain this client's ID", clientID)
 		}
 		return v.audienceError(token.ErrAudience, "aud is empty; it must contain this client's ID", clientID)
+	}
+	if len(c.Audience) >= minApprovedAudiences {
+		if text, _ := c.RawJSON("aud"); v.auds.approved(clientID, text) {
+			return nil
+		}
 	}
 	found := false
 	for _, a := range c.Audience {
