@@ -107,28 +107,37 @@ func HashFor(alg string) (crypto.Hash, bool) {
 
 // digest hashes msg with h into out and returns the hash. out lives in the
 // caller's frame, so no allocation is needed.
-func digest(h crypto.Hash, msg string, out *[sha512.Size]byte) []byte {
-	// The hash functions take bytes and msg is a string: copy it to the
-	// stack when it fits, since a heap copy of every signing input (about a
-	// kilobyte) plus its garbage collection was a measurable part of the
-	// pipeline's cost beyond the signature. A longer one (a large token) is
-	// hashed through the stack buffer in pieces rather than copied whole.
-	var stack [stackSigningInput]byte
-	if len(msg) <= len(stack) {
-		b := append(stack[:0], msg...)
-		switch h {
-		case crypto.SHA256:
-			d := sha256.Sum256(b)
-			return append(out[:0], d[:]...)
-		case crypto.SHA384:
-			d := sha512.Sum384(b)
-			return append(out[:0], d[:]...)
-		default:
-			*out = sha512.Sum512(b)
-			return out[:]
-		}
+//
+// The hash functions take bytes and msg is a string: it is copied, whole,
+// into scratch (the caller's, when it is long enough) or a buffer on the
+// stack, since a heap copy of every signing input plus its garbage
+// collection was a measurable part of the pipeline's cost beyond the
+// signature, and hashing one flat buffer is faster than streaming pieces.
+// A longer one is hashed through a buffer in pieces (digestLong).
+func digest(h crypto.Hash, msg string, out *[sha512.Size]byte, scratch []byte) []byte {
+	if len(msg) <= len(scratch) {
+		return sum(h, append(scratch[:0], msg...), out)
+	}
+	if len(msg) <= stackSigningInput {
+		var stack [stackSigningInput]byte
+		return sum(h, append(stack[:0], msg...), out)
 	}
 	return digestLong(h, msg, out)
+}
+
+// sum hashes b with h, one of SHA-256, SHA-384 and SHA-512, into out.
+func sum(h crypto.Hash, b []byte, out *[sha512.Size]byte) []byte {
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256(b)
+		return append(out[:0], d[:]...)
+	case crypto.SHA384:
+		d := sha512.Sum384(b)
+		return append(out[:0], d[:]...)
+	default:
+		*out = sha512.Sum512(b)
+		return out[:]
+	}
 }
 
 // digestLong is digest for a signing input longer than its stack buffer:
@@ -158,54 +167,55 @@ func digestLong(h crypto.Hash, msg string, out *[sha512.Size]byte) []byte {
 
 // verifySignature checks sig over signingInput with key, which the caller has
 // already checked fits alg. It returns false for any invalid signature,
-// including malformed encodings.
+// including malformed encodings. scratch, which may be nil, is memory the
+// caller lends for a copy of the signing input (see digest).
 //
 // It works on the standard library's key types held by the Key, converted
 // once when the key set was built. Each key type has its own function so
 // that the compiler's escape analysis treats them apart: the digest and the
 // signing input stay on the stack for RSA and Ed25519 even though ECDSA's
 // verification lets its digest escape.
-func verifySignature(alg algorithm, key *Key, signingInput string, sig []byte) bool {
+func verifySignature(alg algorithm, key *Key, signingInput string, sig, scratch []byte) bool {
 	switch alg.kind {
 	case kindRSA, kindRSAPSS:
 		pub, ok := key.public.(*rsa.PublicKey)
-		return ok && verifyRSA(alg, pub, signingInput, sig)
+		return ok && verifyRSA(alg, pub, signingInput, sig, scratch)
 	case kindEC:
 		pub, ok := key.public.(*ecdsa.PublicKey)
-		return ok && verifyEC(alg, pub, signingInput, sig)
+		return ok && verifyEC(alg, pub, signingInput, sig, scratch)
 	case kindEd25519:
-		return key.kind == kindEd25519 && key.ed.verify(signingInput, sig)
+		return key.kind == kindEd25519 && key.ed.verify(signingInput, sig, scratch)
 	case kindHMAC:
 		return key.kind == kindHMAC && len(key.secret) > 0 && verifyHMAC(alg.hash, key.secret, signingInput, sig)
 	}
 	return false
 }
 
-func verifyRSA(alg algorithm, pub *rsa.PublicKey, signingInput string, sig []byte) bool {
+func verifyRSA(alg algorithm, pub *rsa.PublicKey, signingInput string, sig, scratch []byte) bool {
 	if alg.kind == kindRSAPSS {
-		return verifyPSS(alg, pub, signingInput, sig)
+		return verifyPSS(alg, pub, signingInput, sig, scratch)
 	}
 	var d [sha512.Size]byte
-	return rsa.VerifyPKCS1v15(pub, alg.hash, digest(alg.hash, signingInput, &d), sig) == nil
+	return rsa.VerifyPKCS1v15(pub, alg.hash, digest(alg.hash, signingInput, &d, scratch), sig) == nil
 }
 
 // verifyPSS is apart from verifyRSA because rsa.VerifyPSS lets its digest
 // escape, which would move the digest buffer to the heap for PKCS #1 v1.5 too.
-func verifyPSS(alg algorithm, pub *rsa.PublicKey, signingInput string, sig []byte) bool {
+func verifyPSS(alg algorithm, pub *rsa.PublicKey, signingInput string, sig, scratch []byte) bool {
 	var d [sha512.Size]byte
 	// RFC 7518 §3.5: the salt is as long as the hash.
-	return rsa.VerifyPSS(pub, alg.hash, digest(alg.hash, signingInput, &d), sig,
+	return rsa.VerifyPSS(pub, alg.hash, digest(alg.hash, signingInput, &d, scratch), sig,
 		&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
 }
 
-func verifyEC(alg algorithm, pub *ecdsa.PublicKey, signingInput string, sig []byte) bool {
+func verifyEC(alg algorithm, pub *ecdsa.PublicKey, signingInput string, sig, scratch []byte) bool {
 	var d [sha512.Size]byte
-	return verifyECDSA(pub, digest(alg.hash, signingInput, &d), sig)
+	return verifyECDSA(pub, digest(alg.hash, signingInput, &d, scratch), sig)
 }
 
 // stackSigningInput bounds the signing input that digest and Ed25519's
-// verification copy to the stack; longer ones (rare: tokens are usually
-// about a kilobyte) are hashed as they stream.
+// verification copy to the stack when the caller lends no scratch long
+// enough; longer ones are hashed as they stream.
 const stackSigningInput = 4096
 
 // verifyHMAC is apart from verifySignature because hash.Hash.Write takes

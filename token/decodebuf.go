@@ -3,17 +3,19 @@ package token
 import "sync"
 
 // A token whose header and claims decode to more than the pipeline's stack
-// scratch (decodeScratchSize) needs a buffer on the heap for as long as it
-// is read: a large token, such as one with a hundred claims or a hundred
+// scratch (decodeScratchSize), with a copy of its signing input to hash,
+// needs a buffer on the heap for as long as it is read: a token over a
+// kilobyte or so, such as one with a hundred claims or a hundred
 // audiences. Allocating and clearing one for every such token was a
 // measurable part of its cost and of the garbage a server makes, so a
 // Verifier lends them instead. The decoded bytes are read, and copied
 // into the strings a Result keeps, before the buffer goes back: nothing of
 // a token stays reachable through a lent buffer.
 
-// pooledDecodeSize is the size of a lent buffer: enough for the header and
-// claims of any token of DefaultMaxTokenSize.
-const pooledDecodeSize = DefaultMaxTokenSize * 3 / 4
+// pooledDecodeSize is the size of a lent buffer: enough for the decoded
+// header and claims of any token of DefaultMaxTokenSize, and a copy of its
+// signing input to hash.
+const pooledDecodeSize = DefaultMaxTokenSize*3/4 + DefaultMaxTokenSize
 
 // maxPooledDecode bounds the buffers a Verifier keeps: one made for a
 // token far larger (a MaxTokenSize raised well past the default) is left

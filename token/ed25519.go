@@ -45,7 +45,11 @@ func newEd25519Point(pub ed25519.PublicKey) *ed25519Point {
 
 // verify reports whether sig is p's Ed25519 signature of message, as
 // ed25519.Verify(p's key, message, sig) does.
-func (p *ed25519Point) verify(message string, sig []byte) bool {
+//
+// scratch, which may be nil, is memory the caller lends to copy R, the key
+// and the message into, to hash them in one call; without enough of it a
+// buffer on the stack serves, or the message is hashed as it streams.
+func (p *ed25519Point) verify(message string, sig, scratch []byte) bool {
 	if p == nil || len(sig) != ed25519.SignatureSize || sig[63]&224 != 0 {
 		return false
 	}
@@ -54,7 +58,10 @@ func (p *ed25519Point) verify(message string, sig []byte) bool {
 		return false
 	}
 	var digest [sha512.Size]byte
-	if len(message) <= stackSigningInput {
+	if 64+len(message) <= len(scratch) {
+		b := append(append(append(scratch[:0], sig[:32]...), p.pub[:]...), message...)
+		digest = sha512.Sum512(b)
+	} else if len(message) <= stackSigningInput {
 		// R, A and the message in one buffer on the stack: one call of
 		// the hash, and no allocation.
 		var buf [64 + stackSigningInput]byte

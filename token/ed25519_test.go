@@ -22,21 +22,21 @@ func TestEd25519VerifiesAsTheStandardLibrary(t *testing.T) {
 	p := newEd25519Point(pub)
 	for _, msg := range []string{"", "eyJhbGciOiJFZERTQSJ9.e30", strings.Repeat("m", stackSigningInput), strings.Repeat("m", stackSigningInput+1), strings.Repeat("long", 4000)} {
 		sig := ed25519.Sign(priv, []byte(msg))
-		if !p.verify(msg, sig) {
+		if !verifyEveryWay(t, p, msg, sig) {
 			t.Errorf("a good signature of a %d-byte message was refused", len(msg))
 		}
 		bad := append([]byte(nil), sig...)
 		bad[5] ^= 1
-		if p.verify(msg, bad) {
+		if verifyEveryWay(t, p, msg, bad) {
 			t.Errorf("a changed R verified for a %d-byte message", len(msg))
 		}
-		if len(msg) > 0 && p.verify(msg[1:], sig) {
+		if len(msg) > 0 && verifyEveryWay(t, p, msg[1:], sig) {
 			t.Errorf("the signature verified another message")
 		}
 	}
 	// RFC 8032's own test vector.
 	vpub, vsig := decodeHexT(t, rfc8032Test1.pub), decodeHexT(t, rfc8032Test1.sig)
-	if !newEd25519Point(vpub).verify("", vsig) {
+	if !verifyEveryWay(t, newEd25519Point(vpub), "", vsig) {
 		t.Error("RFC 8032 TEST 1 refused")
 	}
 	// S not below the group order (S + L), which ed25519.Verify refuses:
@@ -44,21 +44,37 @@ func TestEd25519VerifiesAsTheStandardLibrary(t *testing.T) {
 	sig := ed25519.Sign(priv, []byte("x"))
 	malleable := append([]byte(nil), sig...)
 	addL(malleable[32:])
-	if ed25519.Verify(pub, []byte("x"), malleable) || p.verify("x", malleable) {
+	if ed25519.Verify(pub, []byte("x"), malleable) || verifyEveryWay(t, p, "x", malleable) {
 		t.Error("S + L verified")
 	}
 	// The top three bits of S set, a short signature, a key that is not a
 	// point, a nil point.
 	high := append([]byte(nil), sig...)
 	high[63] |= 0x80
-	if p.verify("x", high) || p.verify("x", sig[:63]) {
+	if verifyEveryWay(t, p, "x", high) || verifyEveryWay(t, p, "x", sig[:63]) {
 		t.Error("a malformed signature verified")
 	}
 	var notPoint ed25519.PublicKey = make([]byte, 32)
 	notPoint[0] = 2 // y = 2 is not on the curve
-	if newEd25519Point(notPoint) != nil || (*ed25519Point)(nil).verify("x", sig) {
+	if newEd25519Point(notPoint) != nil || verifyEveryWay(t, (*ed25519Point)(nil), "x", sig) {
 		t.Error("a key that is not a point verified, or was decoded")
 	}
+}
+
+// verifyEveryWay verifies sig of msg with p as the pipeline may: with no
+// scratch (the stack, or the message streamed), and with scratch long
+// enough to hold R, the key and msg. The ways must agree.
+func verifyEveryWay(t *testing.T, p *ed25519Point, msg string, sig []byte) bool {
+	t.Helper()
+	streamed := p.verify(msg, sig, nil)
+	scratch := make([]byte, 64+len(msg))
+	for i := range scratch {
+		scratch[i] = 0xA5
+	}
+	if flat := p.verify(msg, sig, scratch); flat != streamed {
+		t.Fatalf("verified with scratch: %v; without: %v (%d-byte message)", flat, streamed, len(msg))
+	}
+	return streamed
 }
 
 // addL adds the group order L to the little-endian scalar s in place.
@@ -98,7 +114,7 @@ func FuzzEd25519Verify(f *testing.F) {
 			return // ed25519.Verify panics; NewPublicKey refuses such keys
 		}
 		want := ed25519.Verify(key, []byte(msg), sig)
-		if got := newEd25519Point(key).verify(msg, sig); got != want {
+		if got := verifyEveryWay(t, newEd25519Point(key), msg, sig); got != want {
 			t.Fatalf("verify = %v; ed25519.Verify says %v (key %x, sig %x, %d-byte message)", got, want, key, sig, len(msg))
 		}
 	})

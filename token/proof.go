@@ -265,7 +265,7 @@ func (p *ProofVerifier) Verify(raw string, check func(*Verified) error) (*Verifi
 			return nil, Errorf(ErrKeyMismatch, "header.jwk", "the key in the proof's header cannot verify the proof's algorithm").WithDetail("%s", why)
 		}
 	}
-	if sig == nil || !verifySignature(alg, key, seg.signingInput, sig) {
+	if sig == nil || !verifySignature(alg, key, seg.signingInput, sig, nil) {
 		return nil, Errorf(ErrSignature, "", "the %s signature does not verify with the key in the proof's header", alg.name)
 	}
 	out.Key = key

@@ -331,7 +331,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 	if memo == nil {
 		need += b64DecodedLen(len(seg.header))
 	}
-	if need > decodeScratchSize {
+	// The rest of the buffer holds a copy of the signing input to hash
+	// (see digest).
+	if need += len(seg.signingInput); need > decodeScratchSize {
 		buf := v.buffers.get(need)
 		err := v.verifySegments(ctx, raw, seg, memo, *buf, alloc)
 		v.buffers.put(buf)
@@ -342,8 +344,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 }
 
 // verifySegments is verify once the token is split into seg: it decodes
-// the header (unless memo holds it) and the claims into buf, which is
-// large enough for both, and reads them there.
+// the header (unless memo holds it) and the claims into buf, reads them
+// there, and lends the rest of buf to the signature check. buf holds at
+// least the decoded header and claims.
 func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments, memo *headerMemo, buf []byte, alloc func() (*Verified, *resultStorage)) error {
 	var (
 		hdr, payload []byte
@@ -357,6 +360,7 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	if verr != nil {
 		return verr
 	}
+	hashScratch := buf[len(hdr)+len(payload):]
 	// No key verifies a signature longer than an RSA-8192 one, so a buffer
 	// on the stack always holds a signature that could be good.
 	var sigBuf [MaxRSABits / 8]byte
@@ -397,7 +401,7 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	)
 	early := v.onlyKeys != nil && costlyClaims(payload)
 	if early {
-		if key, err = checkSignature(ctx, v.onlyKeys, &out.Header, alg, seg, sig); err != nil {
+		if key, err = checkSignature(ctx, v.onlyKeys, &out.Header, alg, seg, sig, hashScratch); err != nil {
 			if !errors.Is(err, ErrUnavailable) {
 				return err
 			}
@@ -434,7 +438,7 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 		}
 	}
 	if !early {
-		if key, err = checkSignature(ctx, keys, &out.Header, alg, seg, sig); err != nil {
+		if key, err = checkSignature(ctx, keys, &out.Header, alg, seg, sig, hashScratch); err != nil {
 			return err
 		}
 	}
@@ -452,7 +456,7 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 
 // checkSignature selects the key for h from keys and verifies the token's
 // signature sig with it, returning the key.
-func checkSignature(ctx context.Context, keys KeySource, h *Header, alg algorithm, seg segments, sig []byte) (*Key, error) {
+func checkSignature(ctx context.Context, keys KeySource, h *Header, alg algorithm, seg segments, sig, scratch []byte) (*Key, error) {
 	key, err := selectKey(ctx, keys, h, alg)
 	if err != nil {
 		return nil, err
@@ -460,7 +464,7 @@ func checkSignature(ctx context.Context, keys KeySource, h *Header, alg algorith
 	if sig == nil {
 		return nil, Errorf(ErrSignature, "", "the signature is longer than any key's signature")
 	}
-	if !verifySignature(alg, key, seg.signingInput, sig) {
+	if !verifySignature(alg, key, seg.signingInput, sig, scratch) {
 		return nil, Errorf(ErrSignature, "", "the %s signature does not verify", alg.name).WithDetail("key %q", excerpt.Of(key.id))
 	}
 	return key, nil
