@@ -232,10 +232,8 @@ func (r *issuerRules) checkJWTAudience(c *token.Claims, f *found) error {
 // identifiers.
 func (r *issuerRules) acceptsAny(aud []string) bool {
 	for _, a := range aud {
-		for _, want := range r.audiences {
-			if a == want {
-				return true
-			}
+		if r.accepts(a) {
+			return true
 		}
 	}
 	return false

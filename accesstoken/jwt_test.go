@@ -1,6 +1,7 @@
 package accesstoken_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -285,4 +286,28 @@ func TestWrongTypeCostsNoKeyLookup(t *testing.T) {
 	_, err := validate(v, f.iss.AccessToken(nil, tokentest.AtJWT()))
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, keys.calls.Load())
+}
+
+// An API that accepts many audiences checks a token's aud in one lookup
+// per audience: a token naming one of fifty accepted audiences among a
+// hundred others passes, one naming none of them is refused.
+func TestManyAcceptedAudiences(t *testing.T) {
+	f := newFixture(t)
+	accepted := make([]string, 50)
+	for i := range accepted {
+		accepted[i] = fmt.Sprintf("https://api.example.com/resource/%03d", i)
+	}
+	v := f.validator(t, func(c *accesstoken.Config) { c.Audience, c.Audiences = "", accepted })
+	others := make([]string, 100)
+	for i := range others {
+		others[i] = fmt.Sprintf("https://other.example.com/resource/%03d", i)
+	}
+	with := append(append(others[:50:50], accepted[37]), others[50:]...)
+	at, err := validate(v, f.iss.AccessToken(tokentest.Claims{"aud": with}))
+	require.NoError(t, err)
+	assert.Equal(t, with, at.Audience)
+	_, err = validate(v, f.iss.AccessToken(tokentest.Claims{"aud": others}))
+	requireKind(t, err, token.ErrAudience)
+	_, err = validate(v, f.iss.AccessToken(tokentest.Claims{"aud": "https://api.example.com/resource/050"}))
+	requireKind(t, err, token.ErrAudience)
 }

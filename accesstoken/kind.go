@@ -178,6 +178,10 @@ func (r *issuerRules) checkShape(c *token.Claims, f *found, typed bool) (string,
 // accepts reports whether aud is one of the API identifiers this validator
 // accepts.
 func (r *issuerRules) accepts(aud string) bool {
+	if r.audienceSet != nil {
+		_, ok := r.audienceSet[aud]
+		return ok
+	}
 	for _, a := range r.audiences {
 		if a == aud {
 			return true

@@ -40,10 +40,14 @@ type Validator struct {
 
 // issuerRules are the audience and provider rules of an issuer.
 type issuerRules struct {
-	audiences  []string
-	provider   Provider
-	appClients []string // Cognito app client IDs for tokens without aud
-	expected   string   // audiences as a refusal's Detail names them
+	audiences []string
+	// audienceSet holds audiences when there are more than
+	// audienceSearchMax: a token's aud is then checked in one lookup per
+	// audience, however many the configuration accepts.
+	audienceSet map[string]struct{}
+	provider    Provider
+	appClients  []string // Cognito app client IDs for tokens without aud
+	expected    string   // audiences as a refusal's Detail names them
 }
 
 // NewValidator checks cfg and returns a Validator. It returns an error naming
@@ -212,8 +216,19 @@ func newRules(audiences []string, p Provider, appClients []string, where string)
 			return issuerRules{}, fmt.Errorf("accesstoken: %s.AppClientIDs[%d] is empty", where, i)
 		}
 	}
-	return issuerRules{audiences: audiences, provider: p, appClients: slices.Clone(appClients), expected: describeAudiences(audiences)}, nil
+	r := issuerRules{audiences: audiences, provider: p, appClients: slices.Clone(appClients), expected: describeAudiences(audiences)}
+	if len(audiences) > audienceSearchMax {
+		r.audienceSet = make(map[string]struct{}, len(audiences))
+		for _, a := range audiences {
+			r.audienceSet[a] = struct{}{}
+		}
+	}
+	return r, nil
 }
+
+// audienceSearchMax is the number of accepted audiences up to which
+// searching them costs less than a map lookup.
+const audienceSearchMax = 8
 
 // usable reports an issuer whose tokens could never be accepted.
 func (r issuerRules) usable(where string) error {
