@@ -1,6 +1,6 @@
 package idtoken
 
-import "sync/atomic"
+import "github.com/tokenguard/tokenguard/internal/recent"
 
 // The ID tokens a client receives carry the same aud, byte for byte, and
 // where aud is a long array, checking it (one set lookup per audience) is a
@@ -13,18 +13,14 @@ import "sync/atomic"
 // accepted tokens are remembered, so tokens made up with ever new arrays
 // cannot push out the issuer's.
 
-// audApprovalWays is how many approved aud arrays a Validator keeps.
-const audApprovalWays = 4
-
 // minApprovedAudiences is the fewest audiences an array must have to be
 // remembered: a shorter one costs less to check than to compare.
 const minApprovedAudiences = 8
 
-// audApprovals are a Validator's remembered aud arrays. The zero value is
-// ready.
+// audApprovals are a Validator's remembered aud arrays, the last
+// recent.Len approved. The zero value is ready.
 type audApprovals struct {
-	ways [audApprovalWays]atomic.Pointer[audApproval]
-	next atomic.Uint32 // the way the next store takes, in turn
+	list recent.List[audApproval]
 }
 
 // audApproval is one aud text, as a token carried it (a substring of its
@@ -37,19 +33,13 @@ type audApproval struct {
 
 // approved reports whether text was remembered as accepted for clientID.
 func (m *audApprovals) approved(clientID, text string) bool {
-	for i := range m.ways {
-		if e := m.ways[i].Load(); e != nil && e.text == text && e.clientID == clientID {
-			return true
-		}
-	}
-	return false
+	return m.list.Find(func(e *audApproval) bool { return e.text == text && e.clientID == clientID }) != nil
 }
 
 // remember notes text, the aud of a token just accepted for clientID,
 // unless it is noted already.
 func (m *audApprovals) remember(clientID, text string) {
-	if m.approved(clientID, text) {
-		return
+	if !m.approved(clientID, text) {
+		m.list.Store(&audApproval{clientID: clientID, text: text})
 	}
-	m.ways[(m.next.Add(1)-1)%audApprovalWays].Store(&audApproval{clientID: clientID, text: text})
 }

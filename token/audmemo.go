@@ -2,7 +2,8 @@ package token
 
 import (
 	"slices"
-	"sync/atomic"
+
+	"github.com/tokenguard/tokenguard/internal/recent"
 )
 
 // The tokens that one client or one API receives from an issuer carry the
@@ -22,43 +23,39 @@ import (
 // Only the arrays of accepted tokens are stored, so tokens made up with
 // ever new arrays cannot push out the issuer's.
 
-// audMemoWays is how many aud arrays a Verifier keeps: enough for the few
-// clients or APIs one server stands for.
-const audMemoWays = 4
-
 // minMemoAudience is the shortest aud text, in bytes, a Verifier
 // remembers: a shorter one (the usual one or two audiences) costs less to
 // read than to look up.
 const minMemoAudience = 256
 
-// audMemos are a Verifier's remembered aud arrays. The zero value is ready.
+// audMemos are a Verifier's remembered aud arrays, the last recent.Len
+// stored. The zero value is ready.
 type audMemos struct {
-	ways [audMemoWays]atomic.Pointer[audMemo]
-	next atomic.Uint32 // the way the next store takes, in turn
+	list recent.List[audMemo]
 }
 
 // audMemo is one aud array, never changed once stored: text is the value
 // as a token carried it (a substring of that token's claims, which it
-// keeps alive: at most audMemoWays claims sets per Verifier), and list the
+// keeps alive: at most recent.Len claims sets per Verifier), and list the
 // audiences read from it, which a hit copies.
 type audMemo struct {
 	text string
 	list []string
 }
 
-// audMemoHits are the memos loaded for one token, at most audMemoWays.
-type audMemoHits [audMemoWays]*audMemo
+// audMemoHits are the memos loaded for one token.
+type audMemoHits [recent.Len]*audMemo
 
 // load fills memos with the remembered arrays, and vals with their texts,
 // when payload is long enough to hold one, and returns how many there
 // are. Both are the caller's, on its stack: load keeps neither.
-func (m *audMemos) load(payload []byte, memos *audMemoHits, vals *[audMemoWays]string) int {
+func (m *audMemos) load(payload []byte, memos *audMemoHits, vals *[recent.Len]string) int {
 	if m == nil || len(payload) < minMemoAudience {
 		return 0
 	}
 	n := 0
-	for i := range m.ways {
-		if e := m.ways[i].Load(); e != nil {
+	for i := range recent.Len {
+		if e := m.list.Load(i); e != nil {
 			memos[n], vals[n] = e, e.text
 			n++
 		}
@@ -86,6 +83,5 @@ func (m *audMemos) store(text string, list []string) {
 	if m == nil || len(text) < minMemoAudience {
 		return
 	}
-	e := &audMemo{text: text, list: slices.Clip(slices.Clone(list))}
-	m.ways[(m.next.Add(1)-1)%audMemoWays].Store(e)
+	m.list.Store(&audMemo{text: text, list: slices.Clip(slices.Clone(list))})
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/recent"
 )
 
 // memoCase is a Verifier over an HMAC key and tokens whose aud is a long
@@ -44,8 +46,8 @@ func (c *memoCase) token(t *testing.T, sub string, edit func(obj)) string {
 
 func (m *audMemos) count() int {
 	n := 0
-	for i := range m.ways {
-		if m.ways[i].Load() != nil {
+	for i := range recent.Len {
+		if m.list.Load(i) != nil {
 			n++
 		}
 	}
@@ -102,8 +104,11 @@ func TestAudMemoIsUsed(t *testing.T) {
 	if _, err := c.v.Verify(ctx, c.token(t, "first", nil)); err != nil {
 		t.Fatal(err)
 	}
-	e := c.v.auds.ways[0].Load()
-	c.v.auds.ways[0].Store(&audMemo{text: e.text, list: []string{"planted"}})
+	// Every slot gets the planted entry, the real one's place included.
+	e := c.v.auds.list.Load(0)
+	for range recent.Len {
+		c.v.auds.list.Store(&audMemo{text: e.text, list: []string{"planted"}})
+	}
 	got, err := c.v.Verify(ctx, c.token(t, "second", nil))
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +153,7 @@ func TestAudMemoKeepsTheClaimsStrict(t *testing.T) {
 	if _, err := c.v.Verify(ctx, c.token(t, "first", nil)); err != nil {
 		t.Fatal(err)
 	}
-	text := c.v.auds.ways[0].Load().text
+	text := c.v.auds.list.Load(0).text
 	head := fmt.Sprintf(`{"iss":%q,"sub":"s","iat":%d,"exp":%d,`, testIssuer, testNow.Add(-time.Minute).Unix(), testNow.Add(time.Hour).Unix())
 	for name, tc := range map[string]struct {
 		claims string

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenguard/tokenguard/internal/excerpt"
+	"github.com/tokenguard/tokenguard/internal/recent"
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
@@ -79,7 +80,7 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 	c.text = text
 	var (
 		memos audMemoHits
-		vals  [audMemoWays]string
+		vals  [recent.Len]string
 		known *strictjson.Known
 	)
 	if n := auds.load(data, &memos, &vals); n > 0 {
