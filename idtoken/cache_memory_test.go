@@ -10,7 +10,7 @@ import (
 )
 
 // cacheEntryBudget is what a cache entry may cost beside the token itself:
-// the package documentation says about 400 bytes (DefaultCacheSize), and
+// the package documentation says about 390 bytes (DefaultCacheSize), and
 // 512 is the most the package promises, with room for the allocator's
 // rounding and for the cache's own slots.
 const cacheEntryBudget = 512

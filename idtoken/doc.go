@@ -95,7 +95,7 @@
 // key that verified it leaves the provider's key set. The Token returned is a
 // copy: changing it cannot change what the cache holds.
 //
-// An entry costs the raw token and about 400 bytes beside it for a typical
+// An entry costs the raw token and about 390 bytes beside it for a typical
 // ID token (see DefaultCacheSize): the cache keeps the Token packed into one
 // string rather than as a struct, and a hit unpacks it into the caller's
 // new Token: one allocation for a token of up to two audiences and AMR

@@ -34,13 +34,13 @@
 //   - An entry holds the raw token, once (the key and the result's Raw are
 //     the caller's string), and what the validator gives it: never the
 //     whole decoded token. idtoken gives its result packed into one string
-//     (AppendString, Fields, ...), since a token's struct is hundreds of
-//     bytes of string headers, most of them empty, that the garbage
-//     collector would trace in every entry on every cycle; accesstoken, whose
-//     Token has a few fixed strings and three lists, keeps them in one
-//     string with fixed-width offsets, which a hit reads without decoding
-//     lengths. Neither keeps a claims set: Reread reads it again from the
-//     token for the rare caller who asks.
+//     behind a mask of the claims present, since a token's struct is
+//     hundreds of bytes of string headers, most of them empty, that the
+//     garbage collector would trace in every entry on every cycle;
+//     accesstoken, whose Token has a few fixed strings and three lists,
+//     keeps them in one string with fixed-width offsets, which a hit reads
+//     without decoding lengths. Neither keeps a claims set: Reread reads it
+//     again from the token for the rare caller who asks.
 //   - A reader takes no lock and writes no shared memory: slots are atomic
 //     pointers to immutable entries, replaced whole. Hits of one token from
 //     many cores therefore scale, where a read lock's counter would bounce
