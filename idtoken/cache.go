@@ -279,21 +279,20 @@ func unpack(packed, raw string) (t *Token, ok bool) {
 	if n := nAud + nAMR; n > len(lists) {
 		lists = make([]string, n)
 	}
-	if nAud > 0 {
-		t.Audience = lists[:nAud:nAud]
-		for i := range t.Audience {
-			if t.Audience[i], r, ok = readString(r); !ok {
-				return nil, false
-			}
+	// The audiences, then the AMR values, each list's capacity ending at
+	// its length, so appending to one cannot overwrite the other. An empty
+	// list is nil, as the claims leave it, but for an empty amr claim.
+	lists = lists[:nAud+nAMR]
+	for i := range lists {
+		if lists[i], r, ok = readString(r); !ok {
+			return nil, false
 		}
 	}
+	if nAud > 0 {
+		t.Audience = lists[:nAud:nAud]
+	}
 	if mask&maskAMR != 0 {
-		t.AMR = lists[nAud : nAud+nAMR : nAud+nAMR]
-		for i := range t.AMR {
-			if t.AMR[i], r, ok = readString(r); !ok {
-				return nil, false
-			}
-		}
+		t.AMR = lists[nAud:len(lists):len(lists)]
 	}
 	if r != "" {
 		return nil, false

@@ -71,7 +71,7 @@ func TestCacheHitEqualsMiss(t *testing.T) {
 }
 
 // A hit's Audience and AMR share one allocation; appending to one never
-// writes into the other.
+// writes into the other, whichever it is.
 func TestCacheHitListsAreSeparate(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	iss := tokentest.NewIssuer(t, tokentest.WithClock(func() time.Time { return now }))
@@ -88,6 +88,11 @@ func TestCacheHitListsAreSeparate(t *testing.T) {
 		_ = append(tok.Audience, "appended")
 		if tok.AMR[0] != "pwd" {
 			t.Fatalf("appending to Audience changed AMR to %q", tok.AMR)
+		}
+		amr := append(tok.AMR[:0], "otp")
+		_ = append(amr, "appended")
+		if len(tok.Audience) != 1 || tok.Audience[0] != iss.ClientID() {
+			t.Fatalf("writing to AMR changed Audience to %q", tok.Audience)
 		}
 	}
 }
