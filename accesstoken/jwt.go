@@ -77,8 +77,7 @@ func (v *Validator) checkHeader(h *token.Header) error {
 // and iat are checked again too, for a clock that went back. The caller
 // gets a new Token (see cached.token).
 func (v *Validator) cacheHit(ctx context.Context, e *cached, raw string, now time.Time) (*Token, error) {
-	c := token.Claims{ExpiresAt: e.times[0], IssuedAt: e.times[1], NotBefore: e.times[2]}
-	if err := token.CheckTimes(&c, now, v.leeway, v.strict); err != nil {
+	if err := token.CheckTimeClaims(e.times[0], e.times[2], e.times[1], now, v.leeway, v.strict); err != nil {
 		return nil, err
 	}
 	if v.introJWTs {

@@ -144,8 +144,7 @@ func (v *Validator) Validate(ctx context.Context, raw string, opts ...Option) (*
 		// The cache checked the deadline; nbf and iat are checked again
 		// too, so a clock that moved back cannot make a hit of a token
 		// Verify would refuse now.
-		times := token.Claims{ExpiresAt: out.ExpiresAt, NotBefore: out.NotBefore, IssuedAt: out.IssuedAt}
-		if err := token.CheckTimes(&times, now, leeway, true); err != nil {
+		if err := token.CheckTimeClaims(out.ExpiresAt, out.NotBefore, out.IssuedAt, now, leeway, true); err != nil {
 			return nil, err
 		}
 		if err := v.checkMaxAge(out, now, leeway); err != nil {

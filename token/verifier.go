@@ -425,7 +425,7 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	// The times and the caller's claim checks need no key: a token they
 	// refuse (clients resend expired tokens all the time) costs no signature
 	// check and no key lookup.
-	if err := checkTimes(&out.Claims, v.now(), v.leeway, !v.expOptional, v.requireIAT, &v.timeWords); err != nil {
+	if err := checkTimes(out.Claims.ExpiresAt, out.Claims.NotBefore, out.Claims.IssuedAt, v.now(), v.leeway, !v.expOptional, v.requireIAT, &v.timeWords); err != nil {
 		return err
 	}
 	if v.checkClaims != nil {
@@ -547,14 +547,22 @@ func selectKey(ctx context.Context, keys KeySource, h *Header, alg algorithm) (*
 // meant for claims whose signature was checked: the pipeline, which checks
 // times before the signature, words the same refusals without them.
 func CheckTimes(c *Claims, now time.Time, leeway time.Duration, requireIAT bool) error {
-	return checkTimes(c, now, leeway, true, requireIAT, nil)
+	return checkTimes(c.ExpiresAt, c.NotBefore, c.IssuedAt, now, leeway, true, requireIAT, nil)
+}
+
+// CheckTimeClaims is CheckTimes for the times alone, exp, nbf and iat, each
+// zero when the claim is absent: for a result kept apart from its claims,
+// such as a verified-token cache's, which need not build a Claims to check
+// them again.
+func CheckTimeClaims(exp, nbf, iat, now time.Time, leeway time.Duration, requireIAT bool) error {
+	return checkTimes(exp, nbf, iat, now, leeway, true, requireIAT, nil)
 }
 
 // CheckPresentTimes applies the same rules as CheckTimes to those of exp,
 // nbf and iat that c carries, and requires none of them: for documents in
 // which each is optional, such as an RFC 7662 introspection answer.
 func CheckPresentTimes(c *Claims, now time.Time, leeway time.Duration) error {
-	return checkTimes(c, now, leeway, false, false, nil)
+	return checkTimes(c.ExpiresAt, c.NotBefore, c.IssuedAt, now, leeway, false, false, nil)
 }
 
 // timeRefusals are the sentences the pipeline refuses a token's times
@@ -577,40 +585,40 @@ func newTimeRefusals(leeway time.Duration) timeRefusals {
 // checkTimes is CheckTimes and CheckPresentTimes, whose messages give the
 // claims' times, and the pipeline's time checks, whose messages are words,
 // made for a leeway of leeway, that give no value of the token.
-func checkTimes(c *Claims, now time.Time, leeway time.Duration, requireEXP, requireIAT bool, words *timeRefusals) error {
-	if c.ExpiresAt.IsZero() {
+func checkTimes(exp, nbf, iat, now time.Time, leeway time.Duration, requireEXP, requireIAT bool, words *timeRefusals) error {
+	if exp.IsZero() {
 		if requireEXP {
 			return Errorf(ErrMissingClaim, "exp", "the token has no expiry; exp is required")
 		}
-	} else if !now.Before(c.ExpiresAt.Add(leeway)) {
+	} else if !now.Before(exp.Add(leeway)) {
 		if words != nil {
 			return &ValidationError{Kind: ErrExpired, Claim: "exp", Reason: words.expired}
 		}
 		return Errorf(ErrExpired, "exp", "the token expired at %s, %s ago (leeway %s)",
-			c.ExpiresAt.Format(time.RFC3339), now.Sub(c.ExpiresAt).Round(time.Second), leeway)
+			exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second), leeway)
 	}
-	return checkStart(c, now, leeway, requireIAT, words)
+	return checkStart(nbf, iat, now, leeway, requireIAT, words)
 }
 
 // checkStart applies nbf and iat, the rules of CheckTimes beside exp.
-func checkStart(c *Claims, now time.Time, leeway time.Duration, requireIAT bool, words *timeRefusals) error {
-	if !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore) {
+func checkStart(nbf, iat, now time.Time, leeway time.Duration, requireIAT bool, words *timeRefusals) error {
+	if !nbf.IsZero() && now.Add(leeway).Before(nbf) {
 		if words != nil {
 			return &ValidationError{Kind: ErrNotYetValid, Claim: "nbf", Reason: words.notYet}
 		}
 		return Errorf(ErrNotYetValid, "nbf", "the token is valid only from %s, %s from now (leeway %s)",
-			c.NotBefore.Format(time.RFC3339), c.NotBefore.Sub(now).Round(time.Second), leeway)
+			nbf.Format(time.RFC3339), nbf.Sub(now).Round(time.Second), leeway)
 	}
-	if c.IssuedAt.IsZero() {
+	if iat.IsZero() {
 		if requireIAT {
 			return Errorf(ErrMissingClaim, "iat", "the token has no issue time; iat is required")
 		}
-	} else if now.Add(leeway).Before(c.IssuedAt) {
+	} else if now.Add(leeway).Before(iat) {
 		if words != nil {
 			return &ValidationError{Kind: ErrIssuedInFuture, Claim: "iat", Reason: words.future}
 		}
 		return Errorf(ErrIssuedInFuture, "iat", "the token says it was issued at %s, %s from now (leeway %s)",
-			c.IssuedAt.Format(time.RFC3339), c.IssuedAt.Sub(now).Round(time.Second), leeway)
+			iat.Format(time.RFC3339), iat.Sub(now).Round(time.Second), leeway)
 	}
 	return nil
 }

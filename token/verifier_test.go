@@ -1089,6 +1089,7 @@ func TestCheckPresentTimes(t *testing.T) {
 		{"nbf ahead", Claims{NotBefore: now.Add(2 * time.Minute)}, ErrNotYetValid},
 		{"iat ahead", Claims{IssuedAt: now.Add(2 * time.Minute)}, ErrIssuedInFuture},
 		{"within leeway", Claims{ExpiresAt: now.Add(-30 * time.Second), IssuedAt: now.Add(30 * time.Second)}, nil},
+		{"all present, nbf ahead", Claims{ExpiresAt: now.Add(time.Hour), NotBefore: now.Add(2 * time.Minute), IssuedAt: now}, ErrNotYetValid},
 	} {
 		err := CheckPresentTimes(&tc.c, now, time.Minute)
 		if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
@@ -1103,7 +1104,25 @@ func TestCheckPresentTimes(t *testing.T) {
 		} else if !errors.Is(full, tc.want) || (tc.want == nil && full != nil) {
 			t.Errorf("%s: CheckTimes %v; want %v", tc.name, full, tc.want)
 		}
+		// CheckTimeClaims, on the times alone, says what CheckTimes says,
+		// word for word, iat required or not.
+		for _, requireIAT := range []bool{false, true} {
+			a := CheckTimes(&tc.c, now, time.Minute, requireIAT)
+			b := CheckTimeClaims(tc.c.ExpiresAt, tc.c.NotBefore, tc.c.IssuedAt, now, time.Minute, requireIAT)
+			if fmt.Sprint(a) != fmt.Sprint(b) || !errors.Is(b, kindOf(a)) {
+				t.Errorf("%s: CheckTimeClaims %v; CheckTimes %v", tc.name, b, a)
+			}
+		}
 	}
+}
+
+// kindOf is err's sentinel, or nil.
+func kindOf(err error) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Kind
+	}
+	return err
 }
 
 // clientText is what a client is told of err: its ValidationError's
