@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
@@ -179,24 +180,39 @@ func verifySignature(alg algorithm, key *Key, signingInput string, sig, scratch 
 	switch alg.kind {
 	case kindRSA, kindRSAPSS:
 		pub, ok := key.public.(*rsa.PublicKey)
-		return ok && verifyRSA(alg, pub, signingInput, sig, scratch)
+		return ok && verifyRSA(alg, pub, key.rsa, signingInput, sig, scratch)
 	case kindEC:
 		pub, ok := key.public.(*ecdsa.PublicKey)
 		return ok && verifyEC(alg, pub, signingInput, sig, scratch)
 	case kindEd25519:
-		return key.kind == kindEd25519 && key.ed.verify(signingInput, sig, scratch)
+		if key.kind != kindEd25519 {
+			return false
+		}
+		if key.ed == nil {
+			// FIPS 140-3 mode, or a key that is no point, which
+			// ed25519.Verify refuses too.
+			pub, ok := key.public.(ed25519.PublicKey)
+			return ok && ed25519.Verify(pub, []byte(signingInput), sig)
+		}
+		return key.ed.verify(signingInput, sig, scratch)
 	case kindHMAC:
 		return key.kind == kindHMAC && len(key.secret) > 0 && verifyHMAC(alg.hash, key.secret, signingInput, sig)
 	}
 	return false
 }
 
-func verifyRSA(alg algorithm, pub *rsa.PublicKey, signingInput string, sig, scratch []byte) bool {
+// verifyRSA verifies with pub, or with prepared, its modulus prepared once
+// (see rsaPublic), when there is one.
+func verifyRSA(alg algorithm, pub *rsa.PublicKey, prepared *rsaPublic, signingInput string, sig, scratch []byte) bool {
 	if alg.kind == kindRSAPSS {
 		return verifyPSS(alg, pub, signingInput, sig, scratch)
 	}
 	var d [sha512.Size]byte
-	return rsa.VerifyPKCS1v15(pub, alg.hash, digest(alg.hash, signingInput, &d, scratch), sig) == nil
+	hashed := digest(alg.hash, signingInput, &d, scratch)
+	if prepared != nil {
+		return prepared.verifyPKCS1v15(alg.hash, hashed, sig)
+	}
+	return rsa.VerifyPKCS1v15(pub, alg.hash, hashed, sig) == nil
 }
 
 // verifyPSS is apart from verifyRSA because rsa.VerifyPSS lets its digest

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/fips140"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -37,7 +38,8 @@ type Key struct {
 	public crypto.PublicKey
 	secret []byte
 	thumb  string        // RFC 7638 thumbprint, when computed ahead (proof keys)
-	ed     *ed25519Point // Ed25519: the point, decoded once; nil if pub is none
+	ed     *ed25519Point // Ed25519: the point, decoded once; nil if pub is none, or in FIPS 140-3 mode
+	rsa    *rsaPublic    // RSA: the modulus, prepared once; nil in FIPS 140-3 mode
 }
 
 // KeyParams are the JWK members that restrict how a key may be used.
@@ -70,6 +72,9 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 			return nil, fmt.Errorf("token: RSA public exponent %d is not a valid exponent", pk.E)
 		}
 		k.kind = kindRSA
+		if !fips140.Enabled() {
+			k.rsa = newRSAPublic(pk)
+		}
 	case *ecdsa.PublicKey:
 		// ECDH panics on nil coordinates, and reading them is the only way
 		// to tell a caller's half-built key from a whole one.
@@ -92,7 +97,9 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 			return nil, fmt.Errorf("token: Ed25519 key of %d bytes; want %d", len(pk), ed25519.PublicKeySize)
 		}
 		k.kind = kindEd25519
-		k.ed = newEd25519Point(pk)
+		if !fips140.Enabled() {
+			k.ed = newEd25519Point(pk)
+		}
 	case *rsa.PrivateKey:
 		return NewPublicKey(p, &pk.PublicKey)
 	case *ecdsa.PrivateKey:
