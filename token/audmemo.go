@@ -77,11 +77,11 @@ func (h *audMemoHits) find(text string) *audMemo {
 }
 
 // store remembers text, an accepted token's aud array of at least
-// minMemoAudience bytes, read as list (which it copies), in place of the
-// oldest array kept.
+// minMemoAudience bytes, read as list, which becomes the memo's own and
+// must not change afterwards, in place of the oldest array kept.
 func (m *audMemos) store(text string, list []string) {
 	if m == nil || len(text) < minMemoAudience {
 		return
 	}
-	m.list.Store(&audMemo{text: text, list: slices.Clip(slices.Clone(list))})
+	m.list.Store(&audMemo{text: text, list: slices.Clip(list)})
 }

@@ -181,3 +181,46 @@ func TestAudMemoKeepsTheClaimsStrict(t *testing.T) {
 		t.Fatalf("Audience %q; want %q", got.Claims.Audience, c.auds)
 	}
 }
+
+// What the Verifier remembers of an accepted token is taken before the
+// hooks run: a CheckHeader or CheckClaims that changes its token's Header
+// or Claims (which it must not) changes nothing for the tokens after it.
+func TestMemosTakenBeforeTheHooks(t *testing.T) {
+	c := newMemoCase(t)
+	first := true
+	k := testKeys()
+	key, err := NewSymmetricKey(KeyParams{ID: "hs", Algorithm: HS256}, k.hmac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.v = newTestVerifier(t, mustSet(t, key), func(cfg *VerifierConfig) {
+		cfg.Algorithms = []string{HS256}
+		cfg.CheckHeader = func(h *Header) error {
+			if first {
+				h.Type = "changed"
+			}
+			return nil
+		}
+		cfg.CheckClaims = func(_ *Header, cl *Claims) error {
+			if first {
+				cl.Audience[0] = "https://changed.example"
+			}
+			first = false
+			return nil
+		}
+	})
+	ctx := context.Background()
+	if _, err := c.v.Verify(ctx, c.token(t, "first", nil)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.v.Verify(ctx, c.token(t, "second", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Claims.Audience, c.auds) {
+		t.Errorf("the second token's Audience %q; want its own %q", got.Claims.Audience, c.auds)
+	}
+	if got.Header.KeyID != "hs" || got.Header.Type != "" {
+		t.Errorf("the second token's header reads kid %q, typ %q; want \"hs\" and none", got.Header.KeyID, got.Header.Type)
+	}
+}

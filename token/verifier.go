@@ -59,9 +59,9 @@ type VerifierConfig struct {
 	ExpiryOptional bool
 	// CheckHeader, when set, runs on the parsed header before any key is
 	// looked up, so a token of the wrong type costs no key fetch. A validator
-	// uses it to check typ. It must not keep the Header, or a slice of it
-	// (Critical), after it returns: the Verifier reuses the memory of a
-	// token it refuses. Strings read from it may be kept.
+	// uses it to check typ. It must not change the Header, nor keep it, or
+	// a slice of it (Critical), after it returns: the Verifier reuses the
+	// memory of a token it refuses. Strings read from it may be kept.
 	CheckHeader func(*Header) error
 	// CheckClaims, when set, runs on the parsed header and claims after the
 	// issuer and the times were checked and before any key is looked up or
@@ -69,9 +69,12 @@ type VerifierConfig struct {
 	// (one for another audience, say) costs a fraction of a verification.
 	// Nothing has vouched for the claims yet: an error it returns must not
 	// quote them, since it may reach the client who crafted them. Like
-	// CheckHeader, it must not keep the Header or the Claims, or a slice
-	// of them (Audience), after it returns; strings read from them may be
-	// kept. (The exception in Verifier.Verify aside: a large claims set
+	// CheckHeader, it must not change the Header or the Claims, nor keep
+	// them, or a slice of them (Audience), after it returns; strings read
+	// from them may be kept. (What the Verifier remembers of accepted
+	// tokens, their headers and long aud arrays, is taken before either
+	// hook runs, so a hook that changes them anyway changes only its own
+	// token's result.) (The exception in Verifier.Verify aside: a large claims set
 	// that would cost more to read than a signature is read, and checked,
 	// after the signature.)
 	CheckClaims func(*Header, *Claims) error
@@ -332,8 +335,8 @@ func (v *Verifier) verify(ctx context.Context, raw string, alloc func() (*Verifi
 		need += b64DecodedLen(len(seg.header))
 	}
 	// The rest of the buffer holds a copy of the signing input to hash
-	// (see digest).
-	if need += len(seg.signingInput); need > decodeScratchSize {
+	// (see digest), with room for what Ed25519 hashes before it.
+	if need += len(seg.signingInput) + 64; need > decodeScratchSize {
 		buf := v.buffers.get(need)
 		err := v.verifySegments(ctx, raw, seg, memo, *buf, alloc)
 		v.buffers.put(buf)
@@ -370,10 +373,15 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	}
 	out, st := alloc()
 	out.Raw = raw
+	// parsed is the header as read, kept apart from the hooks, which get
+	// out.Header, for the memo to remember once the token is accepted.
+	var parsed Header
 	if memo != nil {
 		out.Header = memo.header
 	} else if verr := parseHeader(&out.Header, hdr, string(hdr), v.critical, st.headerMembers[:0]); verr != nil {
 		return verr
+	} else {
+		parsed = out.Header
 	}
 	alg, ok := v.allowedAlgorithm(out.Header.Algorithm)
 	if !ok {
@@ -415,6 +423,12 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	if err != nil {
 		return err
 	}
+	// A new long aud array is copied as read, before CheckClaims sees the
+	// Claims, for the memo to remember once the token is accepted.
+	var newAudList []string
+	if newAud != "" {
+		newAudList = slices.Clone(out.Claims.Audience)
+	}
 	// The issuer decides which keys may verify the token: a token naming an
 	// issuer outside the trusted set is refused here, before any key lookup
 	// or network call.
@@ -445,10 +459,10 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	if memo == nil {
 		// Only the header of a token that passed is remembered, so that
 		// tokens made up to rotate headers cannot evict the issuer's.
-		v.headers.store(seg.header, &out.Header)
+		v.headers.store(seg.header, &parsed)
 	}
 	if newAud != "" {
-		v.auds.store(newAud, out.Claims.Audience)
+		v.auds.store(newAud, newAudList)
 	}
 	out.Key, out.Keys = key, keys
 	return nil
