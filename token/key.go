@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/fips140"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -72,7 +71,7 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 			return nil, fmt.Errorf("token: RSA public exponent %d is not a valid exponent", pk.E)
 		}
 		k.kind = kindRSA
-		if !fips140.Enabled() {
+		if preparedKeys() {
 			k.rsa = newRSAPublic(pk)
 		}
 	case *ecdsa.PublicKey:
@@ -97,7 +96,7 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 			return nil, fmt.Errorf("token: Ed25519 key of %d bytes; want %d", len(pk), ed25519.PublicKeySize)
 		}
 		k.kind = kindEd25519
-		if !fips140.Enabled() {
+		if preparedKeys() {
 			k.ed = newEd25519Point(pk)
 		}
 	case *rsa.PrivateKey:

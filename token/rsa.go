@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"crypto"
+	"crypto/fips140"
 	"crypto/rsa"
 
 	"filippo.io/bigmod"
@@ -20,6 +21,12 @@ import (
 // of the digest RFC 8017 §9.2 allows. PSS signatures, and every signature
 // when the program runs in FIPS 140-3 mode, are left to crypto/rsa.
 
+// preparedKeys reports whether a Key prepares its RSA modulus and its
+// Ed25519 point: not in FIPS 140-3 mode, where the standard library's
+// validated module must check every signature, nor in a program built with
+// BoringCrypto, for the same reason.
+func preparedKeys() bool { return !boringCrypto && !fips140.Enabled() }
+
 // rsaPublic is an RSA public key prepared for verification.
 type rsaPublic struct {
 	n *bigmod.Modulus
@@ -32,7 +39,7 @@ type rsaPublic struct {
 // work.
 func newRSAPublic(pub *rsa.PublicKey) *rsaPublic {
 	if pub == nil || pub.N == nil || pub.N.Sign() <= 0 || pub.N.Bit(0) == 0 ||
-		pub.N.BitLen() < 1024 || pub.E < 2 || pub.E&1 == 0 || pub.E > 1<<31-1 {
+		pub.N.BitLen() < 1024 || pub.N.BitLen() > MaxRSABits || pub.E < 2 || pub.E&1 == 0 || pub.E > 1<<31-1 {
 		return nil
 	}
 	n, err := bigmod.NewModulus(pub.N.Bytes())

@@ -31,6 +31,51 @@ func pkcs1Encoding(k int, lead []byte, padByte byte, sep []byte, prefix, hashed 
 	return append(em, body...)[:k]
 }
 
+// rsaLowModulus is a 2048-bit key whose modulus is about 0.56 of 2^2048:
+// about four signatures in five are below 2^2048 minus the modulus, so that
+// the signature plus the modulus has the modulus's bit length, a value
+// that reduces to a good signature and that only the check of s < n
+// refuses.
+var rsaLowModulus = sync.OnceValue(func() *rsa.PrivateKey {
+	nextPrime := func(start *big.Int) *big.Int {
+		p := new(big.Int).SetBit(start, 0, 1)
+		for !p.ProbablyPrime(32) {
+			p.Add(p, big.NewInt(2))
+		}
+		return p
+	}
+	three := new(big.Int).Lsh(big.NewInt(3), 1022) // 0.75 · 2^1024
+	p := nextPrime(three)
+	q := nextPrime(new(big.Int).Add(three, new(big.Int).Lsh(big.NewInt(1), 1000)))
+	one := big.NewInt(1)
+	pm, qm := new(big.Int).Sub(p, one), new(big.Int).Sub(q, one)
+	lambda := new(big.Int).Div(new(big.Int).Mul(pm, qm), new(big.Int).GCD(nil, nil, pm, qm))
+	k := &rsa.PrivateKey{
+		PublicKey: rsa.PublicKey{N: new(big.Int).Mul(p, q), E: 65537},
+		D:         new(big.Int).ModInverse(big.NewInt(65537), lambda),
+		Primes:    []*big.Int{p, q},
+	}
+	if k.D == nil {
+		panic("the low-modulus test key has no private exponent")
+	}
+	if err := k.Validate(); err != nil {
+		panic(err)
+	}
+	k.Precompute()
+	return k
+})
+
+// rsa2049 is a key whose modulus is one bit over a whole number of bytes:
+// its signatures are 257 bytes, the first of them 0 or 1, so many start
+// with a zero byte.
+var rsa2049 = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2049)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
 var rsa3072 = sync.OnceValue(func() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 3072)
 	if err != nil {
@@ -103,6 +148,67 @@ func TestRSAVerifiesAsTheStandardLibrary(t *testing.T) {
 	}
 }
 
+// The properties the forgery shapes cannot reach: a good signature plus
+// the modulus (the same value modulo n, which crypto/rsa refuses as not
+// below n), a good signature that starts with a zero byte without that
+// byte (the right number, the wrong length), and a key of the largest size
+// a Key takes.
+func TestRSARefusesWhatCryptoRSARefuses(t *testing.T) {
+	var plusN, shortened bool
+	for i := 0; i < 400 && !(plusN && shortened); i++ {
+		priv := rsaLowModulus()
+		if i%2 == 1 {
+			priv = rsa2049()
+		}
+		pub := &priv.PublicKey
+		prep := newRSAPublic(pub)
+		k := priv.Size()
+		hashed := sha256.Sum256([]byte{byte(i), byte(i >> 8)})
+		good, err := rsa.SignPKCS1v15(nil, priv, crypto.SHA256, hashed[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !prep.verifyPKCS1v15(crypto.SHA256, hashed[:], good) {
+			t.Fatal("a good signature was refused")
+		}
+		if sum := new(big.Int).Add(new(big.Int).SetBytes(good), priv.N); sum.BitLen() <= priv.N.BitLen() {
+			plusN = true
+			sig := sum.FillBytes(make([]byte, k))
+			if std, got := rsa.VerifyPKCS1v15(pub, crypto.SHA256, hashed[:], sig) == nil, prep.verifyPKCS1v15(crypto.SHA256, hashed[:], sig); std || got {
+				t.Fatalf("s + n: prepared %v, crypto/rsa %v; want both false", got, std)
+			}
+		}
+		if good[0] == 0 {
+			shortened = true
+			if std, got := rsa.VerifyPKCS1v15(pub, crypto.SHA256, hashed[:], good[1:]) == nil, prep.verifyPKCS1v15(crypto.SHA256, hashed[:], good[1:]); std || got {
+				t.Fatalf("without its leading zero: prepared %v, crypto/rsa %v; want both false", got, std)
+			}
+		}
+	}
+	if !plusN || !shortened {
+		t.Fatalf("no signature for the s + n case (%v) or the leading zero case (%v)", plusN, shortened)
+	}
+	// A modulus of MaxRSABits (odd, though not a real key's: neither side
+	// checks primality), with made-up signatures.
+	n := new(big.Int).Lsh(big.NewInt(1), MaxRSABits-1)
+	n.Or(n, big.NewInt(0xF00D))
+	big8192 := &rsa.PublicKey{N: n, E: 65537}
+	if newRSAPublic(big8192) == nil {
+		t.Fatal("a key of MaxRSABits was not prepared")
+	}
+	hashed := sha256.Sum256(nil)
+	prep := newRSAPublic(big8192)
+	for _, sig := range [][]byte{make([]byte, MaxRSABits/8), bytes.Repeat([]byte{1}, MaxRSABits/8), bytes.Repeat([]byte{0xff}, MaxRSABits/8)} {
+		std := rsa.VerifyPKCS1v15(big8192, crypto.SHA256, hashed[:], sig) == nil
+		if got := prep.verifyPKCS1v15(crypto.SHA256, hashed[:], sig); got != std {
+			t.Fatalf("%d-bit modulus: prepared %v, crypto/rsa %v", MaxRSABits, got, std)
+		}
+	}
+	if newRSAPublic(&rsa.PublicKey{N: new(big.Int).Or(new(big.Int).Lsh(n, 2), big.NewInt(1)), E: 65537}) != nil {
+		t.Fatal("a modulus over MaxRSABits was prepared")
+	}
+}
+
 func flip(b []byte, i int) []byte {
 	c := append([]byte{}, b...)
 	c[i] ^= 0x40
@@ -171,9 +277,9 @@ func FuzzRSAVerify(f *testing.F) {
 }
 
 // A Key verifies through its prepared modulus or point, except in FIPS
-// 140-3 mode (GODEBUG=fips140=on), where crypto/rsa and crypto/ed25519,
-// the validated module, verify every signature. CI runs the package's
-// tests in both modes.
+// 140-3 mode (GODEBUG=fips140=on) or with BoringCrypto, where crypto/rsa
+// and crypto/ed25519 verify every signature. CI runs the package's tests
+// in and out of FIPS 140-3 mode.
 func TestKeysPrepareOutsideFIPSMode(t *testing.T) {
 	k := testKeys()
 	rk, err := NewPublicKey(KeyParams{}, &k.rsa.PublicKey)
@@ -184,9 +290,9 @@ func TestKeysPrepareOutsideFIPSMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fips := fips140.Enabled()
-	if (rk.rsa == nil) != fips || (ek.ed == nil) != fips {
-		t.Fatalf("FIPS 140-3 mode %v: RSA key prepared %v, Ed25519 point decoded %v", fips, rk.rsa != nil, ek.ed != nil)
+	std := fips140.Enabled() || boringCrypto
+	if (rk.rsa == nil) != std || (ek.ed == nil) != std {
+		t.Fatalf("FIPS 140-3 mode %v, BoringCrypto %v: RSA key prepared %v, Ed25519 point decoded %v", fips140.Enabled(), boringCrypto, rk.rsa != nil, ek.ed != nil)
 	}
 	// Either way, the keys verify what they signed and nothing else.
 	for _, tc := range []struct {
