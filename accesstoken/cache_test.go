@@ -85,6 +85,21 @@ func TestCacheDisabled(t *testing.T) {
 	assert.Nil(t, v.cache)
 }
 
+// A hit checks each of its times as the time it is: an iat in the future
+// (the clock set back, no nbf) is ErrIssuedInFuture, as without the cache,
+// never taken for an nbf.
+func TestCacheHitChecksEachTimeAsItself(t *testing.T) {
+	iss, clk, v := cacheFixture(t)
+	ctx := context.Background()
+	raw := iss.AccessToken(tokentest.Claims{"iat": cacheEpoch.Unix(), "nbf": tokentest.Omit})
+	_, err := v.Validate(ctx, raw)
+	require.NoError(t, err)
+	clk.Set(cacheEpoch.Add(-5 * time.Minute))
+	_, err = v.Validate(ctx, raw)
+	require.ErrorIs(t, err, token.ErrIssuedInFuture)
+	require.NotErrorIs(t, err, token.ErrNotYetValid)
+}
+
 func TestCacheHitStillChecksTime(t *testing.T) {
 	iss, clk, v := cacheFixture(t)
 	ctx := context.Background()

@@ -3,6 +3,7 @@ package idtoken
 import (
 	"context"
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"time"
 
@@ -333,19 +334,24 @@ func le32(s string) uint32 {
 // length, and returns what follows it.
 func readString(r string) (s, rest string, ok bool) {
 	n, r, ok := readUvarint(r)
-	if !ok || n > len(r) {
+	if !ok || n < 0 || n > len(r) {
 		return "", "", false
 	}
 	return r[:n], r[n:], true
 }
 
 // readUvarint reads a uvarint at the start of r, of at most nine bytes (63
-// bits, any int): a longer one is not from pack.
+// bits): a longer one, or one that does not fit an int (on a 32-bit
+// platform), is not from pack.
 func readUvarint(r string) (n int, rest string, ok bool) {
+	var u uint64
 	for i := 0; i < len(r) && i < 9; i++ {
-		n |= int(r[i]&0x7f) << (7 * i)
+		u |= uint64(r[i]&0x7f) << (7 * i)
 		if r[i] < 0x80 {
-			return n, r[i+1:], true
+			if u > math.MaxInt {
+				return 0, "", false
+			}
+			return int(u), r[i+1:], true
 		}
 	}
 	return 0, "", false

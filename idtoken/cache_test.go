@@ -119,6 +119,14 @@ func TestCacheRechecksNotBefore(t *testing.T) {
 	expect(t, v, raw, token.ErrNotYetValid)
 	uncached := f.validator(t, func(c *idtoken.Config) { c.CacheSize = -1 })
 	expect(t, uncached, raw, token.ErrNotYetValid)
+
+	// Without nbf, the iat of a cached token is checked as an iat.
+	g := newFixture(t)
+	raw = g.iss.IDToken(tokentest.Claims{"iat": at(0), "nbf": tokentest.Omit})
+	v = g.validator(t, nil)
+	expect(t, v, raw, nil)
+	g.clock.Advance(-30 * time.Minute)
+	expect(t, v, raw, token.ErrIssuedInFuture)
 }
 
 func TestCacheHonoursExpiry(t *testing.T) {
