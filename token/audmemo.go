@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/tokenguard/tokenguard/internal/recent"
+	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
 
 // The tokens that one client or one API receives from an issuer carry the
@@ -76,12 +77,14 @@ func (h *audMemoHits) find(text string) *audMemo {
 	return nil
 }
 
-// store remembers text, an accepted token's aud array of at least
-// minMemoAudience bytes, read as list, which becomes the memo's own and
-// must not change afterwards, in place of the oldest array kept.
-func (m *audMemos) store(text string, list []string) {
+// store remembers aud, an accepted token's aud array of at least
+// minMemoAudience bytes, read again here, in place of the oldest array kept.
+func (m *audMemos) store(aud strictjson.Checked[string]) {
+	text := aud.Text()
 	if m == nil || len(text) < minMemoAudience {
 		return
 	}
-	m.list.Store(&audMemo{text: text, list: slices.Clip(list)})
+	if list, ok := strictjson.Strings(aud, nil); ok {
+		m.list.Store(&audMemo{text: text, list: slices.Clip(list)})
+	}
 }

@@ -74,9 +74,9 @@ func ParseClaims(data []byte) (*Claims, error) {
 //
 // auds, when not nil, are the Verifier's remembered aud arrays (see
 // audMemos): an aud that is one of them is neither scanned nor read again.
-// newAud is the text of an aud long enough to remember that was read
-// afresh, for the caller to store once the token is accepted.
-func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []string, auds *audMemos) (newAud string, err error) {
+// newAud is an aud long enough to remember that was read afresh, for the
+// caller to store once the token is accepted.
+func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []string, auds *audMemos) (newAud strictjson.Checked[string], err error) {
 	c.text = text
 	var (
 		memos audMemoHits
@@ -89,7 +89,7 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 	c.spans, err = strictjson.ParseObjectSpansKnown(data, MaxClaimsDepth, spans, &c.index, known)
 	if err != nil {
 		c.spans = nil
-		return "", &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
+		return newAud, &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 	}
 	// One pass reads the registered claims; the index was built with the
 	// duplicate check.
@@ -119,7 +119,7 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 			}
 			c.Audience, err = stringsClaim("aud", strictjson.SpanChecked(sp, text), aud)
 			if auds != nil && len(value) >= minMemoAudience && len(c.Audience) > 1 {
-				newAud = value
+				newAud = strictjson.SpanChecked(sp, text)
 			}
 		case "exp":
 			c.ExpiresAt, err = timeClaim("exp", value)
@@ -129,7 +129,7 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 			c.IssuedAt, err = timeClaim("iat", value)
 		}
 		if err != nil {
-			return "", err
+			return newAud, err
 		}
 	}
 	return newAud, nil

@@ -423,12 +423,6 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	if err != nil {
 		return err
 	}
-	// A new long aud array is copied as read, before CheckClaims sees the
-	// Claims, for the memo to remember once the token is accepted.
-	var newAudList []string
-	if newAud != "" {
-		newAudList = slices.Clone(out.Claims.Audience)
-	}
 	// The issuer decides which keys may verify the token: a token naming an
 	// issuer outside the trusted set is refused here, before any key lookup
 	// or network call.
@@ -461,8 +455,11 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 		// tokens made up to rotate headers cannot evict the issuer's.
 		v.headers.store(seg.header, &parsed)
 	}
-	if newAud != "" {
-		v.auds.store(newAud, newAudList)
+	if newAud.Text() != "" {
+		// Read again from the text, not taken from the Claims, which
+		// CheckClaims could have changed: tokens made up with ever new
+		// arrays, which are refused, cost no copy of theirs.
+		v.auds.store(newAud)
 	}
 	out.Key, out.Keys = key, keys
 	return nil
