@@ -189,8 +189,8 @@ func verifySignature(alg algorithm, key *Key, signingInput string, sig, scratch 
 			return false
 		}
 		if key.ed == nil {
-			// FIPS 140-3 mode, or a key that is no point, which
-			// ed25519.Verify refuses too.
+			// Not prepared (FIPS 140-3 mode), or a key that is no
+			// point, which ed25519.Verify refuses too.
 			pub, ok := key.public.(ed25519.PublicKey)
 			return ok && ed25519.Verify(pub, []byte(signingInput), sig)
 		}

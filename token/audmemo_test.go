@@ -210,8 +210,13 @@ func TestMemosTakenBeforeTheHooks(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	if _, err := c.v.Verify(ctx, c.token(t, "first", nil)); err != nil {
+	first1 := c.token(t, "first", nil)
+	if _, err := c.v.Verify(ctx, first1); err != nil {
 		t.Fatal(err)
+	}
+	// The second token takes its header and aud from the memos.
+	if c.v.auds.count() != 1 || c.v.headers.load(first1[:strings.IndexByte(first1, '.')]) == nil {
+		t.Fatal("the first token's header or aud was not remembered")
 	}
 	got, err := c.v.Verify(ctx, c.token(t, "second", nil))
 	if err != nil {

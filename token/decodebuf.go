@@ -14,8 +14,8 @@ import "sync"
 
 // pooledDecodeSize is the size of a lent buffer: enough for the decoded
 // header and claims of any token of DefaultMaxTokenSize, and a copy of its
-// signing input to hash.
-const pooledDecodeSize = DefaultMaxTokenSize*3/4 + DefaultMaxTokenSize
+// signing input to hash with the 64 bytes Ed25519 hashes before it.
+const pooledDecodeSize = DefaultMaxTokenSize*3/4 + DefaultMaxTokenSize + 64
 
 // maxPooledDecode bounds the buffers a Verifier keeps: one made for a
 // token far larger (a MaxTokenSize raised well past the default) is left

@@ -37,8 +37,8 @@ type Key struct {
 	public crypto.PublicKey
 	secret []byte
 	thumb  string        // RFC 7638 thumbprint, when computed ahead (proof keys)
-	ed     *ed25519Point // Ed25519: the point, decoded once; nil if pub is none, or in FIPS 140-3 mode
-	rsa    *rsaPublic    // RSA: the modulus, prepared once; nil in FIPS 140-3 mode
+	ed     *ed25519Point // Ed25519: the point, decoded once; nil if pub is none, or not prepared (prepared_std.go)
+	rsa    *rsaPublic    // RSA: the modulus, prepared once; nil if not prepared (prepared_std.go)
 }
 
 // KeyParams are the JWK members that restrict how a key may be used.
@@ -71,7 +71,7 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 			return nil, fmt.Errorf("token: RSA public exponent %d is not a valid exponent", pk.E)
 		}
 		k.kind = kindRSA
-		if preparedKeys() {
+		if preparedRSA() {
 			k.rsa = newRSAPublic(pk)
 		}
 	case *ecdsa.PublicKey:
@@ -96,7 +96,7 @@ func NewPublicKey(p KeyParams, pub crypto.PublicKey) (*Key, error) {
 			return nil, fmt.Errorf("token: Ed25519 key of %d bytes; want %d", len(pk), ed25519.PublicKeySize)
 		}
 		k.kind = kindEd25519
-		if preparedKeys() {
+		if preparedEd25519() {
 			k.ed = newEd25519Point(pk)
 		}
 	case *rsa.PrivateKey:

@@ -1,8 +1,11 @@
-//go:build goexperiment.boringcrypto
+//go:build boringcrypto
 
 package token
 
-// boringCrypto says the program was built with GOEXPERIMENT=boringcrypto,
-// whose users want every signature checked by BoringCrypto: keys are then
-// not prepared (see preparedKeys).
-const boringCrypto = true
+import "crypto/boring"
+
+// boringRSA reports whether crypto/rsa hands RSA to BoringCrypto in this
+// program (a Go+BoringCrypto build on a platform it supports), whose users
+// want every RSA signature checked there: RSA keys are then not prepared
+// (see preparedRSA). BoringCrypto has no Ed25519.
+func boringRSA() bool { return boring.Enabled() }

@@ -3,7 +3,6 @@ package token
 import (
 	"bytes"
 	"crypto"
-	"crypto/fips140"
 	"crypto/rsa"
 
 	"filippo.io/bigmod"
@@ -19,13 +18,8 @@ import (
 // signature of another length or not below the modulus, the same public
 // operation, and the message compared byte for byte with the one encoding
 // of the digest RFC 8017 §9.2 allows. PSS signatures, and every signature
-// when the program runs in FIPS 140-3 mode, are left to crypto/rsa.
-
-// preparedKeys reports whether a Key prepares its RSA modulus and its
-// Ed25519 point: not in FIPS 140-3 mode, where the standard library's
-// validated module must check every signature, nor in a program built with
-// BoringCrypto, for the same reason.
-func preparedKeys() bool { return !boringCrypto && !fips140.Enabled() }
+// in FIPS 140-3 mode or a Go+BoringCrypto build (see prepared_std.go), are
+// left to crypto/rsa.
 
 // rsaPublic is an RSA public key prepared for verification.
 type rsaPublic struct {
@@ -35,8 +29,7 @@ type rsaPublic struct {
 
 // newRSAPublic prepares pub, or returns nil for a key crypto/rsa itself
 // would refuse (NewPublicKey refuses those too). NewPublicKey does not
-// prepare keys in FIPS 140-3 mode, whose validated module must do the
-// work.
+// prepare keys where a certified module must check them (preparedRSA).
 func newRSAPublic(pub *rsa.PublicKey) *rsaPublic {
 	if pub == nil || pub.N == nil || pub.N.Sign() <= 0 || pub.N.Bit(0) == 0 ||
 		pub.N.BitLen() < 1024 || pub.N.BitLen() > MaxRSABits || pub.E < 2 || pub.E&1 == 0 || pub.E > 1<<31-1 {

@@ -68,15 +68,15 @@ type VerifierConfig struct {
 	// any signature checked, so a token the validator would refuse anyway
 	// (one for another audience, say) costs a fraction of a verification.
 	// Nothing has vouched for the claims yet: an error it returns must not
-	// quote them, since it may reach the client who crafted them. Like
-	// CheckHeader, it must not change the Header or the Claims, nor keep
-	// them, or a slice of them (Audience), after it returns; strings read
-	// from them may be kept. (What the Verifier remembers of accepted
-	// tokens, their headers and long aud arrays, is taken before either
-	// hook runs, so a hook that changes them anyway changes only its own
-	// token's result.) (The exception in Verifier.Verify aside: a large claims set
-	// that would cost more to read than a signature is read, and checked,
-	// after the signature.)
+	// quote them, since it may reach the client who crafted them. (One
+	// exception, see Verifier.Verify: a large claims set that would cost
+	// more to read than a signature is read, and checked, after the
+	// signature.) Like CheckHeader, it must not change the Header or the
+	// Claims, nor keep them, or a slice of them (Audience), after it
+	// returns; strings read from them may be kept. What the Verifier
+	// remembers of accepted tokens (their headers, their long aud arrays)
+	// is taken before either hook runs, so a hook that changes them anyway
+	// changes only its own token's result.
 	CheckClaims func(*Header, *Claims) error
 }
 
