@@ -334,7 +334,7 @@ func le32(s string) uint32 {
 // length, and returns what follows it.
 func readString(r string) (s, rest string, ok bool) {
 	n, r, ok := readUvarint(r)
-	if !ok || n < 0 || n > len(r) {
+	if !ok || n > len(r) {
 		return "", "", false
 	}
 	return r[:n], r[n:], true

@@ -61,8 +61,8 @@ func ParseClaims(data []byte) (*Claims, error) {
 }
 
 // parse reads the claims in data, of which text is a string copy that the
-// Claims keep (data is not kept: the pipeline decodes into a buffer on its
-// stack). Members are appended to spans and audiences to aud, so that the
+// Claims keep (data is not kept: the pipeline decodes into a buffer it
+// reuses). Members are appended to spans and audiences to aud, so that the
 // verification pipeline can supply storage it has already allocated;
 // strings are substrings of text.
 //

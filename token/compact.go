@@ -158,8 +158,9 @@ func decodeB64URL(dst []byte, src string) (int, bool) {
 }
 
 // decodeScratchSize is the size of the stack buffer the pipeline decodes a
-// token's header and claims into; a token whose header and claims decode to
-// more (rare: real ones are well under a kilobyte) gets a heap buffer.
+// token's header and claims into, with room after them for a copy of the
+// signing input to hash; a token that needs more (one over a kilobyte or
+// so) gets a buffer its Verifier lends (see decodeBuffers).
 const decodeScratchSize = 2048
 
 // decodeParts decodes the header and the payload strictly into one buffer,

@@ -275,7 +275,8 @@ func LooksLikeJWS(raw string) bool {
 // All three segments are decoded before anything in them is interpreted.
 // On success it costs two allocations of its own: the Result that holds the
 // Verified, and one string holding the decoded claims, which every claim's
-// string field shares. The segments are decoded into buffers on the stack.
+// string field shares. The segments are decoded into buffers on the stack,
+// or, for a large token, into one the Verifier lends and takes back.
 // A Verifier remembers the last few headers of tokens it accepted: a token
 // whose header segment is one of them (the tokens of one issuer and key all
 // carry the same header) takes the parsed Header, read only, without
