@@ -238,23 +238,32 @@ func TestCacheInnerErrorsPassUnchanged(t *testing.T) {
 	assert.Same(t, want, err)
 }
 
+// TestCacheEvictsLeastRecentlyUsed waits for each answer to be stored
+// before the next call: a caller gets its answer before the shared call
+// stores it, so without the wait two answers could reach the Store in the
+// other order, and the order is what the test is about.
 func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	inner := newCounting(active(time.Time{}))
 	c := NewCache(inner, CacheOptions{MaxEntries: 3})
-	for _, tok := range []string{"tok-a", "tok-b", "tok-c"} {
+	use := func(tok string) {
+		t.Helper()
 		mustIntrospect(t, c, tok)
+		waitNoCalls(t, c)
+	}
+	for _, tok := range []string{"tok-a", "tok-b", "tok-c"} {
+		use(tok)
 	}
 	assert.Equal(t, 3, cacheLen(t, c))
-	mustIntrospect(t, c, "tok-a") // a is now the most recently used; b the least
-	mustIntrospect(t, c, "tok-d") // evicts b
+	use("tok-a") // a is now the most recently used; b the least
+	use("tok-d") // evicts b
 	assert.Equal(t, 3, cacheLen(t, c))
 
 	for _, tok := range []string{"tok-a", "tok-c", "tok-d"} {
 		before := inner.count(tok)
-		mustIntrospect(t, c, tok)
+		use(tok)
 		assert.Equal(t, before, inner.count(tok), "%s should still be cached", tok)
 	}
-	mustIntrospect(t, c, "tok-b")
+	use("tok-b")
 	assert.Equal(t, 2, inner.count("tok-b"), "tok-b should have been evicted")
 	assert.Equal(t, 3, cacheLen(t, c))
 }
