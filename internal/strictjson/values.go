@@ -85,6 +85,21 @@ func String[T Text](value T) (s string, ok bool) {
 	return string(body), true
 }
 
+// AppendString appends the string value decodes to, as String reads it,
+// to dst: into a buffer on the caller's stack it costs no allocation. ok
+// is false, and dst is returned unchanged, when value is not one whole,
+// valid JSON string.
+func AppendString[T Text](dst []byte, value T) (_ []byte, ok bool) {
+	body, escaped, ok := stringBody(value)
+	if !ok {
+		return dst, false
+	}
+	if escaped {
+		return appendUnescaped(dst, body), true
+	}
+	return append(dst, body...), true
+}
+
 // StringEqual reports whether value is a JSON string, as String reads it,
 // that decodes to want, without allocating when it holds no escapes.
 func StringEqual[T Text](value T, want string) bool {
