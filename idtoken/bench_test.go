@@ -425,12 +425,25 @@ func BenchmarkShapeRatio(b *testing.B) {
 // before the signature passes) and a signature that does not verify, beside
 // the baseline of an ordinary RS256 token ("x-baseline") and the bare
 // verification of the crafted token itself ("x-own-baseline", which hashes
-// its 16 KB): no token, however crafted, should cost much more than one
+// its 16 KB), and refused by a validator that trusts a second issuer too
+// ("x-baseline-2-issuers", against the ordinary token's baseline), which
+// must find the token's issuer (placed last) before it checks the
+// signature: no token, however crafted, should cost much more than one
 // signature verification.
 func BenchmarkCraftedRatio(b *testing.B) {
 	ctx := context.Background()
 	c := newBenchCase(b, "RS256")
 	iss := c.fx.iss
+	// A validator that trusts a second issuer as well, which must find
+	// the token's issuer before it can check the signature
+	// ("x-baseline-2-issuers", against the ordinary token's baseline).
+	cfg := c.cfg
+	cfg.CacheSize = 0
+	cfg.Issuers = []idtoken.Issuer{{Issuer: "https://second.example.com", Keys: cfg.Keys}}
+	two, err := idtoken.NewValidator(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, shape := range craftedShapes() {
 		raw := craftToken(b, iss, shape)
 		if len(raw) > token.DefaultMaxTokenSize {
@@ -440,14 +453,20 @@ func BenchmarkCraftedRatio(b *testing.B) {
 		// be what refuses it (a long aud array may be refused for its
 		// untrusted audiences first): a shape refused as malformed would
 		// measure nothing.
-		refuse := func() error {
-			_, err := c.def.Validate(ctx, raw, idtoken.WithNonce(c.nonce))
-			if !errors.Is(err, token.ErrSignature) && (shape.aud == "" || !errors.Is(err, token.ErrAudience)) {
-				return fmt.Errorf("%s: %v; want the signature refused", shape.name, err)
+		refuseBy := func(v *idtoken.Validator) func() error {
+			return func() error {
+				_, err := v.Validate(ctx, raw, idtoken.WithNonce(c.nonce))
+				if !errors.Is(err, token.ErrSignature) && (shape.aud == "" || !errors.Is(err, token.ErrAudience)) {
+					return fmt.Errorf("%s: %v; want the signature refused", shape.name, err)
+				}
+				return nil
 			}
-			return nil
 		}
+		refuse, refuseTwo := refuseBy(c.def), refuseBy(two)
 		if err := refuse(); err != nil {
+			b.Fatal(err)
+		}
+		if err := refuseTwo(); err != nil {
 			b.Fatal(err)
 		}
 		// The bare verification of the crafted token itself, signature
@@ -461,10 +480,11 @@ func BenchmarkCraftedRatio(b *testing.B) {
 			b.Fatalf("%s: the bare verification of the crafted token: %v; want the RSA check to run and fail", shape.name, err)
 		}
 		benchkit.Ratio{
-			Steps: []func() error{c.baseline, refuse, func() error { _ = own(); return nil }},
+			Steps: []func() error{c.baseline, refuse, func() error { _ = own(); return nil }, refuseTwo},
 			Report: func(b *testing.B, total benchkit.Times) {
 				b.ReportMetric(total.Ratio(1, 0), "x-baseline")
 				b.ReportMetric(total.Ratio(1, 2), "x-own-baseline")
+				b.ReportMetric(total.Ratio(3, 0), "x-baseline-2-issuers")
 			},
 		}.Run(b, shape.name)
 	}
@@ -539,8 +559,10 @@ func craftToken(b *testing.B, iss *tokentest.Issuer, shape craftedShape) string 
 	if shape.members != "" {
 		members = "," + shape.members
 	}
-	payload := fmt.Sprintf(`{"iss":%q,"sub":"crafted","aud":%s,"iat":%d,"exp":%d%s}`,
-		iss.URL(), aud, at(0), at(time.Hour), members)
+	// iss comes last: a validator with several issuers looks for it
+	// before the signature, and this makes it step over everything.
+	payload := fmt.Sprintf(`{"sub":"crafted","aud":%s,"iat":%d,"exp":%d%s,"iss":%q}`,
+		aud, at(0), at(time.Hour), members, iss.URL())
 	return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload)) + "." +
 		enc.EncodeToString(bytes.Repeat([]byte{0x5a}, 256))
 }

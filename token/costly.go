@@ -1,6 +1,10 @@
 package token
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/tokenguard/tokenguard/internal/strictjson"
+)
 
 // Reading a claims set strictly costs time in proportion to its size and
 // to its members, escapes and brackets, which whoever made the token
@@ -11,17 +15,23 @@ import "bytes"
 // signature: at most one signature check, and the hashing of the token,
 // which any verifier pays.
 //
-// This needs the key source before the claims are read, so it applies to a
-// Verifier with one issuer; one with several reads the claims first, as for
-// every other token, to learn which issuer's keys to use. A costly token is
-// refused for its key or signature rather than for an issuer, expiry or
-// audience that would have refused it before the signature, and its kid is
-// looked up whatever issuer it names: an unknown one may make a remote key
-// source refetch, at most once per cooldown as for any token. (Looking for
-// the issuer in the raw bytes first would not do: JSON lets a token spell
-// it in many ways, and a token that dodged the search would be read first.)
-// When the key source cannot answer, the claims are read first after all,
-// so that an outage does not turn a refusal for the claims into
+// This needs the issuer's key source before the claims are read. A
+// Verifier with one issuer has it. One with several finds the issuer the
+// token names with strictjson.Locate, which steps over the claims by their
+// structure alone, hashing no name and reading no value, for a fraction of
+// the parse, and reads the claims before the signature only for an issuer
+// that just the run-time source (IssuerKeys) can vouch for, since that
+// source is handed the parsed claims. Locate reads every claims set the
+// parser accepts as the parser does; on one it refuses it may see another
+// issuer, or none, and the token is refused either way. A costly token is
+// refused for its key or signature rather than for an expiry or audience
+// that would have refused it before the signature; and with several
+// issuers, one that names an issuer outside the static set (and no source
+// to ask), none, or not as a string is refused for that at once. With one
+// issuer, its kid is looked up whatever issuer it names: an unknown one may
+// make a remote key source refetch, at most once per cooldown as for any
+// token. When the key source cannot answer, the claims are read first
+// after all, so that an outage does not turn a refusal for the claims into
 // ErrUnavailable.
 
 // costlyClaimsSize is the size of decoded claims above which the pipeline
@@ -62,4 +72,37 @@ func costlyClaims(payload []byte) bool {
 	}
 	work += bytes.Count(payload, []byte{'{'}) + bytes.Count(payload, []byte{'['})
 	return work > costlyClaimsWork
+}
+
+// earlyKeys returns the key source to check the signature of a token with
+// costly claims before they are read, and the issuer it is for: the only
+// issuer's (with a nil issuer: the route refuses every other), or the
+// static route of the issuer payload names, its name appended to buf. It
+// returns nil keys when the claims must be read first, for the run-time
+// issuer source. A token that no issuer could accept is refused at once.
+func (v *Verifier) earlyKeys(payload, buf []byte) (KeySource, []byte, error) {
+	if v.onlyKeys != nil {
+		return v.onlyKeys, nil, nil
+	}
+	value, found, ok := strictjson.Locate(payload, "iss")
+	switch {
+	case !ok:
+		return nil, nil, &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object"}
+	case !found:
+		return nil, nil, v.noIssuer()
+	}
+	iss, ok := strictjson.AppendString(buf, value)
+	if !ok {
+		if len(value) > 0 && value[0] == '"' {
+			return nil, nil, &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object"}
+		}
+		return nil, nil, Errorf(ErrInvalidClaim, "iss", "must be a string; found %s", strictjson.Kind(value))
+	}
+	if keys, trusted := v.routes[string(iss)]; trusted {
+		return keys, iss, nil
+	}
+	if v.dynamic != nil {
+		return nil, nil, nil
+	}
+	return nil, nil, v.untrustedIssuer(string(iss))
 }

@@ -124,24 +124,152 @@ func TestOrdinaryLargeClaimsReadBeforeSignature(t *testing.T) {
 	assertRefused(t, err, ErrExpired, "exp")
 }
 
-// A Verifier with several issuers needs the claims to know whose keys to
-// use, so it reads even a costly claims set first: a token of an unknown
-// issuer costs no key lookup.
+// A Verifier with several issuers finds the issuer a costly token names
+// without reading its claims, and checks the signature with that issuer's
+// keys first: a forgery is refused for its signature whatever else is
+// wrong with its claims, and a token that no issuer could accept is refused
+// before any key lookup.
 func TestCostlyClaimsWithSeveralIssuers(t *testing.T) {
-	lookups := 0
-	src := KeySourceFunc(func(context.Context, string) (*KeySet, error) {
-		lookups++
-		return standardSet(t), nil
-	})
+	ctx := context.Background()
+	const second = "https://second.example/"
+	k := testKeys()
+	type counted struct {
+		lookups int
+		set     *KeySet
+	}
+	firstKeys := &counted{set: mustSet(t, mustKey(t, KeyParams{ID: "rsa"}, &k.rsa.PublicKey))}
+	secondKeys := &counted{set: mustSet(t, mustKey(t, KeyParams{ID: "rsa"}, &k.rsaOther.PublicKey))}
+	source := func(c *counted) KeySource {
+		return KeySourceFunc(func(context.Context, string) (*KeySet, error) { c.lookups++; return c.set, nil })
+	}
+	hooks := 0
 	v := newTestVerifier(t, nil, func(c *VerifierConfig) {
-		c.Keys = src
-		c.Issuers = map[string]KeySource{"https://second.example/": src}
+		c.Keys = source(firstKeys)
+		c.Issuers = map[string]KeySource{second: source(secondKeys)}
+		c.CheckClaims = func(*Header, *Claims) error { hooks++; return nil }
 	})
-	raw := sign(t, RS256, testKeys().rsaOther, obj{"kid": "rsa"}, manyMembers(1200).with("iss", "https://other.example/"))
-	_, err := v.Verify(context.Background(), raw)
+	costly := manyMembers(1200)
+	// The issuer last, as an attacker would put it.
+	lastIss := func(claims obj, iss string) string {
+		return strings.TrimSuffix(mustJSON(t, claims.with("iss", nil)), "}") + `,"iss":` + iss + `}`
+	}
+	reset := func() { firstKeys.lookups, secondKeys.lookups, hooks = 0, 0, 0 }
+
+	// Each issuer's own costly token is accepted, with its own key.
+	for _, tc := range []struct {
+		iss  string
+		priv any
+		want *counted
+	}{{testIssuer, k.rsa, firstKeys}, {second, k.rsaOther, secondKeys}} {
+		reset()
+		raw := signRaw(t, RS256, tc.priv, `{"alg":"RS256","kid":"rsa"}`, lastIss(costly, fmt.Sprintf("%q", tc.iss)))
+		got, err := v.Verify(ctx, raw)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.iss, err)
+		}
+		if got.Claims.Issuer != tc.iss || got.Key != tc.want.set.Keys()[0] || tc.want.lookups != 1 || hooks != 1 {
+			t.Errorf("%s: issuer %q, key %v, %d lookups, %d claims checks; want its own key, looked up once", tc.iss, got.Claims.Issuer, got.Key, tc.want.lookups, hooks)
+		}
+	}
+
+	// Signed by the other issuer's key: refused for the signature, the
+	// claims unread, however else they are wrong.
+	for _, tc := range []struct {
+		name   string
+		claims obj
+	}{
+		{"otherwise valid", costly},
+		{"expired", costly.with("exp", testNow.Add(-time.Hour).Unix())},
+		{"not yet valid", costly.with("nbf", testNow.Add(time.Hour).Unix())},
+	} {
+		reset()
+		raw := signRaw(t, RS256, k.rsaOther, `{"alg":"RS256","kid":"rsa"}`, lastIss(tc.claims, fmt.Sprintf("%q", testIssuer)))
+		_, err := v.Verify(ctx, raw)
+		assertRefused(t, err, ErrSignature, "")
+		if hooks != 0 || secondKeys.lookups != 0 || firstKeys.lookups != 1 {
+			t.Errorf("%s: %d claims checks, lookups %d/%d; want the signature checked with the named issuer's keys alone, first", tc.name, hooks, firstKeys.lookups, secondKeys.lookups)
+		}
+	}
+	dup := signRaw(t, RS256, k.rsaOther, `{"alg":"RS256","kid":"rsa"}`, lastIss(costly, fmt.Sprintf("%q", testIssuer)+`,"m0":1`))
+	_, err := v.Verify(ctx, dup)
+	assertRefused(t, err, ErrSignature, "")
+
+	// No issuer could accept these: refused at once, no key looked up.
+	for _, tc := range []struct {
+		name  string
+		iss   string
+		want  error
+		claim string
+	}{
+		{"an unknown issuer", `"https://other.example/"`, ErrIssuer, "iss"},
+		{"an issuer spelt with escapes, unknown", `"https:\/\/other.example\/"`, ErrIssuer, "iss"},
+		{"an issuer that is a number", `12`, ErrInvalidClaim, "iss"},
+		{"an issuer that is an array", `["` + testIssuer + `"]`, ErrInvalidClaim, "iss"},
+		{"a broken string", "\"a\x01\"", ErrMalformed, "claims"},
+	} {
+		reset()
+		raw := signRaw(t, RS256, k.rsa, `{"alg":"RS256","kid":"rsa"}`, lastIss(costly, tc.iss))
+		_, err := v.Verify(ctx, raw)
+		assertRefused(t, err, tc.want, tc.claim)
+		if firstKeys.lookups+secondKeys.lookups != 0 {
+			t.Errorf("%s: %d key lookups", tc.name, firstKeys.lookups+secondKeys.lookups)
+		}
+	}
+	reset()
+	_, err = v.Verify(ctx, signRaw(t, RS256, k.rsa, `{"alg":"RS256","kid":"rsa"}`, mustJSON(t, costly.with("iss", nil))))
+	assertRefused(t, err, ErrMissingClaim, "iss")
+	// A comma missing before the issuer: not an object by its structure.
+	broken := strings.Replace(lastIss(costly, fmt.Sprintf("%q", testIssuer)), `,"`, ` "`, 1)
+	_, err = v.Verify(ctx, signRaw(t, RS256, k.rsa, `{"alg":"RS256","kid":"rsa"}`, broken))
+	assertRefused(t, err, ErrMalformed, "claims")
+	if firstKeys.lookups+secondKeys.lookups != 0 {
+		t.Errorf("%d key lookups for tokens no issuer could accept", firstKeys.lookups+secondKeys.lookups)
+	}
+
+	// The issuer spelt with escapes is the same issuer.
+	reset()
+	escaped := `"` + strings.ReplaceAll(testIssuer, "/", `\/`) + `"`
+	if _, err := v.Verify(ctx, signRaw(t, RS256, k.rsa, `{"alg":"RS256","kid":"rsa"}`, lastIss(costly, escaped))); err != nil {
+		t.Errorf("an issuer spelt with escapes: %v", err)
+	}
+}
+
+// With an issuer source besides the static issuers, a costly token naming
+// an issuer only the source knows has its claims read first, since the
+// source is handed them; one naming a static issuer does not.
+func TestCostlyClaimsWithAnIssuerSource(t *testing.T) {
+	ctx := context.Background()
+	const tenant = "https://tenant.example/"
+	k := testKeys()
+	asked := 0
+	hooks := 0
+	v := newTestVerifier(t, nil, func(c *VerifierConfig) {
+		c.Keys = staticSource{standardSet(t)}
+		c.IssuerKeys = IssuerKeySourceFunc(func(_ context.Context, c *Claims) (KeySource, error) {
+			asked++
+			if c.Issuer != tenant || !c.Has("m1199") {
+				return nil, fmt.Errorf("%w: not %s", ErrIssuer, tenant)
+			}
+			return staticSource{mustSet(t, mustKey(t, KeyParams{ID: "rsa"}, &k.rsaOther.PublicKey))}, nil
+		})
+		c.CheckClaims = func(*Header, *Claims) error { hooks++; return nil }
+	})
+	costly := manyMembers(1200)
+	good := sign(t, RS256, k.rsaOther, obj{"kid": "rsa"}, costly.with("iss", tenant))
+	if _, err := v.Verify(ctx, good); err != nil || asked != 1 {
+		t.Fatalf("a tenant's costly token: %v, the source asked %d times", err, asked)
+	}
+	asked, hooks = 0, 0
+	forged := sign(t, RS256, k.rsaOther, obj{"kid": "rsa"}, costly)
+	_, err := v.Verify(ctx, forged)
+	assertRefused(t, err, ErrSignature, "")
+	if asked != 0 || hooks != 0 {
+		t.Errorf("a forged costly token of the static issuer: the source asked %d times, %d claims checks; want neither", asked, hooks)
+	}
+	_, err = v.Verify(ctx, sign(t, RS256, k.rsa, obj{"kid": "rsa"}, costly.with("iss", "https://unknown.example/")))
 	assertRefused(t, err, ErrIssuer, "iss")
-	if lookups != 0 {
-		t.Errorf("%d key lookups for a token of an unknown issuer", lookups)
+	if asked != 1 {
+		t.Errorf("an unknown issuer's costly token: the source asked %d times; want once", asked)
 	}
 }
 

@@ -139,6 +139,20 @@ func expectedIssuers(issuer string, routes map[string]KeySource, dynamic bool) s
 	return b.String()
 }
 
+// noIssuer is the refusal of a token that names no issuer.
+func (v *Verifier) noIssuer() error {
+	return Errorf(ErrMissingClaim, "iss", "the token has no issuer").WithDetail("expected %s", v.expected)
+}
+
+// untrustedIssuer is the refusal of a token whose issuer is iss, which no
+// static route has, on a Verifier without an issuer source. It is built
+// without fmt: such a token is refused before its signature, and the
+// refusal should cost a fraction of one.
+func (v *Verifier) untrustedIssuer(iss string) error {
+	return &ValidationError{Kind: ErrIssuer, Claim: "iss", Reason: "the token's issuer is not the one this validator accepts",
+		Detail: "issuer is " + strconv.Quote(excerpt.Of(iss)) + "; expected " + v.expected}
+}
+
 // route returns the key source of the token's issuer: a static one found by
 // exact comparison, else what the run-time source says. Nothing here waits
 // on the network for an issuer that is not trusted.
@@ -152,13 +166,10 @@ func (v *Verifier) route(ctx context.Context, c *Claims) (KeySource, error) {
 		return keys, nil
 	}
 	if !c.Has("iss") {
-		return nil, Errorf(ErrMissingClaim, "iss", "the token has no issuer").WithDetail("expected %s", v.expected)
+		return nil, v.noIssuer()
 	}
 	if v.dynamic == nil {
-		// Built without fmt: a token from another issuer is refused before
-		// its signature, and the refusal should cost a fraction of one.
-		return nil, &ValidationError{Kind: ErrIssuer, Claim: "iss", Reason: "the token's issuer is not the one this validator accepts",
-			Detail: "issuer is " + strconv.Quote(excerpt.Of(c.Issuer)) + "; expected " + v.expected}
+		return nil, v.untrustedIssuer(c.Issuer)
 	}
 	keys, err := v.dynamic.IssuerKeys(ctx, c)
 	if err != nil {

@@ -261,16 +261,21 @@ func LooksLikeJWS(raw string) bool {
 // say what rule failed without quoting the token's values, which nothing
 // has vouched for yet.
 //
-// One exception bounds what a crafted token can cost. A Verifier with one
-// issuer looks up the key and checks the signature of a large claims set
-// (over 8 KB decoded, or over 2 KB with some 400 members, escapes or
-// brackets) before reading it: such a token from an attacker then costs
-// one signature check to refuse, not several. It is refused for its key or
-// signature (ErrKeyNotFound, ErrKeyMismatch, ErrSignature) whatever else is
-// wrong with it, and its kid is looked up whatever issuer it names, so an
-// unknown kid may make a remote key source refetch (at most once per
-// cooldown, as for any token). When the key source cannot answer, its
-// claims are read first after all, as for any token.
+// One exception bounds what a crafted token can cost. The Verifier looks
+// up the key and checks the signature of a large claims set (over 8 KB
+// decoded, or over 2 KB with some 400 members, escapes or brackets) before
+// reading it, with the keys of the issuer it names: such a token from an
+// attacker then costs one signature check to refuse, not several. It is
+// refused for its key or signature (ErrKeyNotFound, ErrKeyMismatch,
+// ErrSignature) whatever else is wrong with it. With one issuer, its kid is
+// looked up whatever issuer it names, so an unknown kid may make a remote
+// key source refetch (at most once per cooldown, as for any token). With
+// several, the iss member is found by the claims' structure alone, and a
+// token whose iss is missing, not a string or not one of Issuers is refused
+// at once (ErrMissingClaim, ErrInvalidClaim, ErrIssuer) unless IssuerKeys
+// is set: a token of an issuer only IssuerKeys can vouch for has its claims
+// read first, since IssuerKeys is given them. When the key source cannot
+// answer, the claims are read first after all, as for any token.
 //
 // All three segments are decoded before anything in them is interpreted.
 // On success it costs two allocations of its own: the Result that holds the
@@ -402,22 +407,32 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 		}
 	}
 	// Claims that would cost more to read than a signature check are read
-	// after it (see costlyClaims), when there is one issuer to take the
-	// keys from.
+	// after it (see costlyClaims), with the keys of the issuer the token
+	// names.
 	var (
-		key *Key
-		err error
+		key   *Key
+		err   error
+		early bool
+		// earlyIss is the issuer whose keys checked the signature before
+		// the claims were read; nil with one issuer, whose route refuses
+		// every other.
+		earlyIss []byte
+		issBuf   [128]byte
 	)
-	early := v.onlyKeys != nil && costlyClaims(payload)
-	if early {
-		if key, err = checkSignature(ctx, v.onlyKeys, &out.Header, alg, seg, sig, hashScratch); err != nil {
-			if !errors.Is(err, ErrUnavailable) {
+	if costlyClaims(payload) {
+		var keys KeySource
+		if keys, earlyIss, err = v.earlyKeys(payload, issBuf[:0]); err != nil {
+			return err
+		}
+		if keys != nil {
+			if key, err = checkSignature(ctx, keys, &out.Header, alg, seg, sig, hashScratch); err == nil {
+				early = true
+			} else if !errors.Is(err, ErrUnavailable) {
 				return err
 			}
-			// The keys cannot be had now: the claims are read first, as
-			// for any token, so that a token the claims refuse gets the
-			// same answer as when the keys are there.
-			early = false
+			// When the keys cannot be had now, the claims are read
+			// first, as for any token, so that a token the claims refuse
+			// gets the same answer as when the keys are there.
 		}
 	}
 	newAud, err := out.Claims.parse(payload, string(payload), st.claimMembers[:0], st.audience[:0], &v.auds)
@@ -446,7 +461,10 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 			return &ValidationError{Kind: ErrInvalidClaim, Claim: "claims", Reason: "the claims check refused the token", Err: err}
 		}
 	}
-	if !early {
+	// The early check counts only for the issuer the claims name (the
+	// locator that chose it reads every document the parser accepts as the
+	// parser does, so this is the belt to those braces).
+	if !early || (earlyIss != nil && out.Claims.Issuer != string(earlyIss)) {
 		if key, err = checkSignature(ctx, keys, &out.Header, alg, seg, sig, hashScratch); err != nil {
 			return err
 		}
