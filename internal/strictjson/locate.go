@@ -40,7 +40,8 @@ func Locate(data []byte, name string) (value []byte, found, ok bool) {
 		if end >= len(data) {
 			return nil, false, false
 		}
-		match := rawNameIs(data[i+1:end], esc, name)
+		// Only a name of the same length or with escapes can match.
+		match := (esc || end-i-1 == len(name)) && rawNameIs(data[i+1:end], esc, name)
 		i = skipWhite(data, end+1)
 		if i >= len(data) || data[i] != ':' {
 			return nil, false, false
@@ -216,14 +217,18 @@ func zeroBytes(w uint64) uint64 {
 // up.
 func stringEnd(d []byte, i int) (end int, esc bool) {
 	for n := min(len(d), i+24); i < n; i++ {
-		switch d[i] {
-		case '"':
+		if c := d[i]; c == '"' {
 			return i, esc
-		case '\\':
+		} else if c == '\\' {
 			esc = true
 			i++
 		}
 	}
+	return stringEndLong(d, i, esc)
+}
+
+// stringEndLong is stringEnd past the first bytes.
+func stringEndLong(d []byte, i int, esc bool) (int, bool) {
 	if i >= len(d) {
 		return len(d), esc
 	}
