@@ -261,37 +261,68 @@ func (s *Issuers) IssuerKeys(ctx context.Context, c *token.Claims) (token.KeySou
 	return s.source(ctx, iss, jwksURL)
 }
 
+// KeysForIssuer implements token.IssuerNameKeySource: it returns what
+// IssuerKeys returns for the tokens of issuer iss that it accepts, deciding
+// trust by the name alone. A token of a template's tenant is still refused
+// by IssuerKeys when its tid is not that tenant. The validators use it to
+// check the signature of a token whose claims would cost more to read than
+// the check, before reading them.
+func (s *Issuers) KeysForIssuer(ctx context.Context, iss string) (token.KeySource, error) {
+	if s == nil || s.ctx == nil {
+		return nil, token.Errorf(token.ErrUnavailable, "iss", "the issuer source is not configured; build it with jwks.NewIssuers")
+	}
+	jwksURL, _, err := s.trustName(iss)
+	if err != nil {
+		return nil, err
+	}
+	if s.shared != nil {
+		return s.shared, nil
+	}
+	return s.source(ctx, iss, jwksURL)
+}
+
 // trust decides whether the token's issuer is trusted, from configuration
 // alone.
 func (s *Issuers) trust(c *token.Claims) (jwksURL string, err error) {
 	iss := c.Issuer
+	jwksURL, tenant, err := s.trustName(iss)
+	if err != nil || tenant == "" {
+		return jwksURL, err
+	}
+	tid, present, err := c.GetString("tid")
+	switch {
+	case err != nil:
+		return "", err
+	case !present:
+		return "", token.Errorf(token.ErrMissingClaim, "tid", "the token has no tid; a token of a multi-tenant issuer must name its tenant")
+	case tid != tenant:
+		return "", token.Errorf(token.ErrIssuer, "tid", "the token's tid does not name the tenant of its issuer").
+			WithDetail("tid is %q but the issuer is of tenant %q", excerpt.Of(tid), tenant)
+	}
+	return "", nil
+}
+
+// trustName decides whether issuer iss is trusted by its name: the tenant
+// of the template it matches (whose tokens must name it in tid), or the
+// JWKS URL Resolve gave.
+func (s *Issuers) trustName(iss string) (jwksURL, tenant string, err error) {
 	for _, t := range s.templates {
 		tenant, ok := t.tenantOf(iss)
 		if !ok {
 			continue
 		}
 		if !s.anyTenant && !s.tenants[tenant] {
-			return "", token.Errorf(token.ErrIssuer, "iss", "the token's issuer is not one this validator accepts").
+			return "", "", token.Errorf(token.ErrIssuer, "iss", "the token's issuer is not one this validator accepts").
 				WithDetail("issuer %q is of tenant %q, which is not a trusted tenant", excerpt.Of(iss), tenant)
 		}
-		tid, present, err := c.GetString("tid")
-		switch {
-		case err != nil:
-			return "", err
-		case !present:
-			return "", token.Errorf(token.ErrMissingClaim, "tid", "the token has no tid; a token of a multi-tenant issuer must name its tenant")
-		case tid != tenant:
-			return "", token.Errorf(token.ErrIssuer, "tid", "the token's tid does not name the tenant of its issuer").
-				WithDetail("tid is %q but the issuer is of tenant %q", excerpt.Of(tid), tenant)
-		}
-		return "", nil
+		return "", tenant, nil
 	}
 	if s.resolve != nil {
 		if u, ok := s.resolve(iss); ok {
-			return u, nil
+			return u, "", nil
 		}
 	}
-	return "", token.Errorf(token.ErrIssuer, "iss", "the token's issuer is not one this validator accepts").
+	return "", "", token.Errorf(token.ErrIssuer, "iss", "the token's issuer is not one this validator accepts").
 		WithDetail("issuer %q is not trusted", excerpt.Of(iss))
 }
 

@@ -404,3 +404,45 @@ func TestIssuersZeroValue(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.Zero(t, s.Len())
 }
+
+// KeysForIssuer answers by the issuer's name what IssuerKeys answers for a
+// token of that issuer it accepts: the same key source, and the same
+// refusals for issuers it does not trust, without a request.
+func TestIssuersKeysForIssuer(t *testing.T) {
+	var _ token.IssuerNameKeySource = (*Issuers)(nil)
+	srv := newTenantServer(t)
+	ctx := context.Background()
+	s := newIssuers(t, IssuersConfig{Templates: []string{srv.template()}, Tenants: []string{tenantA, tenantB}})
+	byName, err := s.KeysForIssuer(ctx, srv.issuer(tenantA))
+	require.NoError(t, err)
+	byClaims, err := s.IssuerKeys(ctx, claims(t, srv.issuer(tenantA), tenantA))
+	require.NoError(t, err)
+	require.Same(t, byClaims, byName, "one key source per issuer, however it is asked for")
+	require.EqualValues(t, 1, srv.discovery.Load())
+
+	for _, iss := range []string{srv.issuer(tenantC), "https://attacker.example/" + tenantA + "/v2.0", srv.issuer(tenantA) + "/x"} {
+		_, err := s.KeysForIssuer(ctx, iss)
+		require.ErrorIs(t, err, token.ErrIssuer, iss)
+	}
+	require.EqualValues(t, 1, srv.discovery.Load(), "an issuer not trusted costs no request")
+	// The name alone does not vouch for a token's tid: IssuerKeys still
+	// refuses the token of tenant A that names tenant B.
+	_, err = s.IssuerKeys(ctx, claims(t, srv.issuer(tenantA), tenantB))
+	require.ErrorIs(t, err, token.ErrIssuer)
+
+	shared := Static(nil)
+	anyTenant := newIssuers(t, IssuersConfig{Templates: []string{srv.template()}, AnyTenant: true, Keys: shared})
+	k, err := anyTenant.KeysForIssuer(ctx, srv.issuer(tenantC))
+	require.NoError(t, err)
+	require.Same(t, shared, k)
+
+	resolver := newIssuers(t, IssuersConfig{Resolve: func(iss string) (string, bool) { return "", iss == srv.issuer(tenantB) }})
+	_, err = resolver.KeysForIssuer(ctx, srv.issuer(tenantA))
+	require.ErrorIs(t, err, token.ErrIssuer)
+	_, err = resolver.KeysForIssuer(ctx, srv.issuer(tenantB))
+	require.NoError(t, err)
+
+	var zero Issuers
+	_, err = zero.KeysForIssuer(ctx, srv.issuer(tenantA))
+	require.ErrorIs(t, err, token.ErrUnavailable)
+}

@@ -2,6 +2,8 @@ package token
 
 import (
 	"bytes"
+	"context"
+	"errors"
 
 	"github.com/tokenguard/tokenguard/internal/strictjson"
 )
@@ -20,8 +22,9 @@ import (
 // token names with strictjson.Locate, which steps over the claims by their
 // structure alone, hashing no name and reading no value, for a fraction of
 // the parse, and reads the claims before the signature only for an issuer
-// that just the run-time source (IssuerKeys) can vouch for, since that
-// source is handed the parsed claims. Locate reads every claims set the
+// that just the run-time source (IssuerKeys) can vouch for and that source
+// cannot choose keys by the issuer's name alone (IssuerNameKeySource),
+// since it is handed the parsed claims. Locate reads every claims set the
 // parser accepts as the parser does; on one it refuses it may see another
 // issuer, or none, and the token is refused either way. A costly token is
 // refused for its key or signature rather than for an expiry or audience
@@ -80,7 +83,7 @@ func costlyClaims(payload []byte) bool {
 // static route of the issuer payload names, its name appended to buf. It
 // returns nil keys when the claims must be read first, for the run-time
 // issuer source. A token that no issuer could accept is refused at once.
-func (v *Verifier) earlyKeys(payload, buf []byte) (KeySource, []byte, error) {
+func (v *Verifier) earlyKeys(ctx context.Context, payload, buf []byte) (KeySource, []byte, error) {
 	if v.onlyKeys != nil {
 		return v.onlyKeys, nil, nil
 	}
@@ -101,8 +104,27 @@ func (v *Verifier) earlyKeys(payload, buf []byte) (KeySource, []byte, error) {
 	if keys, trusted := v.routes[string(iss)]; trusted {
 		return keys, iss, nil
 	}
-	if v.dynamic != nil {
+	switch {
+	case v.byName != nil:
+		keys, err := v.byName.KeysForIssuer(ctx, string(iss))
+		switch {
+		case err == nil:
+			return keys, iss, nil // nil keys: read the claims first
+		case errors.Is(err, ErrIssuer):
+			return nil, nil, issuerSourceFailed(err, string(iss))
+		}
+		// The issuer's keys cannot be had now: the claims are read first,
+		// so that a token they refuse gets the same answer as when the
+		// keys are there.
+		return nil, nil, nil
+	case v.dynamic != nil:
 		return nil, nil, nil
 	}
 	return nil, nil, v.untrustedIssuer(string(iss))
+}
+
+// byName returns src as an IssuerNameKeySource, when it is one.
+func byName(src IssuerKeySource) IssuerNameKeySource {
+	named, _ := src.(IssuerNameKeySource)
+	return named
 }

@@ -301,3 +301,107 @@ func TestCostlyClaimsKeyLookup(t *testing.T) {
 	_, err = down.Verify(ctx, sign(t, RS256, testKeys().rsa, obj{"kid": "rsa"}, manyMembers(1200)))
 	assertRefused(t, err, ErrUnavailable, "")
 }
+
+// namedSource is an IssuerNameKeySource over one issuer and its keys,
+// counting how it is asked.
+type namedSource struct {
+	iss            string
+	keys           KeySource
+	down           bool // KeysForIssuer fails with ErrUnavailable
+	unsure         bool // KeysForIssuer cannot decide by the name
+	names, byClaim int
+}
+
+func (s *namedSource) KeysForIssuer(_ context.Context, iss string) (KeySource, error) {
+	s.names++
+	switch {
+	case s.down:
+		return nil, fmt.Errorf("%w: discovery failed", ErrUnavailable)
+	case s.unsure:
+		return nil, nil
+	case iss != s.iss:
+		return nil, fmt.Errorf("%w: not %s", ErrIssuer, s.iss)
+	}
+	return s.keys, nil
+}
+
+func (s *namedSource) IssuerKeys(_ context.Context, c *Claims) (KeySource, error) {
+	s.byClaim++
+	if c.Issuer != s.iss {
+		return nil, fmt.Errorf("%w: not %s", ErrIssuer, s.iss)
+	}
+	if tid, _, _ := c.GetString("tid"); tid != "t1" {
+		return nil, fmt.Errorf("%w: tid %q is not the issuer's tenant", ErrIssuer, tid)
+	}
+	return s.keys, nil
+}
+
+// With an IssuerNameKeySource, a costly token of an issuer only the
+// source knows has its signature checked with the keys the source names
+// before its claims are read; IssuerKeys still decides on the claims.
+func TestCostlyClaimsWithAnIssuerNameSource(t *testing.T) {
+	ctx := context.Background()
+	const tenant = "https://tenant.example/t1/"
+	k := testKeys()
+	src := &namedSource{iss: tenant, keys: staticSource{mustSet(t, mustKey(t, KeyParams{ID: "rsa"}, &k.rsaOther.PublicKey))}}
+	hooks := 0
+	v := newTestVerifier(t, nil, func(c *VerifierConfig) {
+		c.Keys = staticSource{standardSet(t)}
+		c.IssuerKeys = src
+		c.CheckClaims = func(*Header, *Claims) error { hooks++; return nil }
+	})
+	costly := manyMembers(1200).with("iss", tenant, "tid", "t1")
+	reset := func() { src.names, src.byClaim, hooks = 0, 0, 0 }
+
+	good := sign(t, RS256, k.rsaOther, obj{"kid": "rsa"}, costly)
+	got, err := v.Verify(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Keys != src.keys || src.names != 1 || src.byClaim != 1 || hooks != 1 {
+		t.Errorf("a tenant's costly token: keys %v, asked by name %d and by claims %d times, %d claims checks", got.Keys, src.names, src.byClaim, hooks)
+	}
+
+	// Signed with another key, expired besides: refused for the
+	// signature, the claims unread.
+	reset()
+	forged := sign(t, RS256, k.rsa, obj{"kid": "rsa"}, costly.with("exp", testNow.Add(-time.Hour).Unix()))
+	_, err = v.Verify(ctx, forged)
+	assertRefused(t, err, ErrSignature, "")
+	if src.byClaim != 0 || hooks != 0 {
+		t.Errorf("a forged costly token: the source asked by claims %d times, %d claims checks; want neither", src.byClaim, hooks)
+	}
+
+	// Signed by the issuer's key, but IssuerKeys refuses the claims.
+	reset()
+	_, err = v.Verify(ctx, sign(t, RS256, k.rsaOther, obj{"kid": "rsa"}, costly.with("tid", "t2")))
+	assertRefused(t, err, ErrIssuer, "iss")
+
+	// An issuer the source does not trust: refused by its name.
+	reset()
+	_, err = v.Verify(ctx, sign(t, RS256, k.rsaOther, obj{"kid": "rsa"}, costly.with("iss", "https://tenant.example/t9/")))
+	assertRefused(t, err, ErrIssuer, "iss")
+	if src.names != 1 || src.byClaim != 0 || hooks != 0 {
+		t.Errorf("an untrusted issuer: asked by name %d and by claims %d times, %d claims checks; want by name once", src.names, src.byClaim, hooks)
+	}
+
+	// A source that cannot decide by the name, or whose keys cannot be
+	// had: the claims are read first, as for any token.
+	// The forged token is expired: read first, it is refused for that.
+	for _, tc := range []struct {
+		name string
+		set  func()
+	}{
+		{"unsure", func() { src.unsure = true }},
+		{"down", func() { src.down = true }},
+	} {
+		reset()
+		src.unsure, src.down = false, false
+		tc.set()
+		_, err = v.Verify(ctx, forged)
+		assertRefused(t, err, ErrExpired, "exp")
+		if src.names != 1 || src.byClaim != 1 {
+			t.Errorf("%s: asked by name %d and by claims %d times; want once each", tc.name, src.names, src.byClaim)
+		}
+	}
+}

@@ -34,6 +34,27 @@ type IssuerKeySource interface {
 	IssuerKeys(ctx context.Context, c *Claims) (KeySource, error)
 }
 
+// IssuerNameKeySource is an IssuerKeySource that can also choose an
+// issuer's keys from the issuer's name alone, which spares a Verifier
+// reading a token's claims before its signature. Reading a claims set
+// strictly costs in proportion to what its maker put in it, so a Verifier
+// checks the signature of a large, dense claims set first (see
+// Verifier.Verify); with an IssuerNameKeySource it can do so for tokens of
+// the issuers this source trusts too. It still calls IssuerKeys with the
+// claims once they are read, which may refuse the token (for its tid, say),
+// and keeps the early check only when the token's iss is the one it asked
+// about. jwks.Issuers implements it.
+type IssuerNameKeySource interface {
+	IssuerKeySource
+	// KeysForIssuer returns the key source IssuerKeys returns for the
+	// tokens of issuer iss that it accepts, with errors on the same terms:
+	// ErrIssuer, decided without any network call, for an issuer it does
+	// not trust, and ErrUnavailable when the issuer's keys could not be set
+	// up. It returns nil and no error when it cannot decide from the name
+	// alone; the claims are then read first, as for any token.
+	KeysForIssuer(ctx context.Context, iss string) (KeySource, error)
+}
+
 // IssuerKeySourceFunc adapts an ordinary function to an IssuerKeySource.
 type IssuerKeySourceFunc func(ctx context.Context, c *Claims) (KeySource, error)
 
@@ -173,20 +194,27 @@ func (v *Verifier) route(ctx context.Context, c *Claims) (KeySource, error) {
 	}
 	keys, err := v.dynamic.IssuerKeys(ctx, c)
 	if err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return nil, err
-		}
-		if errors.Is(err, ErrIssuer) {
-			return nil, &ValidationError{Kind: ErrIssuer, Claim: "iss", Reason: "the token's issuer is not one this validator accepts",
-				Detail: fmt.Sprintf("issuer %q is not trusted", excerpt.Of(c.Issuer)), Err: err}
-		}
-		return nil, &ValidationError{Kind: ErrUnavailable, Claim: "iss", Reason: "the token cannot be validated right now",
-			Detail: "the issuer source failed", Err: err}
+		return nil, issuerSourceFailed(err, c.Issuer)
 	}
 	if keys == nil {
 		return nil, Errorf(ErrUnavailable, "iss", "the token cannot be validated right now").
 			WithDetail("the issuer source returned no key source for issuer %q", excerpt.Of(c.Issuer))
 	}
 	return keys, nil
+}
+
+// issuerSourceFailed makes the error of the issuer source about issuer
+// iss a *ValidationError: the refusal of an issuer it does not trust, or
+// ErrUnavailable.
+func issuerSourceFailed(err error, iss string) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return err
+	}
+	if errors.Is(err, ErrIssuer) {
+		return &ValidationError{Kind: ErrIssuer, Claim: "iss", Reason: "the token's issuer is not one this validator accepts",
+			Detail: fmt.Sprintf("issuer %q is not trusted", excerpt.Of(iss)), Err: err}
+	}
+	return &ValidationError{Kind: ErrUnavailable, Claim: "iss", Reason: "the token cannot be validated right now",
+		Detail: "the issuer source failed", Err: err}
 }

@@ -86,6 +86,7 @@ type Verifier struct {
 	issuer      string               // Issuer, for messages and Verifier.Issuer
 	routes      map[string]KeySource // every static issuer, Issuer included
 	dynamic     IssuerKeySource      // nil when every issuer is static
+	byName      IssuerNameKeySource  // dynamic, when it can choose keys by the issuer's name
 	onlyKeys    KeySource            // Keys, when Issuer is the only issuer
 	expected    string               // the trusted issuers, for messages
 	allowed     []algorithm
@@ -163,6 +164,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		issuer:      cfg.Issuer,
 		routes:      routes,
 		dynamic:     cfg.IssuerKeys,
+		byName:      byName(cfg.IssuerKeys),
 		onlyKeys:    onlyKeys(cfg, routes),
 		expected:    expectedIssuers(cfg.Issuer, routes, cfg.IssuerKeys != nil),
 		critical:    slices.Clone(cfg.Critical),
@@ -273,9 +275,11 @@ func LooksLikeJWS(raw string) bool {
 // several, the iss member is found by the claims' structure alone, and a
 // token whose iss is missing, not a string or not one of Issuers is refused
 // at once (ErrMissingClaim, ErrInvalidClaim, ErrIssuer) unless IssuerKeys
-// is set: a token of an issuer only IssuerKeys can vouch for has its claims
-// read first, since IssuerKeys is given them. When the key source cannot
-// answer, the claims are read first after all, as for any token.
+// is set. A token of an issuer only IssuerKeys can vouch for has its
+// signature checked first when IssuerKeys is an IssuerNameKeySource (as
+// jwks.Issuers is), and its claims read first otherwise, since IssuerKeys
+// is given them. When the key source cannot answer, the claims are read
+// first after all, as for any token.
 //
 // All three segments are decoded before anything in them is interpreted.
 // On success it costs two allocations of its own: the Result that holds the
@@ -421,7 +425,7 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	)
 	if costlyClaims(payload) {
 		var keys KeySource
-		if keys, earlyIss, err = v.earlyKeys(payload, issBuf[:0]); err != nil {
+		if keys, earlyIss, err = v.earlyKeys(ctx, payload, issBuf[:0]); err != nil {
 			return err
 		}
 		if keys != nil {
