@@ -329,7 +329,12 @@ func TestCacheStorePanicDoesNotLeakASlot(t *testing.T) {
 		defer func() { panicked <- recover() }()
 		_, _ = c.Introspect(context.Background(), "tok-panic") // queues for the slot
 	}()
-	require.Eventually(t, func() bool { return gets.Load() == 1 }, 5*time.Second, time.Millisecond)
+	// Queued for the slot, past its first lookup: released, it looks
+	// again, and that lookup panics. (Released before it queues, it
+	// would take the free slot without a second lookup.)
+	require.Eventually(t, func() bool {
+		return gets.Load() == 1 && goroutinesIn("(*Cache).introspectQueued") == 1
+	}, 5*time.Second, time.Millisecond)
 	close(release)
 	<-held
 	assert.Equal(t, "store: corrupt entry", <-panicked)

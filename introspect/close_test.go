@@ -17,7 +17,10 @@ import (
 
 // persistConnGoroutines counts the goroutines net/http's client keeps per
 // open connection.
-func persistConnGoroutines() int {
+func persistConnGoroutines() int { return goroutinesIn("net/http.(*persistConn)") }
+
+// goroutinesIn counts the goroutines whose stack holds fn.
+func goroutinesIn(fn string) int {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -29,7 +32,7 @@ func persistConnGoroutines() int {
 	}
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "net/http.(*persistConn)") {
+		if strings.Contains(g, fn) {
 			n++
 		}
 	}
