@@ -56,7 +56,8 @@
 // from the issuer can cause a refetch (times are checked after the
 // signature, so an expired one can; and a token whose claims are large and
 // dense enough to cost more to read than a signature has its key looked up
-// before its claims are read, see token.Verifier.Verify); a token whose kid is found
+// before its claims are read, and, on a validator with one issuer, whatever
+// issuer it names; see token.Verifier.Verify); a token whose kid is found
 // but whose signature fails never causes one, because its kid is found.
 //
 // A token without a kid never causes a refetch: Keys returns the whole

@@ -20,22 +20,27 @@ import (
 // This needs the issuer's key source before the claims are read. A
 // Verifier with one issuer has it. One with several finds the issuer the
 // token names with strictjson.Locate, which steps over the claims by their
-// structure alone, hashing no name and reading no value, for a fraction of
-// the parse, and reads the claims before the signature only for an issuer
-// that just the run-time source (IssuerKeys) can vouch for and that source
-// cannot choose keys by the issuer's name alone (IssuerNameKeySource),
-// since it is handed the parsed claims. Locate reads every claims set the
-// parser accepts as the parser does; on one it refuses it may see another
-// issuer, or none, and the token is refused either way. A costly token is
+// structure alone, hashing no name and decoding no other value, for a
+// fraction of the parse. It reads the claims before the signature only for
+// an issuer that just the run-time source (IssuerKeys) can vouch for, when
+// that source cannot choose keys by the issuer's name (IssuerNameKeySource),
+// since it is handed the parsed claims.
+//
+// What changes for a costly token is the order of the refusals. It is
 // refused for its key or signature rather than for an expiry or audience
-// that would have refused it before the signature; and with several
-// issuers, one that names an issuer outside the static set (and no source
-// to ask), none, or not as a string is refused for that at once. With one
-// issuer, its kid is looked up whatever issuer it names: an unknown one may
-// make a remote key source refetch, at most once per cooldown as for any
-// token. When the key source cannot answer, the claims are read first
-// after all, so that an outage does not turn a refusal for the claims into
-// ErrUnavailable.
+// that would have refused it before the signature. With several issuers,
+// one that names an issuer outside the static set (and no source to ask),
+// none, or not as a string is refused for that at once, as is one whose
+// structure breaks before its iss; other faults of its JSON (a duplicate
+// name, invalid UTF-8, nesting too deep) are found only when the claims are
+// read, after the signature. Locate reads every claims set the parser
+// accepts as the parser does, so these orders never change whether a token
+// is accepted, and never let one issuer's keys vouch for another's token.
+// With one issuer, its kid is looked up whatever issuer it names: an
+// unknown one may make a remote key source refetch, at most once per
+// cooldown as for any token. When the key source cannot answer, the claims
+// are read first after all, so that an outage does not turn a refusal for
+// the claims into ErrUnavailable.
 
 // costlyClaimsSize is the size of decoded claims above which the pipeline
 // estimates their cost: a smaller claims set cannot hold enough members to
@@ -84,20 +89,33 @@ func costlyClaims(payload []byte) bool {
 // returns nil keys when the claims must be read first, for the run-time
 // issuer source. A token that no issuer could accept is refused at once.
 func (v *Verifier) earlyKeys(ctx context.Context, payload, buf []byte) (KeySource, []byte, error) {
-	if v.onlyKeys != nil {
+	switch {
+	case v.onlyKeys != nil:
 		return v.onlyKeys, nil, nil
+	case len(v.routes) == 0 && v.byName == nil:
+		// Only a source that is handed the claims: they are read first
+		// whatever the issuer, so finding it would be work for nothing.
+		return nil, nil, nil
 	}
 	value, found, ok := strictjson.Locate(payload, "iss")
 	switch {
 	case !ok:
-		return nil, nil, &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object"}
+		return nil, nil, brokenClaims("its top-level object does not hold together")
 	case !found:
 		return nil, nil, v.noIssuer()
 	}
 	iss, ok := strictjson.AppendString(buf, value)
 	if !ok {
-		if len(value) > 0 && value[0] == '"' {
-			return nil, nil, &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object"}
+		// Only a number or a literal is checked further: an array or an
+		// object may be as costly to check as the claims it is part of.
+		switch value[0] {
+		case '"':
+			return nil, nil, brokenClaims("the value of iss is not a valid JSON string")
+		case '[', '{':
+		default:
+			if strictjson.Valid(value, MaxClaimsDepth) != nil {
+				return nil, nil, brokenClaims("the value of iss is not valid JSON")
+			}
 		}
 		return nil, nil, Errorf(ErrInvalidClaim, "iss", "must be a string; found %s", strictjson.Kind(value))
 	}
@@ -127,4 +145,10 @@ func (v *Verifier) earlyKeys(ctx context.Context, payload, buf []byte) (KeySourc
 func byName(src IssuerKeySource) IssuerNameKeySource {
 	named, _ := src.(IssuerNameKeySource)
 	return named
+}
+
+// brokenClaims is the refusal of claims whose structure, read while looking
+// for the issuer, is broken; why says where.
+func brokenClaims(why string) error {
+	return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Detail: why}
 }

@@ -170,6 +170,18 @@ func TestCostlyClaimsWithSeveralIssuers(t *testing.T) {
 		if got.Claims.Issuer != tc.iss || got.Key != tc.want.set.Keys()[0] || tc.want.lookups != 1 || hooks != 1 {
 			t.Errorf("%s: issuer %q, key %v, %d lookups, %d claims checks; want its own key, looked up once", tc.iss, got.Claims.Issuer, got.Key, tc.want.lookups, hooks)
 		}
+		if set, err := got.Keys.Keys(ctx, "rsa"); err != nil || set != tc.want.set {
+			t.Errorf("%s: Verified.Keys is not the issuer's key source", tc.iss)
+		}
+	}
+
+	// The issuer's name spelt with escapes, after a nested iss and a
+	// string that holds one: still the top-level member.
+	reset()
+	tricky := strings.TrimSuffix(mustJSON(t, costly.with("iss", nil)), "}") +
+		`,"n":{"iss":"https://other.example/"},"s":"\"iss\":\"https://other.example/\"","\u0069ss":"` + second + `"}`
+	if got, err := v.Verify(ctx, signRaw(t, RS256, k.rsaOther, `{"alg":"RS256","kid":"rsa"}`, tricky)); err != nil || got.Claims.Issuer != second || secondKeys.lookups != 1 || firstKeys.lookups != 0 {
+		t.Errorf("an escaped iss after nested ones: %v, lookups %d/%d", err, firstKeys.lookups, secondKeys.lookups)
 	}
 
 	// Signed by the other issuer's key: refused for the signature, the
@@ -205,7 +217,10 @@ func TestCostlyClaimsWithSeveralIssuers(t *testing.T) {
 		{"an issuer spelt with escapes, unknown", `"https:\/\/other.example\/"`, ErrIssuer, "iss"},
 		{"an issuer that is a number", `12`, ErrInvalidClaim, "iss"},
 		{"an issuer that is an array", `["` + testIssuer + `"]`, ErrInvalidClaim, "iss"},
+		{"an issuer that is an object", `{"a":"` + testIssuer + `"}`, ErrInvalidClaim, "iss"},
 		{"a broken string", "\"a\x01\"", ErrMalformed, "claims"},
+		{"not a JSON value", `abc`, ErrMalformed, "claims"},
+		{"a literal cut short", `nul`, ErrMalformed, "claims"},
 	} {
 		reset()
 		raw := signRaw(t, RS256, k.rsa, `{"alg":"RS256","kid":"rsa"}`, lastIss(costly, tc.iss))
@@ -231,6 +246,32 @@ func TestCostlyClaimsWithSeveralIssuers(t *testing.T) {
 	escaped := `"` + strings.ReplaceAll(testIssuer, "/", `\/`) + `"`
 	if _, err := v.Verify(ctx, signRaw(t, RS256, k.rsa, `{"alg":"RS256","kid":"rsa"}`, lastIss(costly, escaped))); err != nil {
 		t.Errorf("an issuer spelt with escapes: %v", err)
+	}
+}
+
+// The early check with several issuers works for every kind of key, and
+// when the named issuer's keys cannot be had the claims are read first,
+// as for any token.
+func TestCostlyClaimsWithSeveralIssuersKeysAndOutages(t *testing.T) {
+	ctx := context.Background()
+	const second = "https://second.example/"
+	k := testKeys()
+	for _, tc := range []struct {
+		alg  string
+		priv any
+		kid  string
+	}{{ES256, k.ec256, "ec256"}, {EdDSA, k.ed, "ed"}, {RS256, k.rsa, "rsa"}} {
+		v := newTestVerifier(t, nil, func(c *VerifierConfig) {
+			c.Keys = errSource{errors.New("never asked")}
+			c.Issuers = map[string]KeySource{second: staticSource{standardSet(t)}}
+			c.Algorithms = []string{tc.alg}
+		})
+		got, err := v.Verify(ctx, sign(t, tc.alg, tc.priv, obj{"kid": tc.kid}, manyMembers(1200).with("iss", second)))
+		if err != nil || got.Key.ID() != tc.kid {
+			t.Errorf("%s: %v", tc.alg, err)
+		}
+		_, err = v.Verify(ctx, sign(t, tc.alg, tc.priv, obj{"kid": tc.kid}, manyMembers(1200).with("iss", testIssuer, "exp", testNow.Add(-time.Hour).Unix())))
+		assertRefused(t, err, ErrExpired, "exp")
 	}
 }
 

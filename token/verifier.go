@@ -275,7 +275,8 @@ func LooksLikeJWS(raw string) bool {
 // several, the iss member is found by the claims' structure alone, and a
 // token whose iss is missing, not a string or not one of Issuers is refused
 // at once (ErrMissingClaim, ErrInvalidClaim, ErrIssuer) unless IssuerKeys
-// is set. A token of an issuer only IssuerKeys can vouch for has its
+// is set; faults of its JSON that do not hide its iss (a duplicate name,
+// invalid UTF-8) are found after that refusal or the signature. A token of an issuer only IssuerKeys can vouch for has its
 // signature checked first when IssuerKeys is an IssuerNameKeySource (as
 // jwks.Issuers is), and its claims read first otherwise, since IssuerKeys
 // is given them. When the key source cannot answer, the claims are read
@@ -443,6 +444,14 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 	if err != nil {
 		return err
 	}
+	if early && earlyIss != nil && out.Claims.Issuer != string(earlyIss) {
+		// The early check counts only for the issuer the claims name.
+		// The locator that chose it reads every claims set the parser
+		// accepts as the parser does, so this is the belt to those
+		// braces; it is taken before the hooks, which must not change
+		// the claims but could.
+		early, key = false, nil
+	}
 	// The issuer decides which keys may verify the token: a token naming an
 	// issuer outside the trusted set is refused here, before any key lookup
 	// or network call.
@@ -465,10 +474,7 @@ func (v *Verifier) verifySegments(ctx context.Context, raw string, seg segments,
 			return &ValidationError{Kind: ErrInvalidClaim, Claim: "claims", Reason: "the claims check refused the token", Err: err}
 		}
 	}
-	// The early check counts only for the issuer the claims name (the
-	// locator that chose it reads every document the parser accepts as the
-	// parser does, so this is the belt to those braces).
-	if !early || (earlyIss != nil && out.Claims.Issuer != string(earlyIss)) {
+	if !early {
 		if key, err = checkSignature(ctx, keys, &out.Header, alg, seg, sig, hashScratch); err != nil {
 			return err
 		}
