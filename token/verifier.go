@@ -269,17 +269,20 @@ func LooksLikeJWS(raw string) bool {
 // reading it, with the keys of the issuer it names: such a token from an
 // attacker then costs one signature check to refuse, not several. It is
 // refused for its key or signature (ErrKeyNotFound, ErrKeyMismatch,
-// ErrSignature) whatever else is wrong with it. With one issuer, its kid is
-// looked up whatever issuer it names, so an unknown kid may make a remote
-// key source refetch (at most once per cooldown, as for any token). With
-// several, the iss member is found by the claims' structure alone, and a
-// token whose iss is missing, not a string or not one of Issuers is refused
-// at once (ErrMissingClaim, ErrInvalidClaim, ErrIssuer) unless IssuerKeys
-// is set; faults of its JSON that do not hide its iss (a duplicate name,
-// invalid UTF-8) are found after that refusal or the signature. A token of an issuer only IssuerKeys can vouch for has its
-// signature checked first when IssuerKeys is an IssuerNameKeySource (as
-// jwks.Issuers is), and its claims read first otherwise, since IssuerKeys
-// is given them. When the key source cannot answer, the claims are read
+// ErrSignature) whatever else is wrong with it.
+//
+// With one issuer, its kid is looked up whatever issuer it names, so an
+// unknown kid may make a remote key source refetch (at most once per
+// cooldown, as for any token). With several, the iss member is found by
+// the claims' structure alone. A token whose iss is missing, not a string
+// or not one of Issuers is refused at once (ErrMissingClaim,
+// ErrInvalidClaim, ErrIssuer), unless IssuerKeys may trust it; faults of
+// its JSON that do not hide its iss (a duplicate name, invalid UTF-8) are
+// found after that refusal or the signature. The keys of an issuer only
+// IssuerKeys knows come from IssuerKeys by the issuer's name when it is an
+// IssuerNameKeySource (as jwks.Issuers is), which also refuses the names it
+// does not trust at once; another IssuerKeys is handed the claims, so they
+// are read first. When the key source cannot answer, the claims are read
 // first after all, as for any token.
 //
 // All three segments are decoded before anything in them is interpreted.
