@@ -36,14 +36,8 @@ type slowEndpoint struct {
 func newSlowEndpoint(t testing.TB, delay time.Duration, activeFor func(string) bool) *slowEndpoint {
 	e := &slowEndpoint{delay: delay, release: make(chan struct{}), activeFor: activeFor}
 	e.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := e.inFlight.Add(1)
+		raiseTo(&e.maxInFlight, e.inFlight.Add(1))
 		defer e.inFlight.Add(-1)
-		for {
-			m := e.maxInFlight.Load()
-			if n <= m || e.maxInFlight.CompareAndSwap(m, n) {
-				break
-			}
-		}
 		e.requests.Add(1)
 		if e.delay > 0 {
 			time.Sleep(e.delay)
@@ -95,13 +89,7 @@ func TestClientBoundsConcurrentRequests(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		n := open.Add(1)
-		for {
-			m := maxOpen.Load()
-			if n <= m || maxOpen.CompareAndSwap(m, n) {
-				break
-			}
-		}
+		raiseTo(&maxOpen, open.Add(1))
 		return &countedConn{Conn: conn, open: &open}, nil
 	}
 	var wg sync.WaitGroup
@@ -122,6 +110,16 @@ func TestClientBoundsConcurrentRequests(t *testing.T) {
 	assert.LessOrEqual(t, e.maxInFlight.Load(), int64(bound))
 	assert.LessOrEqual(t, maxOpen.Load(), int64(bound), "the transport the client built keeps at most the bound's connections open")
 	assert.Positive(t, e.connections.Load())
+}
+
+// raiseTo raises peak to n when n is larger.
+func raiseTo(peak *atomic.Int64, n int64) {
+	for {
+		m := peak.Load()
+		if n <= m || peak.CompareAndSwap(m, n) {
+			return
+		}
+	}
 }
 
 // countedConn is a connection that counts itself out of open when closed.
