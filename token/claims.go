@@ -89,7 +89,7 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 	c.spans, err = strictjson.ParseObjectSpansKnown(data, MaxClaimsDepth, spans, &c.index, known)
 	if err != nil {
 		c.spans = nil
-		return newAud, &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
+		return newAud, malformedClaims(err)
 	}
 	// One pass reads the registered claims; the index was built with the
 	// duplicate check.
@@ -133,6 +133,13 @@ func (c *Claims) parse(data []byte, text string, spans []strictjson.Span, aud []
 		}
 	}
 	return newAud, nil
+}
+
+// malformedClaims is the refusal of claims that are not a strict JSON
+// object, whether the parser or the issuer lookup found it; err is the
+// parser's error, if any.
+func malformedClaims(err error) *ValidationError {
+	return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Err: err}
 }
 
 // registeredName returns the registered claim name that name spells, or ""

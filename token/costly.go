@@ -150,5 +150,7 @@ func byName(src IssuerKeySource) IssuerNameKeySource {
 // brokenClaims is the refusal of claims whose structure, read while looking
 // for the issuer, is broken; why says where.
 func brokenClaims(why string) error {
-	return &ValidationError{Kind: ErrMalformed, Claim: "claims", Reason: "the claims are not a strict JSON object", Detail: why}
+	ve := malformedClaims(nil)
+	ve.Detail = why
+	return ve
 }
