@@ -261,6 +261,7 @@ func TestFromIssuerRefusals(t *testing.T) {
 			srv := newIssuerServer(t)
 			tc.setup(srv)
 			r, err := FromIssuer(context.Background(), tc.issuer(srv.URL), Options{})
+			closeIfMade(t, r)
 			require.ErrorIs(t, err, tc.wantErr)
 			assert.Nil(t, r)
 			assert.Contains(t, err.Error(), tc.wantText)
@@ -283,7 +284,8 @@ func TestFromIssuerURLRules(t *testing.T) {
 		"issuer.example.com",
 		"",
 	} {
-		_, err := FromIssuer(context.Background(), iss, opts)
+		r, err := FromIssuer(context.Background(), iss, opts)
+		closeIfMade(t, r)
 		require.ErrorIs(t, err, ErrURL, "issuer %q", iss)
 	}
 	assert.Zero(t, rt.n(), "nothing is fetched for a refused issuer")
@@ -414,9 +416,9 @@ func TestFromIssuerHTTPSIssuerRefusesHTTPJWKSURI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			iss, client := tc.issuer(t)
 			r, err := FromIssuer(context.Background(), iss, Options{HTTPClient: client, AllowInsecureHTTP: tc.allowHTTP})
+			closeIfMade(t, r)
 			if tc.wantErr == nil {
 				require.NoError(t, err)
-				r.Close()
 				return
 			}
 			require.ErrorIs(t, err, tc.wantErr)

@@ -222,6 +222,17 @@ func newRemote(t testing.TB, url string, opts Options) *Remote {
 	return r
 }
 
+// closeIfMade closes r, if it was made, when the test ends. A test that
+// expects New or FromIssuer to refuse uses it too: should the call succeed
+// after all, the Remote it made must not outlive the test, or every later
+// goroutine check in the package would fail in its place and hide the
+// failure that matters.
+func closeIfMade(t testing.TB, r *Remote) {
+	if r != nil {
+		t.Cleanup(func() { r.Close() })
+	}
+}
+
 // ourGoroutines lists the goroutines running code of this package, other
 // than the tests themselves.
 func ourGoroutines() []string {

@@ -191,6 +191,7 @@ func TestFirstFetchFailureIsUnavailable(t *testing.T) {
 			srv.answer(tc.respond(release))
 
 			r, err := New(context.Background(), srv.URL, Options{Timeout: timeoutFor(tc.name)})
+			closeIfMade(t, r)
 			require.ErrorIs(t, err, token.ErrUnavailable)
 			assert.Nil(t, r)
 			assert.Contains(t, err.Error(), tc.reason)
@@ -555,6 +556,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 	t.Run("idle", func(t *testing.T) {
 		srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
 		r, err := New(context.Background(), srv.URL, Options{})
+		closeIfMade(t, r)
 		require.NoError(t, err)
 		require.NotEmpty(t, ourGoroutines())
 		require.NoError(t, r.Close())
@@ -573,6 +575,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		clk := newFakeClock()
 		srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
 		r, err := New(context.Background(), srv.URL, clk.options(Options{}))
+		closeIfMade(t, r)
 		require.NoError(t, err)
 		<-srv.got
 		srv.answer(hang(release))
@@ -586,6 +589,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		defer close(release)
 		srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
 		r, err := New(context.Background(), srv.URL, Options{})
+		closeIfMade(t, r)
 		require.NoError(t, err)
 		<-srv.got
 		srv.answer(hang(release))
@@ -603,6 +607,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
 		ctx, cancel := context.WithCancel(context.Background())
 		r, err := New(ctx, srv.URL, Options{})
+		closeIfMade(t, r)
 		require.NoError(t, err)
 		cancel()
 		requireNoGoroutines(t)
@@ -613,7 +618,8 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 	t.Run("after a failed first fetch", func(t *testing.T) {
 		srv := newJWKSServer(t, nil)
 		srv.answer(status(500))
-		_, err := New(context.Background(), srv.URL, Options{})
+		r, err := New(context.Background(), srv.URL, Options{})
+		closeIfMade(t, r)
 		require.ErrorIs(t, err, token.ErrUnavailable)
 		requireNoGoroutines(t)
 	})
@@ -755,7 +761,8 @@ func TestOptionsValidation(t *testing.T) {
 			if tc.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.wantErr)
-				_, err = New(context.Background(), "https://issuer.example.com/jwks", tc.opts)
+				r, err := New(context.Background(), "https://issuer.example.com/jwks", tc.opts)
+				closeIfMade(t, r)
 				require.Error(t, err, "New refuses the options before any request")
 				assert.Contains(t, err.Error(), tc.wantErr)
 				return
@@ -773,7 +780,8 @@ func TestOptionsValidation(t *testing.T) {
 func TestErrorsNameNoQuery(t *testing.T) {
 	srv := newJWKSServer(t, nil)
 	srv.answer(status(500))
-	_, err := New(context.Background(), srv.URL+"/jwks?api_key=s3cret", Options{})
+	r, err := New(context.Background(), srv.URL+"/jwks?api_key=s3cret", Options{})
+	closeIfMade(t, r)
 	require.ErrorIs(t, err, token.ErrUnavailable)
 	assert.NotContains(t, err.Error(), "s3cret")
 	assert.Contains(t, err.Error(), "/jwks?...")
@@ -799,7 +807,8 @@ func TestNewWithADoneContext(t *testing.T) {
 	srv := newJWKSServer(t, jwksDoc(t, ecJWK("a", 0)))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := New(ctx, srv.URL, Options{})
+	r, err := New(ctx, srv.URL, Options{})
+	closeIfMade(t, r)
 	require.ErrorIs(t, err, token.ErrUnavailable)
 	require.ErrorIs(t, err, context.Canceled)
 	requireNoGoroutines(t)

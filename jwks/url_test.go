@@ -56,7 +56,8 @@ func TestURLRules(t *testing.T) {
 
 func TestNewRefusesHTTPWithoutARequest(t *testing.T) {
 	var rt countingTransport
-	_, err := New(context.Background(), "http://issuer.example.com/jwks", Options{HTTPClient: &http.Client{Transport: &rt}})
+	r, err := New(context.Background(), "http://issuer.example.com/jwks", Options{HTTPClient: &http.Client{Transport: &rt}})
+	closeIfMade(t, r)
 	require.ErrorIs(t, err, ErrURL)
 	assert.NotErrorIs(t, err, token.ErrUnavailable)
 	assert.Contains(t, err.Error(), "Options.AllowInsecureHTTP")
@@ -68,7 +69,8 @@ func TestAllowHTTPReachesTheNetwork(t *testing.T) {
 	failing := roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return nil, errors.New("no route to host")
 	})
-	_, err := New(context.Background(), "http://issuer.internal/jwks", Options{AllowInsecureHTTP: true, HTTPClient: &http.Client{Transport: failing}})
+	r, err := New(context.Background(), "http://issuer.internal/jwks", Options{AllowInsecureHTTP: true, HTTPClient: &http.Client{Transport: failing}})
+	closeIfMade(t, r)
 	require.ErrorIs(t, err, token.ErrUnavailable)
 	assert.NotErrorIs(t, err, ErrURL)
 	assert.Contains(t, err.Error(), "no route to host")
@@ -106,9 +108,9 @@ func TestRedirects(t *testing.T) {
 			defer srv.Close()
 			before := other.count()
 			r, err := New(context.Background(), srv.URL+"/jwks", Options{})
+			closeIfMade(t, r)
 			if tc.ok {
 				require.NoError(t, err)
-				r.Close()
 				return
 			}
 			require.ErrorIs(t, err, token.ErrUnavailable)
