@@ -222,6 +222,8 @@ func TestClientCallBeyondBoundWaitsWithinItsContext(t *testing.T) {
 // a cached answer never waits.
 func TestCacheCallBeyondBoundWaitsWithinItsContext(t *testing.T) {
 	release := make(chan struct{})
+	free := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(free) // a failed require must not leave callers queued for later tests
 	inner := newCounting(func(ctx context.Context, tok string) (*Response, error) {
 		if tok == "tok-slow" {
 			<-release
@@ -230,6 +232,10 @@ func TestCacheCallBeyondBoundWaitsWithinItsContext(t *testing.T) {
 	})
 	c := NewCache(inner, CacheOptions{MaxConcurrentCalls: 1})
 	mustIntrospect(t, c, "tok-cached")
+	// The caller has its answer before the call gives its slot back: were
+	// both slow callers to come in between, both would queue for the slot
+	// and only one would join the call the other starts.
+	waitSlotsFree(t, c)
 
 	slow := make(chan error, 2)
 	for range 2 {
@@ -257,7 +263,7 @@ func TestCacheCallBeyondBoundWaitsWithinItsContext(t *testing.T) {
 		assert.NoError(t, err)
 		queued <- r
 	}()
-	close(release)
+	free()
 	for range 2 {
 		require.NoError(t, <-slow)
 	}

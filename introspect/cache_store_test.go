@@ -226,7 +226,7 @@ func TestCacheForgetWaitsWithinItsContext(t *testing.T) {
 	assert.ErrorIs(t, err, token.ErrUnavailable)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	close(st.putRelease)
-	waitNoCalls(t, c)
+	waitSlotsFree(t, c) // Forget took the call out of the table
 	_, ok, _ := st.MemoryStore.Get(context.Background(), key("tok-a"))
 	assert.False(t, ok, "the call removes what it stored after Forget")
 }
@@ -247,6 +247,17 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// waitSlotsFree blocks until every shared call of c has given its slot
+// back, the last thing its goroutine does. A call is out of the table
+// while its goroutine still works with the Store when Forget took it out,
+// or once the caller that made it had its answer (a slot is given back
+// after the answer): waitNoCalls does not wait for those.
+func waitSlotsFree(t *testing.T, c *Cache) {
+	t.Helper()
+	require.Eventually(t, func() bool { return len(c.slots) == 0 }, 5*time.Second, time.Millisecond,
+		"a shared call still holds its slot")
 }
 
 // waitNoCalls blocks until c has no shared call in flight, so that every

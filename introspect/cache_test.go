@@ -199,6 +199,10 @@ func TestCacheLifetimes(t *testing.T) {
 			for i, step := range tt.steps {
 				clock.Advance(step.at)
 				mustIntrospect(t, c, "tok-a")
+				// The answer is in the Store before the clock moves on: a
+				// write still running when it has moved past the answer's
+				// lifetime would let the next step start a second call.
+				waitNoCalls(t, c)
 				if !step.cached {
 					calls++
 				}
