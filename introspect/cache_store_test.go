@@ -250,10 +250,10 @@ func (b *lockedBuffer) String() string {
 }
 
 // waitSlotsFree blocks until every shared call of c has given its slot
-// back, the last thing its goroutine does. A call is out of the table
-// while its goroutine still works with the Store when Forget took it out,
-// or once the caller that made it had its answer (a slot is given back
-// after the answer): waitNoCalls does not wait for those.
+// back, the last thing its goroutine does. waitNoCalls is not enough for
+// that: a call leaves the table just before it gives its slot back, and
+// long before when Forget takes it out while it still works with the
+// Store.
 func waitSlotsFree(t *testing.T, c *Cache) {
 	t.Helper()
 	require.Eventually(t, func() bool { return len(c.slots) == 0 }, 5*time.Second, time.Millisecond,
