@@ -4,25 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tokenguard/tokenguard/accesstoken"
+	"github.com/tokenguard/tokenguard/internal/attackkit"
 	"github.com/tokenguard/tokenguard/token"
 	"github.com/tokenguard/tokenguard/token/tokentest"
 )
-
-// withCostlyClaims adds n extra claims to c, enough to make a claims set
-// that the pipeline checks the signature of before reading.
-func withCostlyClaims(c tokentest.Claims, n int) tokentest.Claims {
-	for i := range n {
-		c[fmt.Sprintf("m%d", i)] = 0
-	}
-	return c
-}
 
 // A costly access token on a validator with several issuers is checked
 // with the keys of the issuer it names, and then against that issuer's own
@@ -34,16 +25,16 @@ func TestCostlyAccessTokenWithSeveralIssuers(t *testing.T) {
 		c.Issuers = []accesstoken.Issuer{{Issuer: other.URL(), Keys: other.KeySource(), Audiences: []string{"partner-api"}}}
 	})
 	ctx := context.Background()
-	got, err := v.Validate(ctx, other.AccessToken(withCostlyClaims(tokentest.Claims{"aud": "partner-api"}, 1200)))
+	got, err := v.Validate(ctx, other.AccessToken(attackkit.AddMembers(tokentest.Claims{"aud": "partner-api"}, 1200)))
 	require.NoError(t, err, "the second issuer's costly token, for its own audience")
 	require.Equal(t, other.URL(), got.Issuer)
 
-	_, err = v.Validate(ctx, other.AccessToken(withCostlyClaims(tokentest.Claims{"aud": f.iss.Audience()}, 1200)))
+	_, err = v.Validate(ctx, other.AccessToken(attackkit.AddMembers(tokentest.Claims{"aud": f.iss.Audience()}, 1200)))
 	require.ErrorIs(t, err, token.ErrAudience, "the first issuer's audience in the second issuer's costly token")
 
 	forger, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
-	forged := other.AccessToken(withCostlyClaims(tokentest.Claims{"aud": "partner-api", "exp": f.clk.Now().Add(-time.Hour).Unix()}, 1200), tokentest.WithSigningKey(forger))
+	forged := other.AccessToken(attackkit.AddMembers(tokentest.Claims{"aud": "partner-api", "exp": f.clk.Now().Add(-time.Hour).Unix()}, 1200), tokentest.WithSigningKey(forger))
 	_, err = v.Validate(ctx, forged)
 	require.ErrorIs(t, err, token.ErrSignature, "a forged, expired costly token is refused for its signature, before its claims are read")
 }

@@ -7,16 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenguard/tokenguard/internal/attackkit"
 )
 
 // manyMembers returns claims with n extra members named m0, m1, ...
-func manyMembers(n int) obj {
-	c := validClaims()
-	for i := range n {
-		c[fmt.Sprintf("m%d", i)] = 0
-	}
-	return c
-}
+func manyMembers(n int) obj { return attackkit.AddMembers(validClaims(), n) }
 
 // ordinaryLarge returns claims of about 8 KB as a real token might carry:
 // a hundred namespaced claims with string values.
